@@ -1,0 +1,45 @@
+# Every target creates the virtualenv it needs, so a fresh clone only needs Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
+
+.PHONY: install catalogs extract test lint typecheck pytest run demo bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# .mo files are build products: compiled here, never committed or hand-edited.
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d locales -D messages
+
+# Refresh the template and merge new messages into both catalogs (then translate them).
+extract: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \
+		--no-location --omit-header --sort-output -o locales/messages.pot .
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(PY) locales/fill_english.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check bot conversations services storage playground tests
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy bot conversations storage services
+
+pytest: $(STAMP) catalogs
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+run: $(STAMP) catalogs
+	$(PY) -m bot run
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

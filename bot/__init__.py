@@ -1,0 +1,1 @@
+"""Lapor Aman: assembly of the Telegram bot (configuration, dispatcher, workers, CLI)."""

@@ -1,0 +1,174 @@
+"""Configuration from the environment (and `.env`), validated once at start-up.
+
+Every variable of the configuration contract in PRODUCT.md lives here. A bad value stops the
+bot with a message that names the variable, because a mistyped duration that silently became
+zero would mean alerts escalating at once or never.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/lapor-aman.sqlite3"
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ConfigError(Exception):
+    """Raised with a human-readable message naming the offending variable."""
+
+
+def parse_duration(value: Any) -> timedelta:
+    """`90s`, `15m`, `2h`, `1d` (or a bare number of seconds) into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        if text.isdigit():
+            seconds = float(text)
+        else:
+            match = _DURATION.match(text)
+            if match is None:
+                raise ValueError(f"{value!r} is not a duration like 90s, 15m, 2h or 1d")
+            seconds = float(int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+    if seconds <= 0:
+        raise ValueError("a duration must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def parse_quiet_hours(value: Any) -> tuple[int, int] | None:
+    """`21-7` into (21, 7); empty turns quiet hours off."""
+    if value is None or isinstance(value, tuple):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,2})\s*-\s*(\d{1,2})", text)
+    if match is None:
+        raise ValueError(f"{value!r} is not an hour range like 21-7")
+    start, end = int(match.group(1)), int(match.group(2))
+    if not (0 <= start <= 23 and 0 <= end <= 23) or start == end:
+        raise ValueError("hours must be 0-23 and the range must not be empty")
+    return start, end
+
+
+def parse_id_list(value: Any) -> list[int]:
+    if isinstance(value, list):
+        return [int(v) for v in value]
+    text = str(value or "").strip()
+    if not text:
+        return []
+    try:
+        return [int(part) for part in re.split(r"[,\s]+", text) if part]
+    except ValueError as exc:
+        raise ValueError("must be Telegram user ids separated by commas") from exc
+
+
+def parse_str_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+IdList = Annotated[list[int], NoDecode, BeforeValidator(parse_id_list)]
+StrList = Annotated[list[str], NoDecode, BeforeValidator(parse_str_list)]
+QuietHours = Annotated[tuple[int, int] | None, NoDecode, BeforeValidator(parse_quiet_hours)]
+
+DEFAULT_EMERGENCY_NUMBERS = [
+    "112 (Panggilan Darurat / Emergency)",
+    "110 (Polisi / Police)",
+    "129 (SAPA 129 KemenPPPA)",
+    "WhatsApp SAPA 129: 08111-129-129",
+]
+
+
+class Settings(BaseSettings):
+    """The configuration contract (PRODUCT.md), one field per environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    coordinator_ids: IdList = Field(default_factory=list)
+    # Comma-separated Fernet keys: the first encrypts, all decrypt (for rotation).
+    data_key: SecretStr | None = None
+    ack_timeout: Duration = timedelta(minutes=15)
+    urgent_ack_timeout: Duration = timedelta(minutes=5)
+    followup_after: Duration = timedelta(hours=24)
+    quiet_hours: QuietHours = (21, 7)
+    timezone: str = "Asia/Jakarta"
+    broadcast_rate: float = 25.0
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1:8081"
+    emergency_numbers: StrList = Field(default_factory=lambda: list(DEFAULT_EMERGENCY_NUMBERS))
+    gazetteer_file: Path | None = None
+    # demo/test only: allows running without DATA_KEY by generating a throwaway key.
+    demo_mode: bool = False
+    log_level: str = "INFO"
+    # How many wrong tracking codes a user may try per window before /status pauses.
+    status_lookup_limit: int = 5
+    status_lookup_window: Duration = timedelta(minutes=15)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("broadcast_rate")
+    @classmethod
+    def _under_telegram_limit(cls, value: float) -> float:
+        if not 0 < value <= 30:
+            raise ValueError("must be between 0 and 30 messages per second (Telegram's limit)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise ConfigError(
+                "BOT_TOKEN is not set. Put the token from @BotFather into .env "
+                "(copy .env.example) or the environment, e.g. BOT_TOKEN=123456:ABC... make run"
+            )
+        return self.bot_token.get_secret_value().strip()
+
+    def data_keys(self) -> list[str]:
+        if self.data_key is None or not self.data_key.get_secret_value().strip():
+            return []
+        return parse_str_list(self.data_key.get_secret_value())
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings; turn pydantic's error into one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+            lines.append(f"{name}: {error['msg']}")
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines)) from None
