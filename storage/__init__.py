@@ -1,0 +1,1 @@
+"""Persistence: models, repositories, migrations, encryption at rest and the FSM storage."""

@@ -1,0 +1,169 @@
+"""aiogram's FSM storage in the `fsm_state` table, so a half-written report survives a restart.
+
+Inside a Telegram update the storage joins the update's session (see `session_context`): the
+draft changes and the report it produces commit together, or roll back together. Outside one
+(aiogram reads the state before our update middleware runs) it uses a short session of its own.
+
+Rows are written with Core statements rather than ORM objects, so they never sit in the
+update's identity map where a later flush could overwrite a newer value. The `data` column is
+`EncryptedJSON`: a draft is encrypted before it reaches the driver. An empty draft is stored
+as NULL so "nothing left in this row" can be decided in SQL without decrypting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import FsmState, utcnow
+from storage.session_context import current_session
+
+_table = cast(Table, FsmState.__table__)
+_KEY_LIMIT = 255
+
+
+def storage_key(key: StorageKey) -> str:
+    """A stable row key holding every part aiogram may use to tell two conversations apart."""
+    parts = (
+        key.bot_id,
+        key.chat_id,
+        key.user_id,
+        key.thread_id if key.thread_id is not None else "",
+        key.business_connection_id or "",
+        key.destiny,
+    )
+    text = ":".join(str(part) for part in parts)
+    if len(text) <= _KEY_LIMIT:
+        return text
+    # A long business connection id or destiny must not make the key collide or overflow.
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _state_name(state: StateType) -> str | None:
+    return state.state if isinstance(state, State) else state
+
+
+class SQLAlchemyStorage(BaseStorage):
+    """aiogram's five-method storage over one table; safe to share between bot instances."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        ambient = current_session.get()
+        if ambient is not None:
+            # The update's middleware commits or rolls back; we only add to its transaction.
+            yield ambient
+            return
+        async with self._session_factory() as session, session.begin():
+            yield session
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        name = _state_name(state)
+        async with self._session() as session:
+            if name is None:
+                await session.execute(
+                    update(_table)
+                    .where(_table.c.key == storage_key(key))
+                    .values(state=None, updated_at=utcnow())
+                )
+                await _delete_if_empty(session, key)
+                return
+            await _upsert(session, key, {"state": name})
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self._session() as session:
+            state: str | None = await session.scalar(
+                select(_table.c.state).where(_table.c.key == storage_key(key))
+            )
+            return state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        async with self._session() as session:
+            await _write_data(session, key, dict(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async with self._session() as session:
+            data = await session.scalar(
+                select(_table.c.data).where(_table.c.key == storage_key(key))
+            )
+            return dict(data or {})
+
+    async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge into the stored data in one transaction, with the row locked meanwhile."""
+        async with self._session() as session:
+            # Writing first makes the row exist and, on SQLite, makes the driver open the
+            # transaction (it starts one only at the first write) and take the write lock, so
+            # the read below cannot be overtaken by another writer. On PostgreSQL the
+            # FOR UPDATE lock does the same.
+            await _insert_missing(session, key)
+            current = await session.scalar(
+                select(_table.c.data).where(_table.c.key == storage_key(key)).with_for_update()
+            )
+            merged = dict(current or {})
+            merged.update(data)
+            await _write_data(session, key, merged)
+            return dict(merged)
+
+    async def close(self) -> None:
+        """Nothing to release: the engine belongs to whoever made the session factory."""
+
+
+async def _write_data(session: AsyncSession, key: StorageKey, data: dict[str, Any]) -> None:
+    if data:
+        await _upsert(session, key, {"data": data})
+        return
+    await session.execute(
+        update(_table)
+        .where(_table.c.key == storage_key(key))
+        .values(data=None, updated_at=utcnow())
+    )
+    await _delete_if_empty(session, key)
+
+
+async def _delete_if_empty(session: AsyncSession, key: StorageKey) -> None:
+    # A finished or cancelled conversation leaves no row: no trace that this chat ever
+    # reported, which matters when the resident declined to be contacted.
+    await session.execute(
+        delete(_table).where(
+            _table.c.key == storage_key(key),
+            _table.c.state.is_(None),
+            _table.c.data.is_(None),
+        )
+    )
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def _upsert(session: AsyncSession, key: StorageKey, values: dict[str, Any]) -> None:
+    insert = _insert_for(session)
+    statement = insert(_table).values(key=storage_key(key), updated_at=utcnow(), **values)
+    # `excluded` reuses the inserted (already encrypted) value instead of binding it twice.
+    changes = {name: statement.excluded[name] for name in (*values, "updated_at")}
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=[_table.c.key], set_=changes)
+    )
+
+
+async def _insert_missing(session: AsyncSession, key: StorageKey) -> None:
+    insert = _insert_for(session)
+    await session.execute(
+        insert(_table)
+        .values(key=storage_key(key), state=None, data=None, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[_table.c.key])
+    )
+
+
+__all__ = ["SQLAlchemyStorage", "storage_key"]

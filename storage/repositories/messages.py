@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChatMessage, utcnow
+
+# Telegram lets a bot delete messages in a private chat only within 48 hours.
+DELETE_WINDOW = timedelta(hours=48)
+
+
+class ChatMessageRepo:
+    """Message ids of a private chat, kept only as long as /hapus can still delete them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def remember(self, chat_id: int, message_id: int, at: datetime | None = None) -> None:
+        # Edits and retries report the same id again: ignore duplicates instead of failing the
+        # update's transaction.
+        values = {"chat_id": chat_id, "message_id": message_id, "at": at or utcnow()}
+        insert = pg_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+        await self._session.execute(
+            insert(ChatMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+        )
+
+    async def deletable(self, chat_id: int, now: datetime | None = None) -> list[int]:
+        since = (now or utcnow()) - DELETE_WINDOW
+        rows = await self._session.scalars(
+            select(ChatMessage.message_id)
+            .where(ChatMessage.chat_id == chat_id, ChatMessage.at > since)
+            .order_by(ChatMessage.message_id)
+        )
+        return list(dict.fromkeys(rows))
+
+    async def forget_chat(self, chat_id: int) -> None:
+        await self._session.execute(delete(ChatMessage).where(ChatMessage.chat_id == chat_id))
+
+    async def prune(self, now: datetime | None = None) -> int:
+        since = (now or utcnow()) - DELETE_WINDOW
+        result = await self._session.execute(delete(ChatMessage).where(ChatMessage.at <= since))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import Evidence, Report, ReportStatusChange, utcnow
+
+
+class ReportRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, report: Report, evidence: list[Evidence]) -> Report:
+        """Store a new report with its first status and its evidence."""
+        now = report.created_at or utcnow()
+        report.created_at = now
+        report.updated_at = now
+        report.evidence = evidence
+        report.history = [ReportStatusChange(status=report.status, at=now)]
+        self._session.add(report)
+        await self._session.flush()
+        return report
+
+    async def by_code(self, code: str) -> Report | None:
+        report: Report | None = await self._session.scalar(
+            select(Report)
+            .where(Report.code == code)
+            .options(selectinload(Report.history), selectinload(Report.kelurahan))
+        )
+        return report
+
+    async def by_draft(self, draft_id: str) -> Report | None:
+        report: Report | None = await self._session.scalar(
+            select(Report).where(Report.draft_id == draft_id)
+        )
+        return report
+
+    async def code_exists(self, code: str) -> bool:
+        return (
+            await self._session.scalar(select(Report.id).where(Report.code == code))
+        ) is not None
+
+    async def linked_to_chat(self, chat_index: str) -> list[Report]:
+        rows = await self._session.scalars(
+            select(Report)
+            .where(Report.reporter_chat_index == chat_index)
+            .options(selectinload(Report.evidence))
+        )
+        return list(rows)
+
+    async def last_change_at(self, report: Report) -> datetime:
+        at = await self._session.scalar(
+            select(ReportStatusChange.at)
+            .where(ReportStatusChange.report_id == report.id)
+            .order_by(ReportStatusChange.id.desc())
+            .limit(1)
+        )
+        return at or report.created_at

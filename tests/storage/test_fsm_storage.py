@@ -1,0 +1,159 @@
+"""Conversation state in the database: survives restarts, joins the update's transaction."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.fsm_storage import SQLAlchemyStorage, storage_key
+from storage.models import FsmState
+from storage.session_context import current_session
+
+KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
+
+
+class Form(StatesGroup):
+    kecamatan = State()
+    kelurahan = State()
+
+
+async def _rows(factory: async_sessionmaker[AsyncSession]) -> int:
+    async with factory() as session:
+        return int(await session.scalar(select(func.count()).select_from(FsmState)) or 0)
+
+
+async def test_state_and_data_round_trip(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    assert await storage.get_state(KEY) is None
+    assert await storage.get_data(KEY) == {}
+
+    await storage.set_state(KEY, Form.kecamatan)
+    assert await storage.get_state(KEY) == "Form:kecamatan"
+    await storage.set_state(KEY, "Form:kelurahan")
+    assert await storage.get_state(KEY) == "Form:kelurahan"
+
+    await storage.set_data(KEY, {"kecamatan_id": 3, "parts": ["satu", "dua"]})
+    assert await storage.get_data(KEY) == {"kecamatan_id": 3, "parts": ["satu", "dua"]}
+    assert await storage.get_value(KEY, "kecamatan_id") == 3
+    assert await storage.get_state(KEY) == "Form:kelurahan"
+
+
+async def test_update_data_merges_and_returns_a_copy(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    merged = await storage.update_data(KEY, {"a": 1})
+    assert merged == {"a": 1}
+    merged = await storage.update_data(KEY, {"b": 2, "a": 3})
+    assert merged == {"a": 3, "b": 2}
+    merged["c"] = 4
+    assert await storage.get_data(KEY) == {"a": 3, "b": 2}
+
+
+async def test_concurrent_updates_lose_nothing(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    await asyncio.gather(*(storage.update_data(KEY, {f"k{i}": i}) for i in range(12)))
+    assert await storage.get_data(KEY) == {f"k{i}": i for i in range(12)}
+
+
+async def test_clearing_state_and_data_deletes_the_row(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    await storage.set_state(KEY, Form.kecamatan)
+    await storage.set_data(KEY, {"draft": "x"})
+
+    await storage.set_state(KEY, None)
+    assert await _rows(session_factory) == 1, "data is still there"
+    await storage.set_data(KEY, {})
+    assert await _rows(session_factory) == 0
+    assert await storage.get_state(KEY) is None
+    assert await storage.get_data(KEY) == {}
+
+    # Emptiness alone never leaves a row behind either.
+    assert await storage.update_data(KEY, {}) == {}
+    await storage.set_state(KEY, None)
+    assert await _rows(session_factory) == 0
+
+
+async def test_survives_a_restart(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    first = SQLAlchemyStorage(session_factory)
+    await first.set_state(KEY, Form.kelurahan)
+    await first.update_data(KEY, {"kecamatan_id": 5})
+    await first.close()
+
+    second = SQLAlchemyStorage(session_factory)
+    assert await second.get_state(KEY) == "Form:kelurahan"
+    assert await second.get_data(KEY) == {"kecamatan_id": 5}
+
+
+async def test_keys_keep_conversations_apart(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    keys = [
+        KEY,
+        StorageKey(bot_id=2, chat_id=42, user_id=42),
+        StorageKey(bot_id=1, chat_id=42, user_id=42, thread_id=7),
+        StorageKey(bot_id=1, chat_id=42, user_id=42, business_connection_id="bc"),
+        StorageKey(bot_id=1, chat_id=42, user_id=42, destiny="other"),
+        StorageKey(bot_id=1, chat_id=-100, user_id=42),
+    ]
+    for index, key in enumerate(keys):
+        await storage.set_data(key, {"index": index})
+    assert [await storage.get_data(key) for key in keys] == [{"index": i} for i in range(6)]
+    assert len({storage_key(key) for key in keys}) == len(keys)
+
+
+def test_overlong_key_is_hashed_to_fit() -> None:
+    key = StorageKey(bot_id=1, chat_id=2, user_id=3, business_connection_id="b" * 300)
+    assert len(storage_key(key)) <= 255
+    assert storage_key(key) == storage_key(key)
+
+
+async def test_uses_the_updates_session_and_its_rollback(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    await storage.set_data(KEY, {"kept": True})
+
+    async with session_factory() as session:
+        token = current_session.set(session)
+        try:
+            await session.begin()
+            await storage.set_state(KEY, Form.kecamatan)
+            await storage.update_data(KEY, {"lost": True})
+            # Visible inside the update's transaction...
+            assert await storage.get_state(KEY) == "Form:kecamatan"
+            await session.rollback()
+        finally:
+            current_session.reset(token)
+
+    # ...and gone with its rollback: nothing was committed behind the middleware's back.
+    assert await storage.get_state(KEY) is None
+    assert await storage.get_data(KEY) == {"kept": True}
+
+
+async def test_commits_with_the_updates_session(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    async with session_factory() as session:
+        token = current_session.set(session)
+        try:
+            async with session.begin():
+                await storage.set_state(KEY, Form.kelurahan)
+                await storage.set_data(KEY, {"draft": 1})
+        finally:
+            current_session.reset(token)
+
+    assert await storage.get_state(KEY) == "Form:kelurahan"
+    assert await storage.get_data(KEY) == {"draft": 1}
