@@ -1,0 +1,1 @@
+"""Local development playground: a Telegram Bot API emulator and tools around it."""

@@ -1,0 +1,52 @@
+"""Failures a test asks for: whole-API outages and one-off injected errors."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from playground.emulator.errors import ApiError
+
+OUTAGE_MODES = (None, "502", "down")
+
+
+@dataclass
+class _Injected:
+    error_code: int
+    description: str
+    retry_after: int | None
+    remaining: int
+
+
+class Faults:
+    def __init__(self) -> None:
+        self.outage: str | None = None
+        self._queue: dict[str, deque[_Injected]] = {}
+
+    def set_outage(self, mode: str | None) -> None:
+        if mode not in OUTAGE_MODES:
+            raise ValueError(f"outage mode must be one of {OUTAGE_MODES}, not {mode!r}")
+        self.outage = mode
+
+    def fail_next(
+        self,
+        method: str,
+        error_code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        injected = _Injected(error_code, description, retry_after, times)
+        self._queue.setdefault(method.lower(), deque()).append(injected)
+
+    def take(self, method: str) -> ApiError | None:
+        queue = self._queue.get(method.lower())
+        if not queue:
+            return None
+        injected = queue[0]
+        injected.remaining -= 1
+        if injected.remaining <= 0:
+            queue.popleft()
+        return ApiError(injected.error_code, injected.description, injected.retry_after)
