@@ -1,0 +1,161 @@
+"""Wiring: small factories that build the bot, the dispatcher and the database from settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+import conversations
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.errors import FriendlyErrorHandler
+from bot.middlewares.database import DatabaseMiddleware
+from bot.middlewares.language import DEFAULT_LOCALE, UserLanguageMiddleware
+from bot.middlewares.retry import RetryAfterMiddleware
+from bot.middlewares.sent_messages import SentMessagesMiddleware
+from conversations.options import ConversationOptions
+from services.gazetteer import Gazetteer
+from services.gazetteer_loader import load_gazetteer
+from storage.crypto import Cipher, configure_cipher
+from storage.db import create_engine, create_session_factory, is_sqlite
+from storage.fsm_storage import SQLAlchemyStorage
+from storage.gazetteer_seed import seed_gazetteer
+from storage.migrate import upgrade_database
+from storage.repositories import Repo
+
+log = logging.getLogger(__name__)
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+@dataclass
+class Service:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    gazetteer: Gazetteer
+
+    async def close(self) -> None:
+        await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def demo_key_file(settings: Settings) -> Path:
+    database = make_url(settings.database_url).database or "data/demo.sqlite3"
+    return Path(database).with_suffix(".key")
+
+
+def create_cipher(settings: Settings) -> Cipher:
+    keys = settings.data_keys()
+    if not keys and settings.demo_mode:
+        # A demo keeps its throwaway key next to its database, so a restart can still read
+        # what it wrote; production always takes the key from the environment.
+        key_file = demo_key_file(settings)
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(Cipher.generate_key())
+            key_file.chmod(0o600)
+        keys = [key_file.read_text().strip()]
+    return Cipher(keys)
+
+
+def create_bot(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    bot = Bot(
+        token=settings.require_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    # Registered first, so it wraps the recording middleware: a retried send is recorded once.
+    bot.session.middleware(RetryAfterMiddleware())
+    bot.session.middleware(SentMessagesMiddleware(session_factory))
+    return bot
+
+
+def create_i18n() -> I18n:
+    return I18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain="messages")
+
+
+def conversation_options(settings: Settings) -> ConversationOptions:
+    return ConversationOptions(
+        emergency_numbers=tuple(settings.emergency_numbers),
+        status_lookup_limit=settings.status_lookup_limit,
+        status_lookup_window=settings.status_lookup_window,
+        timezone=settings.tz,
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    gazetteer: Gazetteer,
+    events_isolation: BaseEventIsolation | None = None,
+) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=SQLAlchemyStorage(session_factory),
+        # One update at a time per user: two quick taps on Kirim are handled one after the
+        # other, so the second sees the report already sent.
+        events_isolation=events_isolation or SimpleEventIsolation(),
+        options=conversation_options(settings),
+        gazetteer=gazetteer,
+        i18n=i18n,
+    )
+    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory))
+    # Not on errors: the failed update's session is gone; the error handler finds the language.
+    UserLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
+    dispatcher.errors.register(FriendlyErrorHandler(session_factory, i18n))
+    dispatcher.include_router(conversations.setup())
+    dispatcher.startup.register(register_commands)
+    return dispatcher
+
+
+async def prepare_database(settings: Settings, engine: AsyncEngine) -> Gazetteer:
+    """Migrate, seed the gazetteer and the coordinators from the environment."""
+    await upgrade_database(settings.database_url)
+    session_factory = create_session_factory(engine)
+    async with session_factory() as session, session.begin():
+        await seed_gazetteer(session, settings.gazetteer_file)
+        repo = Repo.over(session)
+        for user_id in settings.coordinator_ids:
+            user = await repo.users.seen(user_id)
+            user.role = "coordinator"
+    async with session_factory() as session:
+        return await load_gazetteer(session)
+
+
+async def create_service(settings: Settings) -> Service:
+    configure_cipher(create_cipher(settings))
+    if is_sqlite(settings.database_url):
+        log.info("database: SQLite")
+    else:
+        log.info("database: PostgreSQL")
+    engine = create_engine(settings.database_url)
+    gazetteer = await prepare_database(settings, engine)
+    session_factory = create_session_factory(engine)
+    i18n = create_i18n()
+    bot = create_bot(settings, session_factory)
+    dispatcher = create_dispatcher(settings, session_factory, i18n, gazetteer)
+    return Service(settings, bot, dispatcher, engine, session_factory, i18n, gazetteer)
+
+
+async def run_polling(service: Service, *, handle_signals: bool = True) -> None:
+    await service.bot.delete_webhook(drop_pending_updates=False)
+    await service.dispatcher.start_polling(
+        service.bot, handle_signals=handle_signals, close_bot_session=False
+    )

@@ -1,0 +1,66 @@
+"""Last line of defence: an update that failed gets a calm answer, never silence.
+
+The failed update's transaction was rolled back by the database middleware, so the resident's
+draft is exactly as before; the answer says so. Only the exception's type is logged: its text
+or the update could carry what the resident wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n, gettext
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares.language import DEFAULT_LOCALE
+from storage.repositories import Repo
+
+log = logging.getLogger(__name__)
+
+
+class FriendlyErrorHandler:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+        self._session_factory = session_factory
+        self._i18n = i18n
+
+    async def __call__(self, event: ErrorEvent, bot: Bot) -> bool:
+        update = event.update
+        log.error(
+            "update %s failed with %s",
+            update.update_id,
+            type(event.exception).__name__,
+            exc_info=(type(event.exception), event.exception, None),
+        )
+        message = update.message or (
+            update.callback_query.message if update.callback_query else None
+        )
+        user = update.message.from_user if update.message else None
+        if update.callback_query is not None:
+            user = update.callback_query.from_user
+        if user is None or message is None:
+            return True
+        locale = await self._locale(user.id)
+        with self._i18n.context(), self._i18n.use_locale(locale):
+            text = gettext(
+                "Sorry, something went wrong on our side. What you entered so far is kept; "
+                "please try again. If someone is in danger now, call 112."
+            )
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            await bot.send_message(user.id, text)
+        except Exception as exc:  # the apology must not raise in turn
+            log.warning("could not send the error notice: %s", type(exc).__name__)
+        return True
+
+    async def _locale(self, user_id: int) -> str:
+        try:
+            async with self._session_factory() as session:
+                user = await Repo.over(session).users.get(user_id)
+        except Exception:
+            return DEFAULT_LOCALE
+        if user is not None and user.language in self._i18n.available_locales:
+            return user.language
+        return DEFAULT_LOCALE

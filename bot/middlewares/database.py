@@ -1,0 +1,52 @@
+"""One database session and one transaction per Telegram update.
+
+Everything a handler does (the conversation draft through the FSM storage, the report, the
+audit log, the ids of messages sent in reply) commits together or not at all. If a handler
+fails, the rollback leaves a half-written report exactly as it was before the update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Chat, TelegramObject, Update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import Repo
+from storage.session_context import current_session
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        async with self._session_factory() as session:
+            token = current_session.set(session)
+            try:
+                async with session.begin():
+                    repo = Repo.over(session)
+                    data["repo"] = repo
+                    user = data.get("event_from_user")
+                    if user is not None and not user.is_bot:
+                        data["db_user"] = await repo.users.seen(user.id)
+                    await _remember_incoming(repo, event, data.get("event_chat"))
+                    return await handler(event, data)
+            finally:
+                current_session.reset(token)
+
+
+async def _remember_incoming(repo: Repo, event: TelegramObject, chat: Chat | None) -> None:
+    """Keep the ids of the resident's own messages so /hapus can delete them too."""
+    if not isinstance(event, Update) or event.message is None:
+        return
+    if chat is None or chat.type != "private":
+        return
+    await repo.messages.remember(chat.id, event.message.message_id)

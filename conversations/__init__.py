@@ -1,0 +1,18 @@
+"""Everything that talks to Telegram users: routers, states, keyboards and texts."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from conversations import common, consent, erase, fallback, report, status
+
+
+def setup() -> Router:
+    """All conversation routers, in the order they must be tried."""
+    router = Router(name="conversations")
+    # Commands first, so /batal or /darurat work in the middle of any conversation.
+    router.include_routers(common.setup(), consent.setup(), erase.setup(), status.setup())
+    router.include_router(report.setup())
+    # Must be last: it answers whatever nobody else took.
+    router.include_router(fallback.setup())
+    return router

@@ -1,0 +1,28 @@
+"""Typed callback data. aiogram refuses to build one longer than Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class MenuCb(CallbackData, prefix="m"):
+    action: str
+
+
+class ConsentCb(CallbackData, prefix="c"):
+    action: str  # "agree" | "privacy"
+
+
+class LanguageCb(CallbackData, prefix="l"):
+    code: str
+
+
+class ReportCb(CallbackData, prefix="r"):
+    """A button of the report conversation: the step it belongs to and the chosen value."""
+
+    step: str
+    value: str
+
+
+class EraseCb(CallbackData, prefix="e"):
+    action: str  # "confirm" | "keep"

@@ -1,0 +1,89 @@
+"""Consent before the first report: a short, plain privacy note and an explicit "I agree"."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from conversations.callbacks import ConsentCb
+from conversations.menu import main_menu
+from conversations.privacy_notice import privacy_notice
+from services.gazetteer import Gazetteer
+from storage.models import User
+from storage.repositories import Repo
+
+AGREE = "agree"
+AGREE_THEN_REPORT = "agree_report"
+READ_PRIVACY = "privacy"
+
+
+def consent_text() -> str:
+    return _(
+        "👋 <b>Welcome to Lapor Aman</b>, the reporting service of Kota Palangka Raya for "
+        "violence against women and children, human trafficking and children in conflict with "
+        "the law.\n\n"
+        "<b>Before you start:</b>\n"
+        "• You can report anonymously. We only keep what you choose to tell us, encrypted.\n"
+        "• Only the officers of the kelurahan concerned can read your report.\n"
+        "• Telegram itself can see that you use this bot. To remove this chat from your phone, "
+        "send /hapus at any time.\n\n"
+        "Do you agree that we store and process your report for this purpose "
+        "(UU 27/2022 on personal data)?"
+    )
+
+
+async def ask_consent(bot: Bot, chat_id: int, *, then_report: bool = False) -> None:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ I agree"),
+        callback_data=ConsentCb(action=AGREE_THEN_REPORT if then_report else AGREE),
+    )
+    builder.button(
+        text=_("🔒 Read the privacy notice"), callback_data=ConsentCb(action=READ_PRIVACY)
+    )
+    builder.adjust(1)
+    await bot.send_message(chat_id, consent_text(), reply_markup=builder.as_markup())
+
+
+async def agreed(
+    callback: CallbackQuery,
+    callback_data: ConsentCb,
+    bot: Bot,
+    repo: Repo,
+    db_user: User,
+    state: FSMContext,
+    gazetteer: Gazetteer,
+) -> None:
+    await callback.answer(_("Thank you"))
+    first_time = db_user.consented_at is None
+    if first_time:
+        await repo.users.give_consent(db_user.id)
+        await repo.audit.record("consent_given", actor_id=None)
+    if callback_data.action == AGREE_THEN_REPORT:
+        # Imported here: the report package imports this module for ask_consent.
+        from conversations.report.entry import start_report
+
+        await start_report(bot, callback.from_user.id, state, db_user, gazetteer)
+        return
+    await bot.send_message(
+        callback.from_user.id,
+        _("What would you like to do?"),
+        reply_markup=main_menu(),
+    )
+
+
+async def read_privacy(callback: CallbackQuery, bot: Bot) -> None:
+    await callback.answer()
+    await bot.send_message(callback.from_user.id, privacy_notice())
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(
+        agreed, ConsentCb.filter(F.action.in_({AGREE, AGREE_THEN_REPORT}))
+    )
+    router.callback_query.register(read_privacy, ConsentCb.filter(F.action == READ_PRIVACY))
+    return router

@@ -1,0 +1,97 @@
+"""/hapus (delete this chat's messages) and /hapusdata (erase personal data)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from conversations.callbacks import EraseCb
+from services.privacy import erase_personal_data
+from storage.repositories import Repo
+
+# deleteMessages takes at most 100 ids per call.
+DELETE_BATCH = 100
+
+
+async def delete_chat(message: Message, bot: Bot, repo: Repo) -> None:
+    """/hapus: delete every message of this chat that Telegram still lets us delete."""
+    chat_id = message.chat.id
+    ids = await repo.messages.deletable(chat_id)
+    if message.message_id not in ids:
+        ids.append(message.message_id)
+    deleted = 0
+    for start in range(0, len(ids), DELETE_BATCH):
+        batch = ids[start : start + DELETE_BATCH]
+        try:
+            await bot.delete_messages(chat_id, batch)
+            deleted += len(batch)
+        except TelegramBadRequest:
+            # Some were already gone or too old: fall back to one by one for this batch.
+            for message_id in batch:
+                try:
+                    await bot.delete_message(chat_id, message_id)
+                    deleted += 1
+                except TelegramBadRequest:
+                    continue
+    await repo.messages.forget_chat(chat_id)
+    await repo.audit.record("chat_deleted", actor_id=None, messages=deleted)
+    # Worded so that a glance at the phone reveals nothing.
+    await bot.send_message(
+        chat_id,
+        _(
+            "🧹 Done. Messages older than 48 hours can only be deleted by you: "
+            "press and hold the chat in your chat list and choose Delete."
+        ),
+    )
+
+
+async def erase_data_command(message: Message) -> None:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🗑 Yes, erase my data"), callback_data=EraseCb(action="confirm"))
+    builder.button(text=_("Keep my data"), callback_data=EraseCb(action="keep"))
+    builder.adjust(1)
+    await message.answer(
+        _(
+            "<b>Erase your personal data?</b>\n"
+            "We will delete your name, phone number, language choice, any report in progress "
+            "and every link between your reports and this chat. The reports themselves stay, "
+            "without your identity, so the people involved can still be helped. You will no "
+            "longer receive updates about them; your tracking codes still work."
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def erase_confirmed(callback: CallbackQuery, bot: Bot, repo: Repo, state: FSMContext) -> None:
+    await state.clear()
+    erased = await erase_personal_data(repo, callback.from_user.id)
+    await callback.answer()
+    if callback.message is not None:
+        await bot.edit_message_reply_markup(
+            chat_id=callback.from_user.id, message_id=callback.message.message_id, reply_markup=None
+        )
+    await bot.send_message(
+        callback.from_user.id,
+        _(
+            "Your personal data has been erased ({count} reports were unlinked from you). "
+            "Send /start if you want to use the service again."
+        ).format(count=erased.reports),
+    )
+
+
+async def erase_declined(callback: CallbackQuery) -> None:
+    await callback.answer(_("Nothing was erased."))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(delete_chat, Command("hapus"))
+    router.message.register(erase_data_command, Command("hapusdata"))
+    router.callback_query.register(erase_confirmed, EraseCb.filter(F.action == "confirm"))
+    router.callback_query.register(erase_declined, EraseCb.filter(F.action == "keep"))
+    return router

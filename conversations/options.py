@@ -1,0 +1,15 @@
+"""The settings conversations need, handed in by bot/ (conversations never import bot/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationOptions:
+    emergency_numbers: tuple[str, ...]
+    status_lookup_limit: int
+    status_lookup_window: timedelta
+    timezone: ZoneInfo

@@ -1,0 +1,266 @@
+"""Button presses inside the report: validate the choice, store it, move on.
+
+A press is checked against the step it was made for: a button of an earlier question (or a
+forged one) is answered and changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
+from aiogram.types import CallbackQuery, InaccessibleMessage
+from aiogram.utils.i18n import gettext as _
+
+from conversations.callbacks import ReportCb
+from conversations.report import flow
+from conversations.report import keyboards as kb
+from conversations.report.context import StepContext
+from conversations.report.questions import DONE, SKIP
+from conversations.report.states import ReportForm
+from conversations.report.submit import send_report
+from conversations.report.summary import CANCEL, EDIT, SEND, TO_SUMMARY
+from conversations.texts import emergency_text, quote
+from services.choices import CATEGORIES, OCCURRED, RELATIONS, VICTIMS, ages_for
+from services.report_draft import EDIT_GROUPS, start_editing
+
+
+async def _mark_chosen(callback: CallbackQuery) -> None:
+    """Replace the buttons of the answered question with the chosen answer, as a record."""
+    message = callback.message
+    if message is None or isinstance(message, InaccessibleMessage) or message.reply_markup is None:
+        return
+    chosen = next(
+        (
+            button.text
+            for row in message.reply_markup.inline_keyboard
+            for button in row
+            if button.callback_data == callback.data
+        ),
+        None,
+    )
+    if chosen is None or message.html_text is None:
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_text(f"{message.html_text}\n\n✓ <i>{quote(chosen)}</i>")
+
+
+async def _unavailable(callback: CallbackQuery) -> None:
+    await callback.answer(_("That choice is not available. Please use the buttons shown."))
+
+
+async def on_report_button(
+    callback: CallbackQuery, callback_data: ReportCb, ctx: StepContext
+) -> None:
+    """Every button of the report conversation arrives here first."""
+    if callback_data.step != ctx.step:
+        await callback.answer(
+            _("This button belongs to an earlier question. Please answer the newest message.")
+        )
+        # Ask the current question again, so the newest message is right below.
+        await ctx.show(ctx.step)
+        return
+    value = callback_data.value
+    if value == kb.CANCEL or (ctx.step == "summary" and value == CANCEL):
+        await callback.answer()
+        await _mark_chosen(callback)
+        await flow.cancel_report(ctx.bot, ctx.chat_id, ctx.state)
+        return
+    if value == kb.BACK:
+        await callback.answer()
+        await _mark_chosen(callback)
+        await ctx.back()
+        return
+    handler = _HANDLERS.get(ctx.step)
+    if handler is None or not await handler(ctx, value, callback):
+        await _unavailable(callback)
+
+
+async def _danger(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value not in ("yes", "no"):
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    ctx.draft.urgent = value == "yes"
+    if ctx.draft.urgent:
+        # Numbers first, before anything else is asked: the caller may need them right now.
+        await ctx.say(emergency_text(list(ctx.options.emergency_numbers)))
+    await ctx.advance()
+    return True
+
+
+def _simple_choice(attribute: str, allowed: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    async def handle(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+        if value not in allowed:
+            return False
+        await callback.answer()
+        await _mark_chosen(callback)
+        setattr(ctx.draft, attribute, value)
+        await ctx.advance()
+        return True
+
+    return handle
+
+
+async def _victim(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value not in VICTIMS:
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    if ctx.draft.victim != value:
+        ctx.draft.victim_age = None  # the age ranges depend on the victim
+    ctx.draft.victim = value
+    await ctx.advance()
+    return True
+
+
+async def _victim_age(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value not in ages_for(ctx.draft.victim):
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    ctx.draft.victim_age = value
+    await ctx.advance()
+    return True
+
+
+async def choose_kecamatan(ctx: StepContext, kecamatan_id: int) -> None:
+    if ctx.draft.kecamatan_id != kecamatan_id:
+        ctx.draft.kelurahan_id = None
+    ctx.draft.kecamatan_id = kecamatan_id
+    await ctx.advance()
+
+
+async def choose_kelurahan(ctx: StepContext, kelurahan_id: int) -> None:
+    ctx.draft.kelurahan_id = kelurahan_id
+    await ctx.advance()
+
+
+async def _kecamatan(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    place = ctx.gazetteer.kecamatan(int(value)) if value.isdigit() else None
+    if place is None:
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    await choose_kecamatan(ctx, place.id)
+    return True
+
+
+async def _kelurahan(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    place = ctx.gazetteer.kelurahan(int(value)) if value.isdigit() else None
+    if place is None or place.kecamatan_id != ctx.draft.kecamatan_id:
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    await choose_kelurahan(ctx, place.id)
+    return True
+
+
+async def _landmark(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value != SKIP:
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    ctx.draft.landmark = None
+    await ctx.advance()
+    return True
+
+
+async def _description(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value != DONE:
+        return False
+    if not ctx.draft.has_description():
+        await callback.answer(
+            _("Please tell us what happened first: write a message or send a voice note."),
+            show_alert=True,
+        )
+        return True
+    await callback.answer()
+    await _mark_chosen(callback)
+    await ctx.advance()
+    return True
+
+
+async def _evidence(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value not in (DONE, SKIP):
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    await ctx.advance()
+    return True
+
+
+async def _identity(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value not in ("anonymous", "named"):
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    ctx.draft.anonymous = value == "anonymous"
+    if ctx.draft.anonymous:
+        ctx.draft.name = None
+        ctx.draft.phone = None
+    await ctx.advance()
+    return True
+
+
+async def _consent(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value not in ("yes", "no"):
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    ctx.draft.consent = value == "yes"
+    await ctx.advance()
+    return True
+
+
+async def _summary(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value == SEND:
+        await send_report(ctx, callback)
+        return True
+    if value == EDIT:
+        await callback.answer()
+        await _mark_chosen(callback)
+        await ctx.show("edit")
+        return True
+    return False
+
+
+async def _edit(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value == TO_SUMMARY:
+        await callback.answer()
+        await _mark_chosen(callback)
+        await ctx.show("summary")
+        return True
+    if value not in EDIT_GROUPS:
+        return False
+    await callback.answer()
+    await _mark_chosen(callback)
+    await ctx.show(start_editing(ctx.draft, value))
+    return True
+
+
+_HANDLERS = {
+    "danger": _danger,
+    "relation": _simple_choice("relation", RELATIONS),
+    "category": _simple_choice("category", CATEGORIES),
+    "victim": _victim,
+    "victim_age": _victim_age,
+    "kecamatan": _kecamatan,
+    "kelurahan": _kelurahan,
+    "landmark": _landmark,
+    "occurred": _simple_choice("occurred", OCCURRED),
+    "description": _description,
+    "evidence": _evidence,
+    "identity": _identity,
+    "consent": _consent,
+    "summary": _summary,
+    "edit": _edit,
+}
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_report_button, ReportCb.filter(), StateFilter(ReportForm))
+    return router

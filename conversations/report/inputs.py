@@ -1,0 +1,259 @@
+"""Typed answers, pins, contacts and files inside the report.
+
+Anything a step does not expect (a sticker where a name is asked, a photo on a button question)
+gets a friendly re-prompt and leaves the draft untouched.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from conversations.report import flow
+from conversations.report import keyboards as kb
+from conversations.report.buttons import choose_kecamatan, choose_kelurahan
+from conversations.report.context import StepContext
+from conversations.report.questions import DONE
+from conversations.report.states import ReportForm
+from conversations.texts import EVIDENCE_LABELS, label
+from services.report_draft import MAX_EVIDENCE, MAX_LANDMARK, MAX_NAME, Attachment
+
+NOT_A_COMMAND = ~F.text.startswith("/")
+
+
+def _is(text: str | None, button_label: str) -> bool:
+    return (text or "").strip() == button_label
+
+
+# --- place --------------------------------------------------------------------------------
+
+
+async def typed_kecamatan(message: Message, ctx: StepContext) -> None:
+    matches = ctx.gazetteer.match_kecamatan(message.text or "")
+    if len(matches) == 1:
+        await ctx.say(_("✓ Kecamatan {name}").format(name=matches[0].name))
+        await choose_kecamatan(ctx, matches[0].id)
+        return
+    await _not_found_place(ctx, [m.name for m in matches])
+
+
+async def typed_kelurahan(message: Message, ctx: StepContext) -> None:
+    matches = ctx.gazetteer.match_kelurahan(message.text or "", ctx.draft.kecamatan_id)
+    if len(matches) == 1:
+        await ctx.say(_("✓ Kelurahan {name}").format(name=matches[0].name))
+        await choose_kelurahan(ctx, matches[0].id)
+        return
+    await _not_found_place(ctx, [m.name for m in matches])
+
+
+async def _not_found_place(ctx: StepContext, candidates: list[str]) -> None:
+    if candidates:
+        await ctx.say(
+            _("Did you mean one of these? {names}. Please choose with the buttons.").format(
+                names=", ".join(candidates)
+            )
+        )
+    else:
+        await ctx.say(_("I could not find that name. Please choose with the buttons."))
+    await ctx.show(ctx.step)
+
+
+async def typed_landmark(message: Message, ctx: StepContext) -> None:
+    text = (message.text or "").strip()
+    if not text:
+        await ctx.say(_("The message is empty. Type a landmark, or press Skip."))
+        return
+    if len(text) > MAX_LANDMARK:
+        await ctx.say(
+            _("That is too long: please keep it under {limit} characters.").format(
+                limit=MAX_LANDMARK
+            )
+        )
+        return
+    ctx.draft.landmark = text
+    await ctx.advance()
+
+
+async def shared_location(message: Message, ctx: StepContext) -> None:
+    assert message.location is not None
+    ctx.draft.location = {
+        "latitude": message.location.latitude,
+        "longitude": message.location.longitude,
+    }
+    await flow.acknowledge(ctx.bot, ctx.chat_id, _("✓ Location saved."))
+    await ctx.advance()
+
+
+async def location_reply_buttons(message: Message, ctx: StepContext) -> None:
+    if _is(message.text, kb.skip_label()):
+        ctx.draft.location = None
+        await flow.acknowledge(ctx.bot, ctx.chat_id, _("✓ No map location."))
+        await ctx.advance()
+    elif _is(message.text, kb.back_label()):
+        await flow.acknowledge(ctx.bot, ctx.chat_id, "⬅️")
+        await ctx.back()
+    else:
+        await ctx.say(_("Please use the buttons below: share the location, or skip."))
+
+
+# --- the story ----------------------------------------------------------------------------
+
+
+async def typed_description(message: Message, ctx: StepContext) -> None:
+    text = (message.text or "").strip()
+    if not text:
+        await ctx.say(_("The message is empty. Please write what happened."))
+        return
+    room = ctx.draft.description_room()
+    if len(text) > room:
+        await ctx.say(
+            _(
+                "That message is too long to add ({length} characters; {room} still fit). "
+                "Please shorten it or split it, nothing was lost."
+            ).format(length=len(text), room=room)
+        )
+        return
+    ctx.draft.description_parts.append(text)
+    await _description_saved(ctx)
+
+
+async def voice_description(message: Message, ctx: StepContext) -> None:
+    assert message.voice is not None
+    ctx.draft.description_voice = Attachment(
+        kind="voice",
+        file_id=message.voice.file_id,
+        chat_id=ctx.chat_id,
+        message_id=message.message_id,
+    )
+    await _description_saved(ctx)
+
+
+async def _description_saved(ctx: StepContext) -> None:
+    await ctx.save()
+    await ctx.say(
+        _("✓ Saved. You can add more, or press Done."),
+        reply_markup=kb.choices("description", [], extra=[(DONE, _("✅ Done"))]),
+    )
+
+
+_MEDIA = F.photo | F.video | F.voice | F.audio | F.document | F.video_note
+
+
+async def evidence_file(message: Message, ctx: StepContext) -> None:
+    attachment = _attachment(message, ctx.chat_id)
+    if attachment is None:
+        return
+    if len(ctx.draft.evidence) >= MAX_EVIDENCE:
+        await ctx.say(
+            _("You have already sent {limit} files, the most one report can hold.").format(
+                limit=MAX_EVIDENCE
+            ),
+            reply_markup=kb.choices("evidence", [], extra=[(DONE, _("✅ Done"))]),
+        )
+        return
+    ctx.draft.evidence.append(attachment)
+    await ctx.save()
+    await ctx.say(
+        _("✓ {kind} received ({count} of at most {limit}). Send more, or press Done.").format(
+            kind=label(EVIDENCE_LABELS, attachment.kind).capitalize(),
+            count=len(ctx.draft.evidence),
+            limit=MAX_EVIDENCE,
+        ),
+        reply_markup=kb.choices(
+            "evidence",
+            [],
+            extra=[(DONE, _("✅ Done ({count} files)").format(count=len(ctx.draft.evidence)))],
+        ),
+    )
+
+
+def _attachment(message: Message, chat_id: int) -> Attachment | None:
+    kinds: list[tuple[str, str | None]] = [
+        ("photo", message.photo[-1].file_id if message.photo else None),
+        ("video", message.video.file_id if message.video else None),
+        ("voice", message.voice.file_id if message.voice else None),
+        ("audio", message.audio.file_id if message.audio else None),
+        ("document", message.document.file_id if message.document else None),
+        ("video_note", message.video_note.file_id if message.video_note else None),
+    ]
+    for kind, file_id in kinds:
+        if file_id:
+            return Attachment(
+                kind=kind, file_id=file_id, chat_id=chat_id, message_id=message.message_id
+            )
+    return None
+
+
+# --- identity -----------------------------------------------------------------------------
+
+
+async def typed_name(message: Message, ctx: StepContext) -> None:
+    name = " ".join((message.text or "").split())
+    if not name:
+        await ctx.say(_("The message is empty. Please type your name."))
+        return
+    if len(name) > MAX_NAME:
+        await ctx.say(
+            _("That is too long: please keep it under {limit} characters.").format(limit=MAX_NAME)
+        )
+        return
+    ctx.draft.name = name
+    await ctx.advance()
+
+
+async def shared_contact(message: Message, ctx: StepContext) -> None:
+    contact = message.contact
+    assert contact is not None
+    if contact.user_id != ctx.user_id:
+        await ctx.say(_("Please share your own number with the button below."))
+        return
+    ctx.draft.phone = contact.phone_number
+    await flow.acknowledge(ctx.bot, ctx.chat_id, _("✓ Phone number saved."))
+    await ctx.advance()
+
+
+async def phone_reply_buttons(message: Message, ctx: StepContext) -> None:
+    if _is(message.text, kb.skip_label()):
+        ctx.draft.phone = None
+        await flow.acknowledge(ctx.bot, ctx.chat_id, _("✓ No phone number."))
+        await ctx.advance()
+    elif _is(message.text, kb.back_label()):
+        await flow.acknowledge(ctx.bot, ctx.chat_id, "⬅️")
+        await ctx.back()
+    else:
+        await ctx.say(_("Please use the button below to share your number, or skip."))
+
+
+# --- anything else ------------------------------------------------------------------------
+
+
+async def unknown_command(message: Message, ctx: StepContext) -> None:
+    await ctx.say(_("I don't know that command. Your report is kept; here is the question again."))
+    await ctx.show(ctx.step)
+
+
+async def unexpected(message: Message, ctx: StepContext) -> None:
+    """A sticker, photo or text where the step expects something else: explain, ask again."""
+    await ctx.say(
+        _("Sorry, I can't use that here. Your report is kept; please answer the question below.")
+    )
+    await ctx.show(ctx.step)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(typed_kecamatan, ReportForm.kecamatan, F.text, NOT_A_COMMAND)
+    router.message.register(typed_kelurahan, ReportForm.kelurahan, F.text, NOT_A_COMMAND)
+    router.message.register(typed_landmark, ReportForm.landmark, F.text, NOT_A_COMMAND)
+    router.message.register(shared_location, ReportForm.location, F.location)
+    router.message.register(location_reply_buttons, ReportForm.location, F.text)
+    router.message.register(typed_description, ReportForm.description, F.text, NOT_A_COMMAND)
+    router.message.register(voice_description, ReportForm.description, F.voice)
+    router.message.register(evidence_file, ReportForm.evidence, _MEDIA)
+    router.message.register(typed_name, ReportForm.name, F.text, NOT_A_COMMAND)
+    router.message.register(shared_contact, ReportForm.phone, F.contact)
+    router.message.register(phone_reply_buttons, ReportForm.phone, F.text)
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(unexpected)
+    return router

@@ -1,0 +1,76 @@
+"""Keyboards of the report conversation, built per request in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from conversations.callbacks import ReportCb
+
+BACK = "__back"
+CANCEL = "__cancel"
+
+
+def choices(
+    step: str,
+    options: Iterable[tuple[str, str]],
+    *,
+    columns: int = 1,
+    back: bool = True,
+    extra: Iterable[tuple[str, str]] = (),
+) -> InlineKeyboardMarkup:
+    """Buttons for `options` (value, label), then extra actions, then back and cancel."""
+    builder = InlineKeyboardBuilder()
+    for value, text in options:
+        builder.button(text=text, callback_data=ReportCb(step=step, value=value))
+    builder.adjust(columns)
+    for value, text in extra:
+        builder.row()
+        builder.button(text=text, callback_data=ReportCb(step=step, value=value))
+    navigation = InlineKeyboardBuilder()
+    if back:
+        navigation.button(text=_("⬅️ Back"), callback_data=ReportCb(step=step, value=BACK))
+    navigation.button(text=_("✖️ Cancel"), callback_data=ReportCb(step=step, value=CANCEL))
+    builder.attach(navigation)
+    return builder.as_markup()
+
+
+def back_label() -> str:
+    return _("⬅️ Back")
+
+
+def skip_label() -> str:
+    return _("Skip ➡️")
+
+
+def share_location_label() -> str:
+    return _("📍 Share location")
+
+
+def share_phone_label() -> str:
+    return _("📱 Share my phone number")
+
+
+def reply_keyboard(first: KeyboardButton) -> ReplyKeyboardMarkup:
+    """A reply keyboard for a step that asks for a contact or a location pin."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [first],
+            [KeyboardButton(text=skip_label())],
+            [KeyboardButton(text=back_label())],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=False,
+        is_persistent=True,
+    )
+
+
+def location_keyboard() -> ReplyKeyboardMarkup:
+    return reply_keyboard(KeyboardButton(text=share_location_label(), request_location=True))
+
+
+def phone_keyboard() -> ReplyKeyboardMarkup:
+    return reply_keyboard(KeyboardButton(text=share_phone_label(), request_contact=True))

@@ -1,0 +1,230 @@
+"""The question shown for each step: its text and its buttons, in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from conversations.report import keyboards as kb
+from conversations.texts import (
+    AGE_LABELS,
+    CATEGORY_LABELS,
+    OCCURRED_LABELS,
+    RELATION_LABELS,
+    VICTIM_LABELS,
+)
+from services.choices import CATEGORIES, OCCURRED, RELATIONS, VICTIMS, ages_for
+from services.gazetteer import Gazetteer
+from services.report_draft import MAX_EVIDENCE, Draft
+
+# Step numbers as the resident sees them (PRODUCT.md's eleven steps).
+STEP_NUMBER = {
+    "danger": 1,
+    "relation": 2,
+    "category": 3,
+    "victim": 4,
+    "victim_age": 4,
+    "kecamatan": 5,
+    "kelurahan": 5,
+    "landmark": 5,
+    "location": 5,
+    "occurred": 6,
+    "description": 7,
+    "evidence": 8,
+    "identity": 9,
+    "name": 9,
+    "phone": 9,
+    "consent": 10,
+    "summary": 11,
+}
+TOTAL_STEPS = 11
+
+DONE = "done"
+SKIP = "skip"
+
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    text: str
+    markup: Markup | None
+
+
+def _header(step: str) -> str:
+    return _("<i>Step {number} of {total}</i>").format(number=STEP_NUMBER[step], total=TOTAL_STEPS)
+
+
+def _labelled(codes: tuple[str, ...], labels: Mapping[str, object]) -> list[tuple[str, str]]:
+    return [(code, str(labels[code])) for code in codes]
+
+
+def question(step: str, draft: Draft, gazetteer: Gazetteer) -> Prompt:
+    """The prompt for `step`; the summary is rendered elsewhere (summary.py)."""
+    builder = _BUILDERS[step]
+    text, markup = builder(draft, gazetteer)
+    return Prompt(f"{_header(step)}\n{text}", markup)
+
+
+def _danger(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    options = [("yes", _("Yes, someone is in danger")), ("no", _("No"))]
+    return _("<b>Is anyone in danger right now?</b>"), kb.choices("danger", options, back=False)
+
+
+def _relation(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>Who is making this report?</b>"),
+        kb.choices("relation", _labelled(RELATIONS, RELATION_LABELS)),
+    )
+
+
+def _category(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>What kind of incident is it?</b>\nChoose the one that fits best."),
+        kb.choices("category", _labelled(CATEGORIES, CATEGORY_LABELS)),
+    )
+
+
+def _victim(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>Who is the victim?</b>"),
+        kb.choices("victim", _labelled(VICTIMS, VICTIM_LABELS), columns=2),
+    )
+
+
+def _victim_age(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>About how old is the victim?</b>"),
+        kb.choices("victim_age", _labelled(ages_for(draft.victim), AGE_LABELS), columns=2),
+    )
+
+
+def _kecamatan(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    options = [(str(place.id), place.name) for place in gazetteer.kecamatan_list()]
+    return (
+        _("<b>Where did it happen?</b>\nChoose the kecamatan, or type its name."),
+        kb.choices("kecamatan", options, columns=2),
+    )
+
+
+def _kelurahan(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    assert draft.kecamatan_id is not None
+    options = [(str(place.id), place.name) for place in gazetteer.kelurahan_of(draft.kecamatan_id)]
+    return (
+        _("<b>Which kelurahan?</b>\nChoose one, or type its name."),
+        kb.choices("kelurahan", options, columns=2),
+    )
+
+
+def _landmark(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _(
+            "<b>Is there a landmark or address that helps find the place?</b>\n"
+            "For example a street, RT/RW, a school or a shop. Type it, or skip."
+        ),
+        kb.choices("landmark", [(SKIP, kb.skip_label())]),
+    )
+
+
+def _location(draft: Draft, gazetteer: Gazetteer) -> tuple[str, ReplyKeyboardMarkup]:
+    return (
+        _(
+            "<b>Do you want to share the location on a map?</b>\n"
+            "Only if it is safe for you. Press the button below, or skip."
+        ),
+        kb.location_keyboard(),
+    )
+
+
+def _occurred(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>When did it happen?</b>"),
+        kb.choices("occurred", _labelled(OCCURRED, OCCURRED_LABELS), columns=2),
+    )
+
+
+def _description(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "<b>Please tell us what happened, in your own words.</b>\n"
+        "You can write several messages, or send a voice note if typing is hard. "
+        "Press <b>Done</b> when you have finished."
+    )
+    extra = [(DONE, _("✅ Done"))] if draft.has_description() else []
+    return text, kb.choices("description", [], extra=extra)
+
+
+def _evidence(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "<b>Do you have photos, videos, voice notes or documents?</b>\n"
+        "This is optional. Send up to {limit} files only if it is safe, then press Done."
+    ).format(limit=MAX_EVIDENCE)
+    if draft.evidence:
+        action = (DONE, _("✅ Done ({count} files)").format(count=len(draft.evidence)))
+    else:
+        action = (SKIP, kb.skip_label())
+    return text, kb.choices("evidence", [], extra=[action])
+
+
+def _identity(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    options = [
+        ("anonymous", _("🕶 Anonymous")),
+        ("named", _("🙋 With my name")),
+    ]
+    return (
+        _(
+            "<b>Do you want to report anonymously?</b>\n"
+            "Anonymous: we store no name, username or phone number with the report, and the "
+            'officer sees "Anonymous".'
+        ),
+        kb.choices("identity", options),
+    )
+
+
+def _name(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return _("<b>What is your name?</b>\nType it below."), kb.choices("name", [])
+
+
+def _phone(draft: Draft, gazetteer: Gazetteer) -> tuple[str, ReplyKeyboardMarkup]:
+    return (
+        _(
+            "<b>Share your phone number so an officer can call you?</b>\n"
+            "Press the button below, or skip."
+        ),
+        kb.phone_keyboard(),
+    )
+
+
+def _consent(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    options = [("yes", _("Yes, you may contact me here")), ("no", _("No"))]
+    return (
+        _(
+            "<b>May the service follow up with you through this chat?</b>\n"
+            "If you choose No, the report keeps no link to this chat: your tracking code will "
+            "be the only way to check on it."
+        ),
+        kb.choices("consent", options),
+    )
+
+
+_BUILDERS: dict[str, Callable[[Draft, Gazetteer], tuple[str, Markup]]] = {
+    "danger": _danger,
+    "relation": _relation,
+    "category": _category,
+    "victim": _victim,
+    "victim_age": _victim_age,
+    "kecamatan": _kecamatan,
+    "kelurahan": _kelurahan,
+    "landmark": _landmark,
+    "location": _location,
+    "occurred": _occurred,
+    "description": _description,
+    "evidence": _evidence,
+    "identity": _identity,
+    "name": _name,
+    "phone": _phone,
+    "consent": _consent,
+}

@@ -1,0 +1,124 @@
+"""The summary before sending (Kirim / Ubah / Batal) and the "what to change" menu."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from conversations.callbacks import ReportCb
+from conversations.report.questions import Prompt
+from conversations.texts import (
+    AGE_LABELS,
+    CATEGORY_LABELS,
+    OCCURRED_LABELS,
+    RELATION_LABELS,
+    VICTIM_LABELS,
+    label,
+    quote,
+)
+from services.gazetteer import Gazetteer
+from services.report_draft import EDIT_GROUPS, Draft
+
+# Long enough to recognise the story, short enough that the summary stays one message.
+DESCRIPTION_PREVIEW = 1500
+
+SEND = "send"
+EDIT = "edit"
+CANCEL = "cancel"
+TO_SUMMARY = "__summary"
+
+
+def _yes_no(value: bool | None) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _place(draft: Draft, gazetteer: Gazetteer) -> str:
+    kelurahan = gazetteer.kelurahan(draft.kelurahan_id) if draft.kelurahan_id else None
+    kecamatan = gazetteer.kecamatan(draft.kecamatan_id) if draft.kecamatan_id else None
+    if kelurahan is None or kecamatan is None:
+        return "–"
+    return _("Kelurahan {kelurahan}, Kecamatan {kecamatan}").format(
+        kelurahan=quote(kelurahan.name), kecamatan=quote(kecamatan.name)
+    )
+
+
+def _description(draft: Draft) -> str:
+    text = draft.description
+    if len(text) > DESCRIPTION_PREVIEW:
+        text = text[:DESCRIPTION_PREVIEW].rstrip() + " […]"
+    parts = [quote(text)] if text else []
+    if draft.description_voice is not None:
+        parts.append(_("🎤 voice note"))
+    return "\n".join(parts) or "–"
+
+
+def _identity(draft: Draft) -> str:
+    if draft.anonymous:
+        return _("Anonymous")
+    phone = quote(draft.phone) if draft.phone else _("no phone number")
+    return f"{quote(draft.name or '')} ({phone})"
+
+
+def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
+    rows = [
+        (_("Someone in danger now"), _yes_no(draft.urgent)),
+        (_("Reported by"), label(RELATION_LABELS, draft.relation)),
+        (_("Category"), label(CATEGORY_LABELS, draft.category)),
+        (
+            _("Victim"),
+            f"{label(VICTIM_LABELS, draft.victim)}, {label(AGE_LABELS, draft.victim_age)}",
+        ),
+        (_("Place"), _place(draft, gazetteer)),
+        (_("Landmark"), quote(draft.landmark) if draft.landmark else "–"),
+        (_("Map location"), _("shared") if draft.location else _("not shared")),
+        (_("When"), label(OCCURRED_LABELS, draft.occurred)),
+        (_("Evidence"), _("{count} files").format(count=len(draft.evidence))),
+        (_("Identity"), _identity(draft)),
+        (_("Follow-up through this chat"), _yes_no(draft.consent)),
+    ]
+    lines = [_("<b>Step 11 of 11 — please check your report</b>"), ""]
+    lines += [f"<b>{name}:</b> {value}" for name, value in rows]
+    lines += ["", f"<b>{_('What happened')}:</b>", _description(draft)]
+    return "\n".join(lines)
+
+
+def summary_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ Send"), callback_data=ReportCb(step="summary", value=SEND))
+    builder.button(text=_("✏️ Change"), callback_data=ReportCb(step="summary", value=EDIT))
+    builder.button(text=_("✖️ Cancel"), callback_data=ReportCb(step="summary", value=CANCEL))
+    builder.adjust(1, 2)
+    return builder.as_markup()
+
+
+def summary_prompt(draft: Draft, gazetteer: Gazetteer) -> Prompt:
+    return Prompt(summary_text(draft, gazetteer), summary_keyboard())
+
+
+def edit_labels() -> dict[str, str]:
+    return {
+        "danger": _("Danger now"),
+        "relation": _("Who is reporting"),
+        "category": _("Category"),
+        "victim": _("Victim"),
+        "place": _("Place"),
+        "occurred": _("When"),
+        "description": _("What happened"),
+        "evidence": _("Evidence"),
+        "identity": _("Identity"),
+        "consent": _("Follow-up"),
+    }
+
+
+def edit_prompt() -> Prompt:
+    builder = InlineKeyboardBuilder()
+    labels = edit_labels()
+    for group in EDIT_GROUPS:
+        builder.button(text=labels[group], callback_data=ReportCb(step="edit", value=group))
+    builder.adjust(2)
+    builder.row()
+    builder.button(
+        text=_("⬅️ Back to the summary"), callback_data=ReportCb(step="edit", value=TO_SUMMARY)
+    )
+    return Prompt(_("<b>What do you want to change?</b>"), builder.as_markup())

@@ -1,0 +1,39 @@
+"""`/hapusdata`: erase what we hold about a resident, keep the anonymised case.
+
+The case itself (category, place, dates, status, what happened) stays so the officers can go on
+helping the victim; what identifies the reporter goes: name, phone, the chat link and the
+evidence's link to the chat, the conversation draft, the list of message ids, the user row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.crypto import get_cipher
+from storage.models import utcnow
+from storage.repositories import Repo
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    reports: int
+
+
+async def erase_personal_data(repo: Repo, user_id: int, now: datetime | None = None) -> Erased:
+    now = now or utcnow()
+    reports = await repo.reports.linked_to_chat(get_cipher().blind_index(str(user_id)))
+    for report in reports:
+        report.reporter_name = None
+        report.reporter_phone = None
+        report.reporter_chat_id = None
+        report.reporter_chat_index = None
+        report.contact_consent = False
+        report.personal_data_erased_at = now
+        for item in report.evidence:
+            if item.source:
+                item.source = {"file_id": item.source.get("file_id")}
+        await repo.audit.record("personal_data_erased", actor_id=None, report_id=report.id)
+    await repo.messages.forget_chat(user_id)
+    await repo.users.delete(user_id)
+    return Erased(reports=len(reports))
