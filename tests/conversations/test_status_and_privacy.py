@@ -1,0 +1,112 @@
+"""/status, /hapus, /hapusdata, /bahasa and the command menus."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from playground.emulator import BotAPIEmulator
+from storage.models import Report, User
+from tests.conversations.resident import Resident
+from tests.fixtures.bot import RunningBot
+
+SECRET = "Rahasia: pelaku adalah pamannya"
+
+
+async def file_report(resident: Resident, *, consent: bool = False) -> str:
+    await resident.begin_report()
+    await resident.answer_until_description()
+    await resident.describe(SECRET)
+    await resident.finish_anonymously(consent=consent)
+    return await resident.send()
+
+
+async def test_status_for_own_foreign_and_unknown_codes(
+    resident: Resident, emulator: BotAPIEmulator
+) -> None:
+    await resident.start()
+    code = await file_report(resident)
+    await resident.user.send_command("/status", code.lower().replace("-", " "))
+    own = await resident.user.wait_for(code)
+    assert resident.t("Received, waiting for an officer") in own.text
+    assert SECRET not in own.text
+
+    # Someone else holding the code sees status and dates, never content.
+    other = Resident(emulator.user(user_id=5099, first_name="Budi"), "id")
+    await other.start()
+    await other.user.send_command("/status", code)
+    foreign = await other.user.wait_for(code)
+    assert SECRET not in foreign.text and "Kalampangan" not in foreign.text
+
+    await other.user.send_command("/status", "LA-AAAA-AAAA")
+    await other.user.wait_for("LA-AAAA-AAAA")
+    await other.user.send_command("/status")
+    await other.user.wait_for("LA-ACDE-F347")
+    await other.user.send_text("bukan kode <script>")
+    reply = await other.user.wait_for("bukan kode <script>")
+    assert "<script>" in reply.text  # shown back escaped, as typed
+
+
+async def test_status_guessing_is_rate_limited(resident: Resident) -> None:
+    await resident.start()
+    code = await file_report(resident)
+    for attempt in range(5):
+        await resident.user.send_command("/status", f"LA-AAAA-AAA{'ACDEF'[attempt]}")
+        await resident.user.wait_for("LA-AAAA-AAA")
+    await resident.user.send_command("/status", code)
+    paused = await resident.user.wait_for(
+        resident.t("Too many codes that did not match.").split(".")[0]
+    )
+    assert code not in paused.text
+
+
+async def test_delete_chat_removes_the_conversation(resident: Resident) -> None:
+    await resident.start()
+    await file_report(resident)
+    await resident.user.wait_idle()
+    assert len(resident.user.chat.messages) > 20
+    await resident.user.send_command("/hapus")
+    done = await resident.user.wait_for("48")
+    visible = [m.message_id for m in resident.user.chat.messages]
+    assert visible == [done.message_id], resident.user.chat.transcript()
+
+
+async def test_erase_personal_data_keeps_the_anonymised_case(
+    resident: Resident, bot: RunningBot
+) -> None:
+    await resident.start()
+    code = await file_report(resident, consent=True)
+    await resident.user.send_command("/hapusdata")
+    await resident.press("🗑 Yes, erase my data")
+    await resident.user.wait_for("(1")
+    async with bot.service.session_factory() as session:
+        report = await session.scalar(select(Report).where(Report.code == code))
+        assert report is not None
+        assert report.reporter_chat_id is None and report.reporter_chat_index is None
+        assert report.personal_data_erased_at is not None
+        assert report.description == SECRET  # the case itself stays for the victim's sake
+        assert await session.get(User, resident.user.id) is None
+    # The code still answers.
+    await resident.user.send_command("/status", code)
+    await resident.user.wait_for(code)
+
+
+async def test_language_choice_is_saved_and_commands_are_registered_per_language(
+    resident: Resident, bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    await resident.start()
+    await resident.user.send_command("/bahasa")
+    await resident.user.wait_for(resident.t("Choose your language:"))
+    await resident.user.press("🇬🇧 English")
+    await resident.user.wait_for("Language changed to English.")
+    await resident.user.send_command("/bantuan")
+    await resident.user.wait_for("What this bot can do")
+    async with bot.service.session_factory() as session:
+        user = await session.get(User, resident.user.id)
+        assert user is not None and user.language == "en"
+
+    english = {c["command"]: c["description"] for c in emulator.commands("en")}
+    indonesian = {c["command"]: c["description"] for c in emulator.commands("id")}
+    default = {c["command"]: c["description"] for c in emulator.commands("")}
+    assert set(english) == set(indonesian) == set(default) >= {"lapor", "status", "batal", "hapus"}
+    assert english["lapor"] == "Report an incident"
+    assert indonesian["lapor"] == default["lapor"] != english["lapor"]

@@ -1,0 +1,94 @@
+"""Every user-facing string is in both catalogs, translated, and valid Telegram HTML.
+
+Fails when a message was added to the code but not to a catalog, when a catalog keeps a message
+the code no longer has (stale), when a translation is empty or fuzzy, when placeholders differ,
+when a translation would be refused by Telegram's HTML parser, or when the compiled .mo files
+are older than their catalogs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from playground.emulator.entities import EntityParseError
+from playground.emulator.markup_html import parse_html
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("id", "en")
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+@pytest.fixture(scope="module")
+def code_messages(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    template = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable, "-m", "babel.messages.frontend", "extract",
+            "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "__",
+            "--no-location", "--omit-header", "-o", str(template), ".",
+        ],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    with template.open("rb") as handle:
+        return {str(m.id) for m in read_po(handle) if m.id}
+
+
+def load(language: str) -> Catalog:
+    with (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_matches_the_code(language: str, code_messages: set[str]) -> None:
+    catalog = {str(m.id) for m in load(language) if m.id}
+    missing = sorted(code_messages - catalog)
+    stale = sorted(catalog - code_messages)
+    assert not missing, f"messages missing from {language} (run make extract): {missing}"
+    assert not stale, f"stale messages in {language} (run make extract): {stale}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_translated(language: str) -> None:
+    problems = []
+    for message in load(language):
+        if not message.id:
+            continue
+        if not message.string or message.fuzzy:
+            problems.append(f"untranslated: {message.id!r}")
+        elif sorted(PLACEHOLDER.findall(str(message.id))) != sorted(
+            PLACEHOLDER.findall(str(message.string))
+        ):
+            problems.append(f"placeholders differ: {message.id!r}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_are_valid_telegram_html(language: str) -> None:
+    problems = []
+    for message in load(language):
+        if not message.id:
+            continue
+        filled = PLACEHOLDER.sub("x", str(message.string))
+        try:
+            parse_html(filled)
+        except EntityParseError as error:
+            problems.append(f"{message.id!r}: {error}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_compiled_catalog_is_current(language: str) -> None:
+    """`make test` compiles the catalogs; a stale .mo would show old texts to users."""
+    folder = ROOT / "locales" / language / "LC_MESSAGES"
+    with (folder / "messages.mo").open("rb") as handle:
+        compiled = {str(m.id): m.string for m in read_mo(handle) if m.id}
+    source = {str(m.id): m.string for m in load(language) if m.id}
+    assert compiled == source, "run `make catalogs`"

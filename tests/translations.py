@@ -1,0 +1,31 @@
+"""Read the catalogs the way the bot does, so tests can name buttons in either language."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+
+
+@cache
+def catalog(language: str) -> Catalog:
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def translate(language: str, msgid: str) -> str:
+    """The translation of `msgid`, or of the one message whose msgid starts with it."""
+    message = catalog(language).get(msgid)
+    if message is None:
+        starting = [m for m in catalog(language) if m.id and str(m.id).startswith(msgid)]
+        if len(starting) == 1:
+            message = starting[0]
+        elif starting:
+            raise KeyError(f"{msgid!r} is the start of several messages")
+    if message is None or not message.string:
+        raise KeyError(f"{msgid!r} has no {language} translation")
+    return str(message.string)
