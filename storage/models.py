@@ -78,6 +78,10 @@ class User(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_lookup_failures: Mapped[int] = mapped_column(Integer, default=0)
     status_lookup_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff only: the name colleagues see ("taken by ..."); residents never get one.
+    display_name: Mapped[str | None] = mapped_column(EncryptedText)
+    # Set when Telegram answered 403 (the user blocked the bot); cleared when they write again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Kecamatan(Base):
@@ -136,6 +140,14 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Case handling: the officer who pressed Terima first owns the case.
+    owner_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 0: kelurahan officers, 1: kecamatan officers, 2: coordinators.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    referral_partner: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(32))
 
     kelurahan: Mapped[Kelurahan] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
@@ -190,6 +202,154 @@ class AuditLog(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class OfficerArea(Base):
+    """An officer is bound to one or more kelurahan."""
+
+    __tablename__ = "officer_areas"
+    __table_args__ = (UniqueConstraint("officer_id", "kelurahan_id", name="uq_officer_areas"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+
+
+class Invite(Base):
+    """A one-time, expiring officer invitation; only a hash of the code is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RosterShift(Base):
+    """A weekly duty shift in local time (TIMEZONE); end before start crosses midnight."""
+
+    __tablename__ = "roster_shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start_minute: Mapped[int] = mapped_column(Integer)  # minutes after local midnight
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+
+class DutyOverride(Base):
+    """/piket: an officer checked in or out by hand, until `until`."""
+
+    __tablename__ = "duty_overrides"
+
+    officer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    on_duty: Mapped[bool] = mapped_column(Boolean)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """A message that must reach Telegram: written in the transaction that causes it.
+
+    The sender claims due rows (lane first), records every attempt, and marks them sent or
+    dead. `dedupe_key` makes enqueueing idempotent, so nothing is queued twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "lane", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    lane: Mapped[int] = mapped_column(Integer)  # 0 alerts, 1 relays, 2 notices, 3 broadcasts
+    kind: Mapped[str] = mapped_column(String(24))
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # {"method": "sendMessage", "params": {...}}: encrypted, it may hold a description.
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+class DeliveryAttempt(Base):
+    """One try at sending an outbox row, kept for the record and the metrics."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent, retry_after, forbidden, ...
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(255))
+
+
+class Alert(Base):
+    """A report's alert to one recipient, so it can be edited when someone takes the case."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("report_id", "recipient_id", "round", name="uq_alerts_round"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScheduledJob(Base):
+    """Work due at a time (escalations, follow-ups, reminders, digests).
+
+    `key` is deterministic (e.g. "escalate:42:1"), so the same job is never scheduled twice
+    and can be found and cancelled; the scheduler only wakes the worker that claims due rows.
+    """
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (Index("ix_scheduled_jobs_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseNote(Base):
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(EncryptedText)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class FsmState(Base):
     """aiogram conversation state; `data` (the draft) is encrypted as a whole."""
 
@@ -217,15 +377,24 @@ class ChatMessage(Base):
 
 
 __all__ = [
+    "Alert",
     "AuditLog",
     "Base",
+    "CaseNote",
     "ChatMessage",
+    "DeliveryAttempt",
+    "DutyOverride",
     "Evidence",
     "FsmState",
+    "Invite",
     "Kecamatan",
     "Kelurahan",
+    "OfficerArea",
+    "OutboxMessage",
     "Report",
     "ReportStatusChange",
+    "RosterShift",
+    "ScheduledJob",
     "UTCDateTime",
     "User",
     "utcnow",

@@ -1,0 +1,105 @@
+"""Outgoing messages as rows: the service side of the outbox.
+
+Anything that must reach Telegram later or must not be lost (alerts, relays, notices,
+follow-ups, broadcasts) is enqueued here, in the same transaction as the change that causes it.
+The sender (bot/sender.py) owns the Telegram rate budget and delivers rows by lane.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, utcnow
+
+# Lower lanes go first: an alert never waits behind a broadcast.
+LANE_ALERT = 0
+LANE_RELAY = 1
+LANE_NOTICE = 2
+LANE_BROADCAST = 3
+
+
+def message(text: str, reply_markup: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A sendMessage payload in Bot API form (HTML parse mode)."""
+    params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup
+    return {"method": "sendMessage", "params": params}
+
+
+def call(method: str, **params: Any) -> dict[str, Any]:
+    """Any other Bot API method (copyMessage, sendPhoto, editMessageText, sendLocation...)."""
+    return {"method": method, "params": params}
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    payload: dict[str, Any],
+    kind: str,
+    lane: int,
+    dedupe_key: str,
+    report_id: int | None = None,
+    not_before: datetime | None = None,
+) -> int | None:
+    """Queue one message; returns its id, or None when `dedupe_key` was queued before."""
+    values = {
+        "dedupe_key": dedupe_key,
+        "lane": lane,
+        "kind": kind,
+        "chat_id": chat_id,
+        "payload": payload,
+        "report_id": report_id,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": not_before or utcnow(),
+        "created_at": utcnow(),
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage)
+        # Core inserts still go through the column types: the payload is encrypted here too.
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    new_id = await session.scalar(statement)
+    return int(new_id) if new_id is not None else None
+
+
+async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:
+    row: OutboxMessage | None = await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    return row
+
+
+class DeliveryHooks(Protocol):
+    """What the rules want to know about deliveries; called by the sender in its transaction."""
+
+    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+        """The row reached Telegram (message_id of the sent message)."""
+
+    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+        """Telegram answered 403: the recipient blocked the bot (the row will not be retried)."""
+
+    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+        """The row can never be delivered (bad request, retries exhausted)."""
+
+
+class NoHooks:
+    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+        return None
+
+    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+        return None
+
+    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+        return None
