@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +51,18 @@ class Service:
     gazetteer: Gazetteer
 
     async def close(self) -> None:
+        await drain_updates(self.dispatcher)
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()
+
+
+async def drain_updates(dispatcher: Dispatcher, patience: float = 10.0) -> None:
+    """Let updates already being handled finish before the session and database close."""
+    # aiogram keeps its in-flight update tasks here and offers no public way to await them.
+    pending = set(dispatcher._handle_update_tasks)
+    if pending:
+        await asyncio.wait(pending, timeout=patience)
 
 
 def demo_key_file(settings: Settings) -> Path:
@@ -119,7 +129,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory))
     # Not on errors: the failed update's session is gone; the error handler finds the language.
     UserLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
-    dispatcher.errors.register(FriendlyErrorHandler(session_factory, i18n))
+    dispatcher.errors.register(FriendlyErrorHandler(session_factory, i18n).as_handler())
     dispatcher.include_router(conversations.setup())
     dispatcher.startup.register(register_commands)
     return dispatcher

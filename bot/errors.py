@@ -7,9 +7,12 @@ or the update could carry what the resident wrote.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n, gettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,7 +28,15 @@ class FriendlyErrorHandler:
         self._session_factory = session_factory
         self._i18n = i18n
 
-    async def __call__(self, event: ErrorEvent, bot: Bot) -> bool:
+    def as_handler(self) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]:
+        # aiogram awaits only coroutine *functions*; an object with an async __call__ would be
+        # run in a thread pool and its coroutine silently dropped.
+        async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+            return await self.handle(event, bot)
+
+        return on_error
+
+    async def handle(self, event: ErrorEvent, bot: Bot) -> bool:
         update = event.update
         log.error(
             "update %s failed with %s",
@@ -47,9 +58,11 @@ class FriendlyErrorHandler:
                 "Sorry, something went wrong on our side. What you entered so far is kept; "
                 "please try again. If someone is in danger now, call 112."
             )
-        try:
-            if update.callback_query is not None:
+        if update.callback_query is not None:
+            # The handler may have answered the button already; Telegram refuses a second answer.
+            with contextlib.suppress(TelegramAPIError):
                 await update.callback_query.answer()
+        try:
             await bot.send_message(user.id, text)
         except Exception as exc:  # the apology must not raise in turn
             log.warning("could not send the error notice: %s", type(exc).__name__)

@@ -150,3 +150,22 @@ async def test_typed_place_names_with_misspellings(resident: Resident, bot: Runn
     await resident.describe("Anak ditinggal sendirian.")
     summary = await resident.finish_anonymously()
     assert "Petuk Barunai" in summary.text
+
+
+async def test_a_failed_update_apologises_and_keeps_the_draft(
+    resident: Resident, emulator: BotAPIEmulator
+) -> None:
+    await resident.start()
+    await resident.begin_report()
+    await resident.press("No")
+    await resident.expect("<b>Who is making this report?</b>")
+    # Telegram refuses the next question: the update fails and its transaction rolls back.
+    emulator.fail_next("sendMessage", 400, "Bad Request: something unexpected")
+    await resident.press("Witness")
+    await resident.expect("Sorry, something went wrong on our side.")
+    # The answer was not kept: the same question is still the current one, and works now.
+    await resident.user.send_text("ok?")
+    await resident.expect(SORRY)
+    await resident.expect("<b>Who is making this report?</b>")
+    await resident.press("Witness")
+    await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
