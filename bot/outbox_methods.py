@@ -1,0 +1,152 @@
+"""From outbox payloads (Bot API JSON, see services/outbox.py) to aiogram methods, and the
+combining of alerts that wait for the same officer into one message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import aiogram.methods
+from aiogram.methods import TelegramMethod
+from pydantic import ValidationError
+
+from services.outbox import LANE_ALERT
+from storage.models import OutboxMessage
+
+MAX_TEXT_LENGTH = 4096
+# Telegram refuses inline keyboards with more buttons than this.
+MAX_INLINE_BUTTONS = 100
+# Plain characters that need no escaping in HTML or MarkdownV2.
+SEPARATOR = "\n\n━━━━━━━━━━\n\n"
+# Only these make a payload a plain text message that can share a bubble with others.
+_COMBINABLE_PARAMS = frozenset({"chat_id", "text", "parse_mode", "reply_markup"})
+
+
+class PayloadError(ValueError):
+    """The payload can never become a Bot API call (unknown method, invalid params).
+
+    Its message never quotes the params: they hold what residents wrote."""
+
+
+@cache
+def _method_classes() -> dict[str, type[TelegramMethod[Any]]]:
+    # Telegram's method names are case-insensitive; look them up the same way.
+    found: dict[str, type[TelegramMethod[Any]]] = {}
+    for name in aiogram.methods.__all__:
+        candidate = getattr(aiogram.methods, name)
+        if isinstance(candidate, type) and issubclass(candidate, TelegramMethod):
+            api_name = getattr(candidate, "__api_method__", None)
+            if isinstance(api_name, str):
+                found[api_name.lower()] = candidate
+    return found
+
+
+def method_name(payload: Mapping[str, Any]) -> str:
+    name = payload.get("method")
+    return name if isinstance(name, str) else ""
+
+
+def build_method(payload: Mapping[str, Any], chat_id: int) -> TelegramMethod[Any]:
+    """The aiogram method for a payload; the row's chat is the target unless the payload
+    names one (or edits an inline message, which has no chat)."""
+    name = method_name(payload)
+    params = payload.get("params")
+    method_class = _method_classes().get(name.lower())
+    if method_class is None:
+        raise PayloadError(f"unknown method {name[:40]!r}")
+    if not isinstance(params, Mapping):
+        raise PayloadError(f"params of {method_class.__api_method__} are not an object")
+    arguments = dict(params)
+    if "chat_id" in method_class.model_fields and "inline_message_id" not in arguments:
+        arguments.setdefault("chat_id", chat_id)
+    try:
+        return method_class(**arguments)
+    except ValidationError as error:
+        fields = sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]})
+        raise PayloadError(
+            f"invalid params for {method_class.__api_method__}: {', '.join(fields)}"
+        ) from None
+
+
+# --- combining --------------------------------------------------------------------------------
+
+
+def _utf16_length(text: str) -> int:
+    # Telegram counts UTF-16 code units. The markup source is never shorter than the text
+    # Telegram will count after parsing it, so a source that fits is safe.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _inline_rows(params: Mapping[str, Any]) -> list[Any] | None:
+    markup = params.get("reply_markup")
+    if markup is None:
+        return []
+    if not isinstance(markup, Mapping) or set(markup) != {"inline_keyboard"}:
+        return None
+    rows = markup["inline_keyboard"]
+    return list(rows) if isinstance(rows, list) else None
+
+
+def combinable(row: OutboxMessage) -> bool:
+    """A plain alert text (sendMessage with at most an inline keyboard). Evidence copies and
+    map pins are other methods and go one by one."""
+    if row.lane != LANE_ALERT or row.kind != "alert":
+        return False
+    if method_name(row.payload).lower() != "sendmessage":
+        return False
+    params = row.payload.get("params")
+    if not isinstance(params, Mapping) or not set(params) <= _COMBINABLE_PARAMS:
+        return False
+    return isinstance(params.get("text"), str) and _inline_rows(params) is not None
+
+
+@dataclass
+class _Pack:
+    rows: list[OutboxMessage]
+    length: int
+    buttons: int
+    parse_mode: Any
+
+
+def _measure(row: OutboxMessage) -> tuple[int, int, Any]:
+    params = row.payload["params"]
+    rows = _inline_rows(params) or []
+    buttons = sum(len(r) if isinstance(r, list) else 1 for r in rows)
+    return _utf16_length(params["text"]), buttons, params.get("parse_mode")
+
+
+def pack(rows: Sequence[OutboxMessage]) -> list[list[OutboxMessage]]:
+    """Group combinable rows, in order, into messages within Telegram's limits; rows with
+    another parse mode than their neighbours start a new group."""
+    separator = _utf16_length(SEPARATOR)
+    packs: list[_Pack] = []
+    for row in rows:
+        length, buttons, parse_mode = _measure(row)
+        last = packs[-1] if packs else None
+        if (
+            last is not None
+            and last.parse_mode == parse_mode
+            and last.length + separator + length <= MAX_TEXT_LENGTH
+            and last.buttons + buttons <= MAX_INLINE_BUTTONS
+        ):
+            last.rows.append(row)
+            last.length += separator + length
+            last.buttons += buttons
+        else:
+            packs.append(_Pack([row], length, buttons, parse_mode))
+    return [p.rows for p in packs]
+
+
+def combined_payload(rows: Sequence[OutboxMessage]) -> dict[str, Any]:
+    """One sendMessage: the texts joined by a separator line, the keyboards' rows one after
+    the other (services/cases.py rebuilds such a keyboard when one case is taken)."""
+    first = rows[0].payload["params"]
+    params: dict[str, Any] = {"text": SEPARATOR.join(r.payload["params"]["text"] for r in rows)}
+    if "parse_mode" in first:
+        params["parse_mode"] = first["parse_mode"]
+    keyboard = [button_row for r in rows for button_row in _inline_rows(r.payload["params"]) or []]
+    if keyboard:
+        params["reply_markup"] = {"inline_keyboard": keyboard}
+    return {"method": "sendMessage", "params": params}

@@ -1,0 +1,193 @@
+"""The sender's picture of Telegram's flood limits, kept in memory.
+
+Telegram allows about 30 messages a second per bot, about one a second per chat and 20 a
+minute per group, and answers anything over that with 429 and `retry_after`. Staying under
+the limits ourselves is cheaper than being told: a 429 costs a whole second at least, and an
+alert must not spend it. Times are plain seconds from the sender's clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+# 429s from this many different chats within GLOBAL_429_WINDOW mean the bot-wide limit was hit
+# (Telegram does not say which limit it was), so everything pauses, not only those chats.
+GLOBAL_429_CHATS = 3
+GLOBAL_429_WINDOW = 1.0
+
+
+@dataclass(frozen=True)
+class SenderLimits:
+    """How fast the sender may go. Defaults stay under Telegram's published limits."""
+
+    global_per_second: float = 25.0
+    per_chat_per_second: float = 1.0
+    per_chat_burst: int = 1
+    group_per_minute: int = 20
+    # BROADCAST_RATE; broadcasts also only get what the other lanes leave over.
+    broadcast_per_second: float = 25.0
+    # Global sends a broadcast may never use, so an alert always finds budget at once.
+    alert_reserve: int = 5
+
+
+class TokenBucket:
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        self._rate = rate
+        self._capacity = capacity
+        self._tokens = capacity
+        self._stamp = now
+
+    def available(self, now: float) -> float:
+        if now > self._stamp:
+            self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+        return self._tokens
+
+    def take(self, now: float) -> None:
+        # May go below zero when a pass had planned more than was left: the debt is paid by
+        # waiting longer, never by sending over the limit again.
+        self._tokens = self.available(now) - 1.0
+
+    def give_back(self, now: float) -> None:
+        self._tokens = min(self._capacity, self.available(now) + 1.0)
+
+    def ready_at(self, now: float, amount: float = 1.0) -> float:
+        """When at least `amount` tokens are there (one whole send by default)."""
+        missing = amount - self.available(now)
+        return now if missing <= 0 else now + missing / self._rate
+
+    def full(self, now: float) -> bool:
+        return self.available(now) >= self._capacity
+
+
+def whole(tokens: float) -> int:
+    return max(0, math.floor(tokens + 1e-9))
+
+
+class RateBudget:
+    """Global, per-chat, per-group and broadcast buckets, and pauses Telegram asked for."""
+
+    def __init__(self, limits: SenderLimits, now: float) -> None:
+        self._limits = limits
+        self._global = TokenBucket(limits.global_per_second, limits.global_per_second, now)
+        self._broadcast = TokenBucket(
+            limits.broadcast_per_second, max(1.0, limits.broadcast_per_second), now
+        )
+        self._chats: dict[int, TokenBucket] = {}
+        self._groups: dict[int, TokenBucket] = {}
+        self._paused_chats: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._recent_429: deque[tuple[float, int]] = deque()
+        # A reserve as large as the whole bucket would starve broadcasts for good.
+        self._reserve = min(limits.alert_reserve, max(0, whole(limits.global_per_second) - 1))
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def paused_until(self) -> float:
+        return self._paused_until
+
+    def global_sends(self, now: float) -> int:
+        if now < self._paused_until:
+            return 0
+        return whole(self._global.available(now))
+
+    def broadcast_sends(self, now: float, *, planned: int = 0) -> int:
+        """What a broadcast may use now: its own rate, and only the global budget left above
+        the alerts' reserve once the `planned` sends of other lanes are taken."""
+        spare = self.global_sends(now) - planned - self._reserve
+        return max(0, min(whole(self._broadcast.available(now)), spare))
+
+    def chat_sends(self, chat_id: int, now: float) -> int:
+        """Whole sends this chat allows now (per-chat bucket, group minute, any pause)."""
+        if now < max(self._paused_until, self._paused_chats.get(chat_id, 0.0)):
+            return 0
+        allowed = whole(self._chat(chat_id, now).available(now))
+        if chat_id < 0:
+            allowed = min(allowed, whole(self._group(chat_id, now).available(now)))
+        return allowed
+
+    def chat_ready_at(self, chat_id: int, now: float) -> float:
+        moments = [self._paused_until, self._paused_chats.get(chat_id, 0.0)]
+        if chat_id in self._chats:
+            moments.append(self._chats[chat_id].ready_at(now))
+        if chat_id in self._groups:
+            moments.append(self._groups[chat_id].ready_at(now))
+        return max(now, *moments)
+
+    def waiting_chats(self, now: float) -> dict[int, float]:
+        """Chats that cannot take a message now, with when they can; forgets idle chats."""
+        self._forget_idle(now)
+        known = set(self._chats) | set(self._groups) | set(self._paused_chats)
+        waiting = {chat: self.chat_ready_at(chat, now) for chat in known}
+        return {chat: ready for chat, ready in waiting.items() if ready > now}
+
+    def next_send_at(self, now: float, *, broadcast: bool) -> float:
+        """When the global (and for broadcasts, the broadcast) budget next allows a send."""
+        ready = max(now, self._paused_until, self._global.ready_at(now))
+        if broadcast:
+            above_reserve = self._global.ready_at(now, 1.0 + self._reserve)
+            ready = max(ready, self._broadcast.ready_at(now), above_reserve)
+        return ready
+
+    # --- spending and being told off --------------------------------------------------------
+
+    def take(self, chat_id: int, now: float, *, broadcast: bool) -> None:
+        self._global.take(now)
+        self._chat(chat_id, now).take(now)
+        if chat_id < 0:
+            self._group(chat_id, now).take(now)
+        if broadcast:
+            self._broadcast.take(now)
+
+    def give_back(self, chat_id: int, now: float, *, broadcast: bool) -> None:
+        """A send that never reached Telegram (network error, 5xx) did not count there."""
+        self._global.give_back(now)
+        self._chat(chat_id, now).give_back(now)
+        if chat_id < 0:
+            self._group(chat_id, now).give_back(now)
+        if broadcast:
+            self._broadcast.give_back(now)
+
+    def rate_limited(self, chat_id: int, now: float, retry_after: float) -> bool:
+        """Telegram answered 429 for this chat. Returns True when it looks bot-wide (several
+        chats at once) and everything was paused."""
+        until = now + retry_after
+        self._paused_chats[chat_id] = max(self._paused_chats.get(chat_id, 0.0), until)
+        self._recent_429.append((now, chat_id))
+        while self._recent_429 and self._recent_429[0][0] < now - GLOBAL_429_WINDOW:
+            self._recent_429.popleft()
+        if len({chat for _, chat in self._recent_429}) < GLOBAL_429_CHATS:
+            return False
+        self.pause_all(until)
+        return True
+
+    def pause_all(self, until: float) -> None:
+        self._paused_until = max(self._paused_until, until)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _chat(self, chat_id: int, now: float) -> TokenBucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            bucket = self._chats[chat_id] = TokenBucket(
+                self._limits.per_chat_per_second, float(self._limits.per_chat_burst), now
+            )
+        return bucket
+
+    def _group(self, chat_id: int, now: float) -> TokenBucket:
+        bucket = self._groups.get(chat_id)
+        if bucket is None:
+            per_minute = float(self._limits.group_per_minute)
+            bucket = self._groups[chat_id] = TokenBucket(per_minute / 60.0, per_minute, now)
+        return bucket
+
+    def _forget_idle(self, now: float) -> None:
+        # A broadcast touches thousands of chats once; a full bucket is the same as none.
+        for chat in [c for c, bucket in self._chats.items() if bucket.full(now)]:
+            del self._chats[chat]
+        for chat in [c for c, bucket in self._groups.items() if bucket.full(now)]:
+            del self._groups[chat]
+        for chat in [c for c, until in self._paused_chats.items() if until <= now]:
+            del self._paused_chats[chat]

@@ -1,0 +1,271 @@
+"""Claiming and completing outbox rows: the storage side of the sender.
+
+Every function is one statement (or two) inside the caller's transaction; nothing commits here.
+Writes start with an UPDATE rather than a SELECT, so on SQLite the transaction takes the write
+lock at once (waiting on busy_timeout) instead of failing when a read lock cannot be upgraded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DeliveryAttempt, OutboxMessage, User
+
+PENDING = "pending"
+SENT = "sent"
+DEAD = "dead"
+
+# Column sizes in storage/models.py: longer texts are cut rather than failing the transaction.
+_ERROR_LENGTH = 255
+_OUTCOME_LENGTH = 16
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending, due, and not held by a live claim (an expired claim is a crashed sender's)."""
+    return and_(
+        OutboxMessage.status == PENDING,
+        OutboxMessage.not_before <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+
+
+def _filtered(
+    condition: ColumnElement[bool],
+    min_lane: int | None,
+    max_lane: int | None,
+    exclude_chats: Collection[int],
+) -> ColumnElement[bool]:
+    if min_lane is not None:
+        condition = and_(condition, OutboxMessage.lane >= min_lane)
+    if max_lane is not None:
+        condition = and_(condition, OutboxMessage.lane <= max_lane)
+    if exclude_chats:
+        condition = and_(condition, OutboxMessage.chat_id.not_in(list(exclude_chats)))
+    return condition
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    worker_id: str,
+    lease: timedelta,
+    min_lane: int | None = None,
+    max_lane: int | None = None,
+    exclude_chats: Collection[int] = (),
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due rows, lane first then id, for `lease`.
+
+    `min_lane`/`max_lane` narrow the claim (the sender claims broadcasts separately, with the
+    budget the other lanes leave); `exclude_chats` skips chats the caller cannot send to yet.
+    """
+    if limit <= 0:
+        return []
+    # FOR UPDATE SKIP LOCKED (PostgreSQL): two senders claiming at once each get other rows,
+    # and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
+    # below takes its write lock before reading, so the same holds there.
+    chosen = (
+        select(OutboxMessage.id)
+        .where(_filtered(_due(now), min_lane, max_lane, exclude_chats))
+        .order_by(OutboxMessage.lane, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(chosen))
+        .values(claimed_until=now + lease, claimed_by=worker_id)
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    rows = list(await session.scalars(statement))
+    # RETURNING does not keep the subquery's order.
+    rows.sort(key=lambda row: (row.lane, row.id))
+    return rows
+
+
+async def _update_pending(
+    session: AsyncSession, row_id: int, values: dict[str, Any]
+) -> OutboxMessage | None:
+    """Update a row that is still pending; None if it was completed meanwhile (by a sender
+    whose claim this one took over), so nobody resurrects a sent row or reports it twice."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == PENDING)
+        .values(**values)
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    row: OutboxMessage | None = await session.scalar(statement)
+    return row
+
+
+async def mark_sent(
+    session: AsyncSession, row_id: int, *, now: datetime, message_id: int | None
+) -> OutboxMessage | None:
+    """Telegram accepted the row. None if it was no longer pending."""
+    return await _update_pending(
+        session,
+        row_id,
+        {
+            "status": SENT,
+            "sent_at": now,
+            "result_message_id": message_id,
+            "claimed_until": None,
+            "claimed_by": None,
+        },
+    )
+
+
+async def reschedule(
+    session: AsyncSession,
+    row_id: int,
+    *,
+    not_before: datetime,
+    error: str | None = None,
+    count_attempt: bool = True,
+) -> OutboxMessage | None:
+    """Try again at `not_before`. A 429 passes count_attempt=False: waiting out Telegram's
+    flood control is not a failure of the message and must not use up its retries."""
+    values: dict[str, Any] = {
+        "not_before": not_before,
+        "claimed_until": None,
+        "claimed_by": None,
+    }
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    if error is not None:
+        values["last_error"] = error[:_ERROR_LENGTH]
+    return await _update_pending(session, row_id, values)
+
+
+async def mark_dead(session: AsyncSession, row_id: int, *, reason: str) -> OutboxMessage | None:
+    """The row will never be sent (blocked, bad request, retries used up)."""
+    return await _update_pending(
+        session,
+        row_id,
+        {
+            "status": DEAD,
+            "attempts": OutboxMessage.attempts + 1,
+            "last_error": reason[:_ERROR_LENGTH],
+            "claimed_until": None,
+            "claimed_by": None,
+        },
+    )
+
+
+async def release(session: AsyncSession, row_ids: Collection[int], *, worker_id: str) -> int:
+    """Give claimed rows back untouched (not sent this pass: budget, priority, shutdown)."""
+    if not row_ids:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.claimed_by == worker_id,
+        )
+        .values(claimed_until=None, claimed_by=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release_worker(session: AsyncSession, *, worker_id: str) -> int:
+    """Give back every pending row this worker still holds (on a graceful stop)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.claimed_by == worker_id)
+        .values(claimed_until=None, claimed_by=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def record_attempt(
+    session: AsyncSession,
+    row_id: int,
+    *,
+    at: datetime,
+    outcome: str,
+    error_code: int | None = None,
+    detail: str | None = None,
+) -> None:
+    await session.execute(
+        insert(DeliveryAttempt).values(
+            outbox_id=row_id,
+            at=at,
+            outcome=outcome[:_OUTCOME_LENGTH],
+            error_code=error_code,
+            detail=detail[:_ERROR_LENGTH] if detail is not None else None,
+        )
+    )
+
+
+async def mark_chat_unreachable(session: AsyncSession, chat_id: int, *, now: datetime) -> bool:
+    """Note a 403 on the user's row, if the chat is a user we know; True if a row changed.
+
+    Kept beside the outbox because only delivery learns this; the user's next message clears
+    it (storage/repositories/users.py)."""
+    result = await session.execute(
+        update(User).where(User.id == chat_id).values(unreachable_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def pending_count_by_lane(session: AsyncSession) -> dict[int, int]:
+    """Pending rows per lane (due or not), for metrics. Lanes with none are left out."""
+    result = await session.execute(
+        select(OutboxMessage.lane, func.count())
+        .where(OutboxMessage.status == PENDING)
+        .group_by(OutboxMessage.lane)
+    )
+    return {int(lane): int(count) for lane, count in result.tuples()}
+
+
+async def bring_forward(session: AsyncSession, row_ids: Collection[int], *, now: datetime) -> int:
+    """Make rows that were pushed back due now (after an outage ends, so they do not wait
+    out their own backoff behind rows that never failed)."""
+    if not row_ids:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(row_ids)),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before > now,
+        )
+        .values(not_before=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def next_due_by_lane(
+    session: AsyncSession, *, now: datetime, exclude_chats: Collection[int] = ()
+) -> dict[int, datetime]:
+    """Per lane, when its earliest pending row becomes claimable (its not_before, or the end
+    of another sender's live claim), so an idle sender sleeps exactly until then."""
+    live_claim = and_(
+        OutboxMessage.claimed_until.is_not(None),
+        OutboxMessage.claimed_until >= now,
+        OutboxMessage.claimed_until > OutboxMessage.not_before,
+    )
+    claimable_at = case((live_claim, OutboxMessage.claimed_until), else_=OutboxMessage.not_before)
+    result = await session.execute(
+        select(OutboxMessage.lane, func.min(claimable_at))
+        .where(_filtered(OutboxMessage.status == PENDING, None, None, exclude_chats))
+        .group_by(OutboxMessage.lane)
+    )
+    return {int(lane): _as_utc(moment) for lane, moment in result.tuples() if moment is not None}
+
+
+def _as_utc(moment: datetime | str) -> datetime:
+    # min() over a CASE loses the column type on SQLite, which then hands back text.
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,170 @@
+"""Senders wired to the emulator over real HTTP, with short backoffs so outages take
+milliseconds, and a hooks object that records what the sender reported."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import create_bot
+from bot.send_budget import SenderLimits
+from bot.sender import RetryPolicy, Sender
+from playground.emulator import BotAPIEmulator, Call
+from services import outbox
+from services.clock import SystemClock
+from storage.models import OutboxMessage
+from tests.fixtures.bot import make_settings
+
+Sessions = async_sessionmaker[AsyncSession]
+FAST_RETRY = RetryPolicy(base_delay=0.05, max_delay=0.2, max_attempts=4)
+
+
+@dataclass
+class RecordingHooks:
+    """DeliveryHooks that remember every call: (row id, message id), row ids, (row id, reason)."""
+
+    delivered_rows: list[tuple[int, int]] = field(default_factory=list)
+    unreachable_rows: list[int] = field(default_factory=list)
+    dead_rows: list[tuple[int, str]] = field(default_factory=list)
+    # How many rows the hook found sent with the same message (a combined alert has several).
+    sharing_message: list[int] = field(default_factory=list)
+
+    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+        self.delivered_rows.append((row.id, message_id))
+        sharing = await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.chat_id == row.chat_id,
+                OutboxMessage.result_message_id == message_id,
+                OutboxMessage.status == "sent",
+            )
+        )
+        self.sharing_message.append(int(sharing or 0))
+
+    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+        self.unreachable_rows.append(row.id)
+
+    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+        self.dead_rows.append((row.id, reason))
+
+
+@pytest.fixture
+def hooks() -> RecordingHooks:
+    return RecordingHooks()
+
+
+@pytest.fixture
+async def telegram_bot(
+    emulator: BotAPIEmulator, database_url: str, session_factory: Sessions
+) -> AsyncIterator[Bot]:
+    """The bot exactly as bot/app.py builds it, retry middleware included: the sender must
+    see every 429 itself."""
+    bot = create_bot(make_settings(emulator, database_url), session_factory)
+    try:
+        yield bot
+    finally:
+        await bot.session.close()
+
+
+SenderFactory = Callable[..., Sender]
+
+
+@pytest.fixture
+async def make_sender(
+    telegram_bot: Bot, session_factory: Sessions, hooks: RecordingHooks
+) -> AsyncIterator[SenderFactory]:
+    made: list[Sender] = []
+
+    def factory(**overrides: Any) -> Sender:
+        options: dict[str, Any] = {
+            "limits": SenderLimits(),
+            "retry": FAST_RETRY,
+            "idle_poll": 0.05,
+            "stop_timeout": 5.0,
+        }
+        options.update(overrides)
+        sender = Sender(telegram_bot, session_factory, hooks, SystemClock(), **options)
+        made.append(sender)
+        return sender
+
+    try:
+        yield factory
+    finally:
+        for sender in made:
+            await sender.stop()
+
+
+async def queue(
+    sessions: Sessions,
+    chat_id: int,
+    text: str,
+    *,
+    lane: int = outbox.LANE_NOTICE,
+    kind: str = "notice",
+    payload: dict[str, Any] | None = None,
+) -> int:
+    async with sessions() as session, session.begin():
+        new_id = await outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            payload=payload or outbox.message(text),
+            kind=kind,
+            lane=lane,
+            dedupe_key=f"{kind}:{chat_id}:{text}",
+        )
+    assert new_id is not None
+    return new_id
+
+
+async def rows(sessions: Sessions) -> dict[int, OutboxMessage]:
+    async with sessions() as session:
+        return {row.id: row for row in await session.scalars(select(OutboxMessage))}
+
+
+async def wait_until(
+    condition: Callable[[], Any], within: float = 10.0, message: str = "condition"
+) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+async def all_settled(sessions: Sessions) -> bool:
+    return all(row.status != "pending" for row in (await rows(sessions)).values())
+
+
+def delivered_texts(emu: BotAPIEmulator, chat_id: int | None = None) -> list[str]:
+    """Texts of the messages Telegram accepted, in the order it accepted them."""
+    return [
+        str(call.params["text"])
+        for call in delivered_calls(emu, "sendMessage")
+        if chat_id is None or call.params.get("chat_id") == chat_id
+    ]
+
+
+def delivered_calls(emu: BotAPIEmulator, method: str) -> list[Call]:
+    return [call for call in emu.calls_of(method) if call.ok]
+
+
+@pytest.fixture
+def people(emulator: BotAPIEmulator) -> Iterator[Callable[[int], int]]:
+    """Makes the emulator know a user (so messages to them can arrive); returns the chat id."""
+
+    def person(user_id: int) -> int:
+        emulator.user(user_id, f"User {user_id}")
+        return user_id
+
+    yield person

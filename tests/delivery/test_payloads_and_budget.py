@@ -1,0 +1,122 @@
+"""The sender's pure parts: payloads into methods, combining, outcomes, the rate budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
+from aiogram.methods import CopyMessage, EditMessageText, SendMessage
+
+from bot.delivery_outcome import classify
+from bot.outbox_methods import (
+    MAX_TEXT_LENGTH,
+    SEPARATOR,
+    PayloadError,
+    build_method,
+    combinable,
+    combined_payload,
+    pack,
+)
+from bot.send_budget import RateBudget, SenderLimits
+from services import outbox
+from storage.models import OutboxMessage
+
+
+def _row(row_id: int, payload: dict[str, Any], kind: str = "alert", lane: int = 0) -> OutboxMessage:
+    return OutboxMessage(id=row_id, chat_id=42, kind=kind, lane=lane, payload=payload)
+
+
+def _alert(row_id: int, text: str = "laporan") -> OutboxMessage:
+    keyboard = {"inline_keyboard": [[{"text": "Terima", "callback_data": f"take:{row_id}"}]]}
+    return _row(row_id, outbox.message(text, keyboard))
+
+
+def test_payloads_become_aiogram_methods_for_the_rows_chat() -> None:
+    method = build_method(outbox.message("<b>hai</b>"), 42)
+    assert isinstance(method, SendMessage) and method.chat_id == 42
+    copy = build_method(outbox.call("copymessage", from_chat_id=1, message_id=5), 42)
+    assert isinstance(copy, CopyMessage) and copy.chat_id == 42
+    inline = build_method(outbox.call("editMessageText", inline_message_id="x", text="t"), 42)
+    assert isinstance(inline, EditMessageText) and inline.chat_id is None
+
+
+def test_bad_payloads_never_quote_their_params() -> None:
+    with pytest.raises(PayloadError, match="unknown method"):
+        build_method(outbox.call("sendTelepathy", text="rahasia"), 1)
+    with pytest.raises(PayloadError) as error:
+        build_method(outbox.call("sendLocation", latitude="rahasia"), 1)
+    assert "rahasia" not in str(error.value) and "latitude" in str(error.value)
+
+
+def test_only_plain_alert_texts_combine() -> None:
+    assert combinable(_alert(1))
+    assert not combinable(_row(2, outbox.message("x"), kind="notice", lane=2))
+    assert not combinable(_row(3, outbox.call("sendLocation", latitude=1.0, longitude=2.0)))
+    reply_keyboard = outbox.message("x", {"keyboard": [[{"text": "a"}]]})
+    assert not combinable(_row(4, reply_keyboard))
+
+
+def test_combined_message_keeps_every_button_row_in_order() -> None:
+    payload = combined_payload([_alert(1, "satu"), _alert(2, "dua")])
+    params = payload["params"]
+    assert params["text"] == f"satu{SEPARATOR}dua"
+    assert [row[0]["callback_data"] for row in params["reply_markup"]["inline_keyboard"]] == [
+        "take:1",
+        "take:2",
+    ]
+
+
+def test_packing_stays_within_telegrams_text_limit() -> None:
+    long = [_alert(n, "x" * 1500) for n in range(5)]
+    groups = pack(long)
+    assert [len(g) for g in groups] == [2, 2, 1]
+    for group in groups:
+        assert len(combined_payload(group)["params"]["text"]) <= MAX_TEXT_LENGTH
+
+
+def test_outcomes_of_failures() -> None:
+    method = SendMessage(chat_id=1, text="x")
+    payload = outbox.message("x")
+    limited = classify(TelegramRetryAfter(method, "Too Many Requests", 7), payload)
+    assert (limited.status, limited.retry_after) == ("retry_after", 7.0)
+    parse = TelegramBadRequest(method, "Bad Request: can't parse entities: tag <rahasia>")
+    assert classify(parse, payload).detail == "Bad Request: can't parse entities"
+    unchanged = classify(
+        TelegramBadRequest(method, "Bad Request: message is not modified"),
+        {
+            "method": "editMessageText",
+            "params": {"message_id": 9},
+        },
+    )
+    assert (unchanged.status, unchanged.message_id) == ("sent", 9)
+    network = classify(
+        TelegramNetworkError(method, "ClientOSError: http://x/bot123:SECRET/"), payload
+    )
+    assert network.transient and "SECRET" not in str(network.detail)
+
+
+def test_budget_per_chat_groups_and_broadcast_reserve() -> None:
+    limits = SenderLimits(global_per_second=10, broadcast_per_second=10, alert_reserve=3)
+    budget = RateBudget(limits, now=0.0)
+    assert budget.chat_sends(1, 0.0) == 1
+    budget.take(1, 0.0, broadcast=False)
+    assert budget.chat_sends(1, 0.0) == 0 and budget.chat_ready_at(1, 0.0) == pytest.approx(1.0)
+    assert budget.chat_sends(1, 1.0) == 1
+    # Broadcasts never use the last `alert_reserve` of the global budget.
+    assert budget.broadcast_sends(0.0) == 9 - 3
+    assert budget.broadcast_sends(0.0, planned=4) == 9 - 4 - 3
+    # A group takes 20 a minute, however fast its per-chat bucket refills.
+    groups = RateBudget(SenderLimits(per_chat_per_second=100, per_chat_burst=100), now=0.0)
+    for _ in range(20):
+        groups.take(-100, 0.0, broadcast=False)
+    assert groups.chat_sends(-100, 0.0) == 0 and groups.chat_sends(-100, 3.0) == 1
+
+
+def test_429s_from_several_chats_pause_everything() -> None:
+    budget = RateBudget(SenderLimits(), now=0.0)
+    assert not budget.rate_limited(1, 0.0, 5)
+    assert budget.chat_sends(1, 1.0) == 0 and budget.chat_sends(2, 1.0) == 1
+    assert not budget.rate_limited(2, 0.1, 5)
+    assert budget.rate_limited(3, 0.2, 5)
+    assert budget.global_sends(1.0) == 0 and budget.global_sends(5.3) > 0

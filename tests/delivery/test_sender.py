@@ -1,0 +1,352 @@
+"""The sender over real HTTP through the emulator, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.send_budget import SenderLimits
+from playground.emulator import BotAPIEmulator
+from services import outbox
+from storage.db import is_sqlite
+from storage.models import DeliveryAttempt, OutboxMessage, User
+from tests.delivery.conftest import (
+    RecordingHooks,
+    SenderFactory,
+    all_settled,
+    delivered_calls,
+    delivered_texts,
+    queue,
+    rows,
+    wait_until,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+People = Callable[[int], int]
+
+
+async def _attempts(sessions: Sessions, row_id: int) -> list[str]:
+    async with sessions() as session:
+        found = await session.scalars(
+            select(DeliveryAttempt.outcome)
+            .where(DeliveryAttempt.outbox_id == row_id)
+            .order_by(DeliveryAttempt.id)
+        )
+        return list(found)
+
+
+def _alert(number: int) -> dict[str, object]:
+    keyboard = {
+        "inline_keyboard": [[{"text": f"Terima K{number}", "callback_data": f"take:{number}"}]]
+    }
+    return outbox.message(f"<b>Laporan K{number}</b>\n{'isi ' * 10}", keyboard)
+
+
+async def test_alert_overtakes_a_broadcast_in_progress(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    for number in range(25):
+        await queue(session_factory, people(2000 + number), f"siaran {number}", lane=3)
+    sender = make_sender(broadcast_rate=10)
+    await sender.start()
+    await wait_until(lambda: len(delivered_texts(emulator)) >= 10, message="first broadcasts")
+    await queue(session_factory, people(3000), "ALERT", lane=0, kind="alert")
+    sender.wake()
+    await wait_until(lambda: all_settled(session_factory), message="everything sent")
+
+    texts = delivered_texts(emulator)
+    assert sorted(texts) == sorted(["ALERT", *(f"siaran {n}" for n in range(25))])
+    # Broadcasts run at 10/s: the alert went out next, not after the 15 still waiting.
+    assert len(texts) - texts.index("ALERT") - 1 >= 10
+
+
+async def test_alert_first_when_queued_behind_a_broadcast_backlog(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    for number in range(15):
+        await queue(session_factory, people(2000 + number), f"siaran {number}", lane=3)
+    await queue(session_factory, people(3000), "ALERT", lane=0, kind="alert")
+    sender = make_sender(broadcast_rate=10)
+    await sender.run_once()
+    texts = delivered_texts(emulator)
+    assert texts[0] == "ALERT"
+    # One pass: the alert, then as many broadcasts as their own rate allows (10 at once).
+    assert len(texts) == 11
+
+
+async def test_429_waits_per_chat_and_loses_nothing(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    emulator.rate_limits.per_chat_per_second = 3
+    emulator.rate_limits.per_chat_burst = 3
+    busy, other = people(4001), people(4002)
+    ids = [await queue(session_factory, busy, f"pesan {n}") for n in range(10)]
+    # Looser than the emulator on purpose, so Telegram has to say 429.
+    sender = make_sender(limits=SenderLimits(per_chat_per_second=50, per_chat_burst=10))
+    await sender.start()
+    await queue(session_factory, other, "lain")
+    sender.wake()
+    await wait_until(lambda: all_settled(session_factory), message="all sent")
+
+    assert delivered_texts(emulator, busy) == [f"pesan {n}" for n in range(10)]
+    assert delivered_texts(emulator, other) == ["lain"]
+    assert sender.counters.rate_limited >= 1 and emulator.stats["429"] >= 1
+    calls = [c for c in emulator.calls_of("sendMessage") if c.params["chat_id"] == busy]
+    for index, call in enumerate(calls):
+        if call.error_code == 429:
+            following = next(c for c in calls[index + 1 :] if c.ok)
+            assert following.at - call.at >= 0.9, "sent again before retry_after was over"
+    other_at = delivered_calls(emulator, "sendMessage")
+    other_time = next(c.at for c in other_at if c.params["chat_id"] == other)
+    assert other_time < max(c.at for c in calls) - 0.5, "the other chat waited for the busy one"
+    stored = await rows(session_factory)
+    assert all(stored[i].attempts == 0 for i in ids), "a 429 used up an attempt"
+    assert "retry_after" in {o for i in ids for o in await _attempts(session_factory, i)}
+
+
+async def test_blocked_user_is_marked_unreachable(
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    hooks: RecordingHooks,
+    people: People,
+) -> None:
+    officer = people(5001)
+    emulator.user(officer).block()
+    async with session_factory() as session, session.begin():
+        session.add(User(id=officer, role="officer"))
+    row_id = await queue(session_factory, officer, "ALERT", lane=0, kind="alert")
+    sender = make_sender()
+    await sender.run_once()
+
+    row = (await rows(session_factory))[row_id]
+    assert (row.status, row.last_error) == ("dead", "forbidden")
+    async with session_factory() as session:
+        user = await session.get(User, officer)
+    assert user is not None and user.unreachable_at is not None
+    assert hooks.unreachable_rows == [row_id] and hooks.dead_rows == []
+    assert await _attempts(session_factory, row_id) == ["forbidden"]
+    assert sender.counters.forbidden == 1
+
+
+async def test_server_errors_are_retried_and_delivered_once(
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    hooks: RecordingHooks,
+    people: People,
+) -> None:
+    emulator.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+    row_id = await queue(session_factory, people(6001), "ALERT", lane=0, kind="alert")
+    sender = make_sender()
+    await sender.start()
+    await wait_until(lambda: all_settled(session_factory), message="sent")
+
+    assert delivered_texts(emulator) == ["ALERT"]
+    assert await _attempts(session_factory, row_id) == ["server_error", "server_error", "sent"]
+    assert [row for row, _ in hooks.delivered_rows] == [row_id]
+    assert sender.counters.server_errors == 2 and sender.counters.sent == 1
+
+
+async def test_outage_loses_nothing_and_alerts_go_first(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    emulator.set_outage("down")
+    lanes = {}
+    for number in range(20):
+        lane = 0 if number % 5 in (1, 3) else 2
+        lanes[f"m{number}"] = lane
+        await queue(session_factory, people(7000 + number), f"m{number}", lane=lane)
+    sender = make_sender()
+    await sender.start()
+    await asyncio.sleep(0.5)
+    assert delivered_texts(emulator) == []
+    assert sender.counters.network_errors >= 2
+    emulator.set_outage(None)
+    await wait_until(lambda: all_settled(session_factory), message="everything sent")
+
+    texts = delivered_texts(emulator)
+    assert Counter(texts) == Counter(lanes.keys())
+    urgent = sum(1 for lane in lanes.values() if lane == 0)
+    assert {lanes[text] for text in texts[:urgent]} == {0}
+    assert all(row.status == "sent" for row in (await rows(session_factory)).values())
+
+
+async def test_restart_delivers_the_rest_once(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    ids = [await queue(session_factory, people(8000 + n), f"m{n}") for n in range(30)]
+    first = make_sender(limits=SenderLimits(global_per_second=10))
+    await first.start()
+    await wait_until(lambda: len(delivered_texts(emulator)) >= 12, message="a first part")
+    await first.stop()
+    stored = await rows(session_factory)
+    assert not any(row.claimed_by == first.worker_id for row in stored.values())
+    assert any(row.status == "pending" for row in stored.values())
+
+    # One row held by a sender that died (lease over), one by a live one (lease running).
+    pending = [i for i in ids if stored[i].status == "pending"]
+    now = datetime.now(UTC)
+    async with session_factory() as session, session.begin():
+        for row_id, until in (
+            (pending[0], now - timedelta(seconds=1)),
+            (pending[1], now + timedelta(minutes=5)),
+        ):
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(claimed_by="gone", claimed_until=until)
+            )
+    second = make_sender()
+    await second.start()
+    await wait_until(
+        lambda: len(delivered_texts(emulator)) >= 29, message="the rest by the second sender"
+    )
+    await second.stop()
+
+    texts = delivered_texts(emulator)
+    assert len(texts) == len(set(texts)) == 29
+    stored = await rows(session_factory)
+    assert stored[pending[0]].status == "sent"
+    assert stored[pending[1]].status == "pending", "a live claim was taken over"
+
+
+async def test_alerts_waiting_for_one_officer_are_combined(
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    hooks: RecordingHooks,
+    people: People,
+) -> None:
+    emulator.rate_limits.per_chat_burst = 1
+    officer = people(9001)
+    ids = [
+        await queue(session_factory, officer, f"a{n}", lane=0, kind="alert", payload=_alert(n))
+        for n in range(5)
+    ]
+    sender = make_sender()
+    await sender.start()
+    await wait_until(lambda: all_settled(session_factory), message="alerts sent")
+
+    messages = emulator.user(officer).chat.bot_messages()
+    assert 1 <= len(messages) < 5
+    buttons = Counter(b.callback_data for m in messages for row in m.buttons for b in row)
+    assert buttons == Counter(f"take:{n}" for n in range(5))
+    stored = await rows(session_factory)
+    assert all(stored[i].status == "sent" for i in ids)
+    assert sorted(row for row, _ in hooks.delivered_rows) == ids
+    by_message = Counter(message_id for _, message_id in hooks.delivered_rows)
+    assert set(by_message) == {m.message_id for m in messages}
+    # Each hook already saw every row of its combined message as sent.
+    assert hooks.sharing_message == [by_message[m] for _, m in hooks.delivered_rows]
+    assert sender.counters.combined >= 2
+
+
+async def test_combining_respects_telegrams_length_limit(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    emulator.rate_limits.per_chat_burst = 1
+    emulator.rate_limits.per_chat_per_second = 5
+    officer = people(9002)
+    for n in range(3):
+        payload = outbox.message(f"K{n} " + "x" * 1900)
+        await queue(session_factory, officer, f"a{n}", lane=0, kind="alert", payload=payload)
+    sender = make_sender(limits=SenderLimits(per_chat_per_second=5))
+    await sender.start()
+    await wait_until(lambda: all_settled(session_factory), message="alerts sent")
+
+    messages = emulator.user(officer).chat.bot_messages()
+    assert [m.text.count("━━━━━━━━━━") + 1 for m in messages] == [2, 1]
+    assert all(len(m.text) <= 4096 for m in messages)
+
+
+async def test_permanent_bad_request_is_dead_lettered(
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    hooks: RecordingHooks,
+    people: People,
+) -> None:
+    chat = people(9101)
+    broken = await queue(session_factory, chat, "<b>tidak ditutup", lane=0, kind="alert")
+    unknown = await queue(
+        session_factory, chat, "x", payload=outbox.call("sendTelepathy", text="x")
+    )
+    sender = make_sender(limits=SenderLimits(per_chat_burst=5))
+    await sender.run_once()
+
+    stored = await rows(session_factory)
+    assert stored[broken].status == stored[unknown].status == "dead"
+    reasons = dict(hooks.dead_rows)
+    assert reasons[broken].startswith("bad_request: Bad Request: can't parse entities")
+    assert "tidak" not in reasons[broken], "the reason quotes what was written"
+    assert reasons[unknown].startswith("invalid_payload: unknown method")
+    assert sender.counters.dead == 2
+
+
+async def test_other_methods_from_payloads(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    officer, resident = people(9201), people(9202)
+    original = await emulator.user(resident).send_photo("bukti")
+    sender = make_sender(limits=SenderLimits(per_chat_burst=10, per_chat_per_second=20))
+    copy = outbox.call(
+        "copyMessage", from_chat_id=resident, message_id=original["message_id"], caption="Bukti 1"
+    )
+    await queue(session_factory, officer, "copy", lane=0, kind="evidence", payload=copy)
+    pin = outbox.call("sendLocation", latitude=-2.2, longitude=113.9)
+    await queue(session_factory, officer, "pin", lane=0, kind="alert_detail", payload=pin)
+    first = await queue(session_factory, officer, "teks", lane=0, kind="alert")
+    await sender.run_once()
+    sent_id = (await rows(session_factory))[first].result_message_id
+    edit = outbox.call("editMessageText", message_id=sent_id, text="<i>diambil</i>")
+    await queue(session_factory, officer, "edit", payload=edit)
+    await sender.run_once()
+
+    messages = emulator.user(officer).chat.bot_messages()
+    assert [m.kind for m in messages] == ["photo", "location", "text"]
+    assert messages[0].copied_from is not None and messages[0].forward_origin is None
+    assert messages[2].text == "diambil" and messages[2].edited
+    assert all(row.status == "sent" for row in (await rows(session_factory)).values())
+
+
+async def test_wake_delivers_at_once(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    sender = make_sender(idle_poll=30.0)
+    await sender.start()
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await queue(session_factory, people(9301), "ALERT", lane=0, kind="alert")
+    sender.wake()
+    await wait_until(lambda: delivered_texts(emulator) == ["ALERT"], within=2.0)
+    assert time.monotonic() - started < 0.5
+
+
+async def test_two_senders_share_a_postgresql_outbox(
+    emulator: BotAPIEmulator,
+    database_url: str,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    people: People,
+) -> None:
+    if is_sqlite(database_url):
+        pytest.skip("SQLite has one writer: one sender per database")
+    emulator.rate_limits.enabled = False
+    for number in range(100):
+        await queue(session_factory, people(10_000 + number), f"m{number}")
+    limits = SenderLimits(global_per_second=400)
+    senders = [make_sender(limits=limits, batch_size=10) for _ in range(2)]
+    await asyncio.gather(*(s.start() for s in senders))
+    await wait_until(lambda: all_settled(session_factory), message="all sent")
+
+    texts = delivered_texts(emulator)
+    assert len(texts) == len(set(texts)) == 100
+    assert sum(s.counters.sent for s in senders) == 100
