@@ -1,4 +1,5 @@
-"""`python -m bot <command>`: run the bot, migrate the database, generate a key."""
+"""`python -m bot <command>`: run the bot, migrate the database, generate a key, import the
+duty roster, add or remove a coordinator."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from storage.crypto import Cipher, KeyError_
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from services.gazetteer import Gazetteer
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -35,6 +43,100 @@ async def _db_upgrade(settings: Settings) -> None:
     print("database is up to date")
 
 
+async def _open_database(settings: Settings) -> tuple[AsyncEngine, Gazetteer]:
+    """What the bot does before its first update: the cipher, migrations, the gazetteer."""
+    from bot.app import create_cipher, prepare_database
+    from storage.crypto import configure_cipher
+    from storage.db import create_engine
+
+    configure_cipher(create_cipher(settings))
+    engine = create_engine(settings.database_url)
+    try:
+        return engine, await prepare_database(settings, engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+
+
+def _read_roster(path: Path) -> str | None:
+    try:
+        # utf-8-sig: spreadsheets often start their CSV with a byte-order mark.
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"lapor-aman: cannot read {path}: {exc}", file=sys.stderr)
+        return None
+
+
+async def _roster_import(settings: Settings, path: Path, text: str) -> int:
+    from services.roster import RosterFileError, parse_roster_csv, replace_roster
+    from storage.db import create_session_factory
+
+    engine, gazetteer = await _open_database(settings)
+    try:
+        try:
+            rows = parse_roster_csv(text, gazetteer)
+        except RosterFileError as exc:
+            print(f"lapor-aman: {path}: nothing was imported, fix these lines:", file=sys.stderr)
+            for line in exc.lines():
+                print(f"  {line}", file=sys.stderr)
+            return 2
+        async with create_session_factory(engine)() as session, session.begin():
+            summary = await replace_roster(session, rows, actor_id=None)
+    finally:
+        await engine.dispose()
+    names = ", ".join(
+        entry.name if (entry := gazetteer.kelurahan(kelurahan_id)) else str(kelurahan_id)
+        for kelurahan_id in summary.kelurahan_ids
+    )
+    print(f"imported {summary.shifts} shifts for {len(summary.kelurahan_ids)} kelurahan: {names}")
+    print(f"replaced {summary.replaced} earlier shifts of those kelurahan")
+    print(f"added {summary.bindings_added} officer-kelurahan bindings")
+    if summary.officers_created:
+        ids = ", ".join(str(officer_id) for officer_id in summary.officers_created)
+        # Telegram refuses messages to someone who never started the bot: they would miss alerts.
+        print(f"new officer ids (they must open the bot once to receive alerts): {ids}")
+    return 0
+
+
+async def _coordinator(settings: Settings, action: str, user_id: int) -> int:
+    from services.roles import demote, promote
+    from storage.db import create_session_factory
+
+    engine, _ = await _open_database(settings)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            if action == "add":
+                await promote(session, user_id, actor_id=None)
+                print(f"user {user_id} is now a coordinator")
+                return 0
+            user = await demote(session, user_id, actor_id=None)
+    finally:
+        await engine.dispose()
+    if user is None:
+        print(f"lapor-aman: user {user_id} is not known", file=sys.stderr)
+        return 2
+    print(f"user {user_id} is now {user.role}")
+    if user_id in settings.coordinator_ids:
+        print("note: the id is in COORDINATOR_IDS, which makes it coordinator again at start-up")
+    return 0
+
+
+def _add_staff_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    roster = commands.add_parser("roster", help="the duty roster")
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True)
+    roster_import = roster_commands.add_parser(
+        "import",
+        help="replace the roster of the kelurahan in a CSV file "
+        "(columns: officer_id,kelurahan,weekday,start,end)",
+    )
+    roster_import.add_argument("file", type=Path)
+    coordinator = commands.add_parser("coordinator", help="coordinators")
+    coordinator_commands = coordinator.add_subparsers(dest="coordinator_command", required=True)
+    for action, text in (("add", "make a user a coordinator"), ("remove", "take the role away")):
+        sub = coordinator_commands.add_parser(action, help=text)
+        sub.add_argument("user_id", type=int, help="Telegram user id")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Lapor Aman bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
     commands.add_parser("genkey", help="print a new DATA_KEY")
+    _add_staff_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "genkey":
@@ -56,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_run(settings))
         elif args.command == "db":
             asyncio.run(_db_upgrade(settings))
+        elif args.command == "roster":
+            text = _read_roster(args.file)
+            if text is None:
+                return 2
+            return asyncio.run(_roster_import(settings, args.file, text))
+        elif args.command == "coordinator":
+            return asyncio.run(_coordinator(settings, args.coordinator_command, args.user_id))
     except (ConfigError, KeyError_) as exc:
         print(f"lapor-aman: {exc}", file=sys.stderr)
         return 2

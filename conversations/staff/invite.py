@@ -1,0 +1,115 @@
+"""/undang <kelurahan>: a coordinator makes a one-time invitation link for a new officer."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, LinkPreviewOptions, Message
+from aiogram.utils.i18n import gettext as _
+
+from conversations.options import ConversationOptions
+from conversations.staff import places
+from conversations.staff.callbacks import PlaceCb
+from conversations.staff.filters import IsCoordinator
+from conversations.staff.texts import local_moment, place_name
+from conversations.texts import quote
+from services.gazetteer import Gazetteer
+from services.invites import create_invite
+from storage.repositories import Repo
+
+PURPOSE = "inv"
+
+
+def ask_kelurahan_text() -> str:
+    return _(
+        "Which kelurahan is the new officer for? Choose the kecamatan, "
+        "or send /undang followed by the kelurahan's name, e.g. <code>/undang Menteng</code>."
+    )
+
+
+async def invite_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    typed = (command.args or "").strip()
+    if not typed:
+        await message.answer(
+            ask_kelurahan_text(), reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE)
+        )
+        return
+    matches = gazetteer.match_kelurahan(typed)
+    if not matches:
+        await message.answer(
+            _("I know no kelurahan called “{typed}”. Choose the kecamatan:").format(
+                typed=quote(typed[:60])
+            ),
+            reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE),
+        )
+        return
+    if len(matches) > 1:
+        await message.answer(
+            _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
+            reply_markup=places.choices_keyboard(gazetteer, matches, PURPOSE),
+        )
+        return
+    await send_invite(bot, message.chat.id, repo, gazetteer, options, matches[0].id)
+
+
+async def place_chosen(
+    callback: CallbackQuery,
+    callback_data: PlaceCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    if callback_data.level != "kel":
+        await places.browse(callback, callback_data, bot, gazetteer)
+        return
+    if gazetteer.kelurahan(callback_data.id) is None:
+        await callback.answer(_("This button is no longer active."))
+        return
+    await callback.answer()
+    await send_invite(bot, callback.from_user.id, repo, gazetteer, options, callback_data.id)
+
+
+async def send_invite(
+    bot: Bot,
+    chat_id: int,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+    kelurahan_id: int,
+) -> None:
+    now = options.clock.now()
+    invite = await create_invite(
+        repo.session, kelurahan_id=kelurahan_id, created_by=chat_id, now=now
+    )
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={invite.code}"
+    text = _(
+        "🔗 <b>Officer invitation for {place}</b>\n\n"
+        "{link}\n\n"
+        "Valid for one person, once, until {expires}.\n"
+        "⚠️ Send it privately to the new officer only, never in a group: whoever opens it "
+        "first becomes an officer and will receive reports."
+    ).format(
+        place=place_name(gazetteer, kelurahan_id),
+        link=quote(link),
+        expires=local_moment(invite.expires_at, now, options.timezone),
+    )
+    # No preview: it would only show the bot's own card, and makes the link easy to misforward.
+    await bot.send_message(chat_id, text, link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(invite_command, Command("undang"), IsCoordinator())
+    router.callback_query.register(
+        place_chosen, PlaceCb.filter(F.purpose == PURPOSE), IsCoordinator()
+    )
+    return router

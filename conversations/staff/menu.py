@@ -1,0 +1,56 @@
+"""The command menu of one staff member's chat (setMyCommands with a chat scope).
+
+Residents see the resident menu; an officer's chat also lists /piket and /kasus, a
+coordinator's the management commands. Cosmetic only: permissions never depend on it, so a
+failure to set it is logged and ignored rather than failing the update that caused it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat
+from aiogram.utils.i18n import lazy_gettext as __
+
+from conversations.menu import RESIDENT_COMMANDS
+from services.roles import COORDINATOR
+
+log = logging.getLogger(__name__)
+
+OFFICER_COMMANDS = [
+    ("piket", __("Go on or off duty")),
+    ("kasus", __("Open cases of my kelurahan")),
+]
+COORDINATOR_COMMANDS = [
+    ("undang", __("Invite an officer")),
+    ("petugas", __("Manage officers")),
+    ("jadwal", __("Duty roster")),
+]
+
+
+def staff_commands(role: str, *, serves: bool) -> list[BotCommand]:
+    """The menu in the current language: staff commands first, then the resident's."""
+    entries = list(COORDINATOR_COMMANDS) if role == COORDINATOR else []
+    if serves or role != COORDINATOR:
+        entries = OFFICER_COMMANDS + entries
+    entries += RESIDENT_COMMANDS
+    return [BotCommand(command=name, description=str(text)) for name, text in entries]
+
+
+async def show_staff_menu(bot: Bot, chat_id: int, role: str, *, serves: bool) -> None:
+    try:
+        await bot.set_my_commands(
+            staff_commands(role, serves=serves), scope=BotCommandScopeChat(chat_id=chat_id)
+        )
+    except TelegramAPIError as exc:
+        log.warning("could not set a staff menu: %s", type(exc).__name__)
+
+
+async def reset_menu(bot: Bot, chat_id: int) -> None:
+    """Back to the resident menu everyone has."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as exc:
+        log.warning("could not reset a staff menu: %s", type(exc).__name__)

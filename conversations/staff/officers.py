@@ -1,0 +1,399 @@
+"""/petugas: the officers, their kelurahan, adding a kelurahan and removing an officer.
+
+The list shows everyone; a button per officer opens their card (in the same message), where
+the coordinator adds a kelurahan (then types its name), removes one, or removes the officer
+after a confirmation. See staff.mmd.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from conversations.options import ConversationOptions
+from conversations.staff import places, screens
+from conversations.staff.callbacks import OfficerCb
+from conversations.staff.filters import IsCoordinator
+from conversations.staff.menu import reset_menu, show_staff_menu
+from conversations.staff.states import StaffForm
+from conversations.staff.texts import (
+    kelurahan_name,
+    officer_button,
+    officer_name,
+    place_list,
+    place_name,
+)
+from conversations.texts import quote
+from services.duty import is_on_duty
+from services.gazetteer import Gazetteer
+from services.officers import (
+    OfficerView,
+    add_kelurahan,
+    get_officer,
+    list_officers,
+    remove_kelurahan,
+    remove_officer,
+)
+from services.roles import COORDINATOR
+from storage.repositories import Repo
+
+PAGE_SIZE = 10
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+async def list_view(
+    repo: Repo, gazetteer: Gazetteer, options: ConversationOptions, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    officers = await list_officers(repo.session)
+    if not officers:
+        return _(
+            "There are no officers yet. Invite one with /undang followed by the kelurahan, "
+            "e.g. <code>/undang Menteng</code>."
+        ), None
+    pages = (len(officers) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    shown = officers[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    now = options.clock.now()
+    lines = [_("👥 <b>Officers</b> ({count})").format(count=len(officers)), ""]
+    builder = InlineKeyboardBuilder()
+    for number, officer in enumerate(shown, start=page * PAGE_SIZE + 1):
+        on_duty = await is_on_duty(repo.session, officer.id, now, options.timezone)
+        lines.append(_line(number, officer, gazetteer, on_duty))
+        builder.button(
+            text=f"{number}. {officer_button(officer.display_name, officer.id)}",
+            callback_data=OfficerCb(action="card", officer_id=officer.id, page=page),
+        )
+    builder.adjust(2)
+    _page_buttons(builder, page, pages)
+    lines += ["", _("Choose an officer to add a kelurahan or to remove them.")]
+    return "\n".join(lines), builder.as_markup()
+
+
+def _line(number: int, officer: OfficerView, gazetteer: Gazetteer, on_duty: bool) -> str:
+    marks = []
+    if on_duty:
+        marks.append(_("🟢 on duty"))
+    if officer.unreachable:
+        marks.append(_("⚠️ has blocked the bot"))
+    if officer.role == COORDINATOR:
+        marks.append(_("coordinator"))
+    suffix = f" · {' · '.join(marks)}" if marks else ""
+    return (
+        f"{number}. <b>{officer_name(officer.display_name, officer.id)}</b> "
+        f"(<code>{officer.id}</code>){suffix}\n"
+        f"    {place_list(gazetteer, officer.kelurahan_ids)}"
+    )
+
+
+def _page_buttons(builder: InlineKeyboardBuilder, page: int, pages: int) -> None:
+    if pages <= 1:
+        return
+    row = InlineKeyboardBuilder()
+    if page > 0:
+        row.button(text="◀️", callback_data=OfficerCb(action="list", page=page - 1))
+    row.button(text=f"{page + 1}/{pages}", callback_data=OfficerCb(action="list", page=page))
+    if page < pages - 1:
+        row.button(text="▶️", callback_data=OfficerCb(action="list", page=page + 1))
+    builder.attach(row)
+
+
+async def officers_command(
+    message: Message, repo: Repo, gazetteer: Gazetteer, options: ConversationOptions
+) -> None:
+    text, markup = await list_view(repo, gazetteer, options, page=0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def show_list(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    await callback.answer()
+    text, markup = await list_view(repo, gazetteer, options, callback_data.page)
+    await screens.replace(callback, bot, text, markup)
+
+
+# --- one officer ------------------------------------------------------------------------------
+
+
+def card_view(
+    officer: OfficerView, gazetteer: Gazetteer, on_duty: bool, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "👤 <b>{name}</b> (<code>{id}</code>)\nKelurahan: {places}\nOn duty now: {on_duty}"
+    ).format(
+        name=officer_name(officer.display_name, officer.id),
+        id=officer.id,
+        places=place_list(gazetteer, officer.kelurahan_ids),
+        on_duty=_("yes") if on_duty else _("no"),
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("➕ Add a kelurahan"),
+        callback_data=OfficerCb(action="add", officer_id=officer.id, page=page),
+    )
+    for kelurahan_id in officer.kelurahan_ids:
+        builder.button(
+            text=_("➖ {kelurahan}").format(kelurahan=kelurahan_name(gazetteer, kelurahan_id)),
+            callback_data=OfficerCb(
+                action="unbind", officer_id=officer.id, kelurahan_id=kelurahan_id, page=page
+            ),
+        )
+    builder.button(
+        text=_("🗑 Remove this officer"),
+        callback_data=OfficerCb(action="drop", officer_id=officer.id, page=page),
+    )
+    builder.button(text=_("⬅️ All officers"), callback_data=OfficerCb(action="list", page=page))
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
+async def _officer_or_refresh(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> OfficerView | None:
+    """The officer the button is about, or None after showing the list again (stale button)."""
+    officer = await get_officer(repo.session, callback_data.officer_id)
+    if officer is None:
+        await callback.answer(_("This officer is no longer on the list."), show_alert=True)
+        text, markup = await list_view(repo, gazetteer, options, callback_data.page)
+        await screens.replace(callback, bot, text, markup)
+    return officer
+
+
+async def show_card(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+    *,
+    notice: str | None = None,
+) -> None:
+    officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
+    if officer is None:
+        return
+    await callback.answer(notice)
+    on_duty = await is_on_duty(repo.session, officer.id, options.clock.now(), options.timezone)
+    text, markup = card_view(officer, gazetteer, on_duty, callback_data.page)
+    await screens.replace(callback, bot, text, markup)
+
+
+async def ask_kelurahan(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+    state: FSMContext,
+) -> None:
+    officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
+    if officer is None:
+        return
+    await callback.answer()
+    await state.set_state(StaffForm.officer_kelurahan)
+    await state.update_data(officer_id=officer.id)
+    await bot.send_message(
+        callback.from_user.id,
+        _("Type the name of the kelurahan to add for {name}, or send /batal.").format(
+            name=officer_name(officer.display_name, officer.id)
+        ),
+    )
+
+
+async def kelurahan_typed(
+    message: Message, bot: Bot, state: FSMContext, repo: Repo, gazetteer: Gazetteer
+) -> None:
+    assert message.text is not None
+    officer_id = int((await state.get_data()).get("officer_id", 0))
+    officer = await get_officer(repo.session, officer_id)
+    if officer is None:
+        await state.clear()
+        await message.answer(_("This officer is no longer on the list."))
+        return
+    typed = message.text.strip()
+    matches = gazetteer.match_kelurahan(typed)
+    if not matches:
+        await message.answer(
+            _("I know no kelurahan called “{typed}”. Please type it again, or send /batal.").format(
+                typed=quote(typed[:60])
+            )
+        )
+        return
+    if len(matches) > 1:
+        builder = InlineKeyboardBuilder()
+        for entry in matches[: places.MAX_CHOICES]:
+            builder.button(
+                text=entry.name,
+                callback_data=OfficerCb(
+                    action="bind", officer_id=officer_id, kelurahan_id=entry.id
+                ),
+            )
+        builder.adjust(1)
+        await message.answer(
+            _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
+            reply_markup=builder.as_markup(),
+        )
+        return
+    await state.clear()
+    await _bind(bot, message.chat.id, repo, gazetteer, officer, matches[0].id)
+
+
+async def kelurahan_expected(message: Message) -> None:
+    await message.answer(_("Please type the name of the kelurahan, or send /batal."))
+
+
+async def bind_chosen(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+    state: FSMContext,
+) -> None:
+    officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
+    if officer is None:
+        return
+    if gazetteer.kelurahan(callback_data.kelurahan_id) is None:
+        await callback.answer(_("This button is no longer active."))
+        return
+    await callback.answer()
+    await state.clear()
+    await _bind(bot, callback.from_user.id, repo, gazetteer, officer, callback_data.kelurahan_id)
+
+
+async def _bind(
+    bot: Bot,
+    coordinator_id: int,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    officer: OfficerView,
+    kelurahan_id: int,
+) -> None:
+    added = await add_kelurahan(repo.session, officer.id, kelurahan_id, actor_id=coordinator_id)
+    if added:
+        template = _("✅ {name} now also serves {place}.")
+    else:
+        template = _("{name} already serves {place}.")
+    text = template.format(
+        name=officer_name(officer.display_name, officer.id),
+        place=place_name(gazetteer, kelurahan_id),
+    )
+    await bot.send_message(coordinator_id, text + "\n" + _("Send /petugas to see all officers."))
+
+
+async def unbind(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    removed = await remove_kelurahan(
+        repo.session,
+        callback_data.officer_id,
+        callback_data.kelurahan_id,
+        actor_id=callback.from_user.id,
+    )
+    notice = _("Kelurahan removed.") if removed else _("That kelurahan was already removed.")
+    await show_card(callback, callback_data, bot, repo, gazetteer, options, notice=notice)
+
+
+async def confirm_drop(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
+    if officer is None:
+        return
+    await callback.answer()
+    text = _(
+        "Remove <b>{name}</b> as an officer?\n"
+        "They will no longer receive reports, and their kelurahan and duty shifts are removed. "
+        "Cases they have taken stay with them until a coordinator reassigns them."
+    ).format(name=officer_name(officer.display_name, officer.id))
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🗑 Yes, remove"),
+        callback_data=OfficerCb(action="dropok", officer_id=officer.id, page=callback_data.page),
+    )
+    builder.button(
+        text=_("Cancel"),
+        callback_data=OfficerCb(action="card", officer_id=officer.id, page=callback_data.page),
+    )
+    builder.adjust(2)
+    await screens.replace(callback, bot, text, builder.as_markup())
+
+
+async def drop(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+    i18n: I18n,
+) -> None:
+    officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
+    if officer is None:
+        return
+    await remove_officer(repo.session, officer.id, actor_id=callback.from_user.id)
+    await callback.answer(_("Officer removed."))
+    if officer.role != COORDINATOR:
+        await reset_menu(bot, officer.id)
+    else:
+        # Their menu loses /piket and /kasus, in their language (not the one pressing here).
+        removed_user = await repo.users.get(officer.id)
+        language = removed_user.language if removed_user else None
+        with i18n.use_locale(language or i18n.default_locale):
+            await show_staff_menu(bot, officer.id, COORDINATOR, serves=False)
+    text, markup = await list_view(repo, gazetteer, options, callback_data.page)
+    removed = _("{name} is no longer an officer.").format(
+        name=officer_name(officer.display_name, officer.id)
+    )
+    await screens.replace(callback, bot, f"{removed}\n\n{text}", markup)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    coordinator = IsCoordinator()
+    router.message.register(officers_command, Command("petugas"), coordinator)
+    router.callback_query.register(show_list, OfficerCb.filter(F.action == "list"), coordinator)
+    router.callback_query.register(show_card, OfficerCb.filter(F.action == "card"), coordinator)
+    router.callback_query.register(ask_kelurahan, OfficerCb.filter(F.action == "add"), coordinator)
+    router.callback_query.register(bind_chosen, OfficerCb.filter(F.action == "bind"), coordinator)
+    router.callback_query.register(unbind, OfficerCb.filter(F.action == "unbind"), coordinator)
+    router.callback_query.register(confirm_drop, OfficerCb.filter(F.action == "drop"), coordinator)
+    router.callback_query.register(drop, OfficerCb.filter(F.action == "dropok"), coordinator)
+    router.message.register(
+        kelurahan_typed,
+        StaffForm.officer_kelurahan,
+        F.text,
+        ~F.text.startswith("/"),
+        coordinator,
+    )
+    router.message.register(kelurahan_expected, StaffForm.officer_kelurahan, ~F.text, coordinator)
+    return router

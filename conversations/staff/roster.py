@@ -1,0 +1,348 @@
+"""/jadwal: a kelurahan's weekly duty roster, adding and removing shifts.
+
+The kelurahan is chosen with buttons (kecamatan, then kelurahan) or typed after the command.
+A shift is added by typing "Senin 08:00-16:00 [officer id]"; without an id the officer is
+chosen with a button that carries the whole shift, so nothing waits in the conversation state
+once the line was understood. See staff.mmd.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from conversations.options import ConversationOptions
+from conversations.staff import places, screens
+from conversations.staff.callbacks import PlaceCb, RosterCb, ShiftOfficerCb
+from conversations.staff.filters import IsCoordinator
+from conversations.staff.states import StaffForm
+from conversations.staff.texts import (
+    officer_button,
+    officer_name,
+    place_name,
+    shift_hours,
+    weekday_name,
+    zone_name,
+)
+from conversations.texts import quote
+from services.gazetteer import Gazetteer
+from services.officers import list_officers
+from services.roster import (
+    ShiftLineError,
+    ShiftProblem,
+    ShiftSpec,
+    ShiftView,
+    add_shift,
+    parse_shift_line,
+    remove_shift,
+    week_of,
+)
+from storage.repositories import Repo
+
+PURPOSE = "ros"
+# Telegram allows 100 buttons in a keyboard; a kelurahan's week never needs this many.
+MAX_SHIFT_BUTTONS = 60
+MAX_OFFICER_BUTTONS = 30
+
+
+# --- showing the roster -----------------------------------------------------------------------
+
+
+async def roster_view(
+    repo: Repo, gazetteer: Gazetteer, options: ConversationOptions, kelurahan_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    shifts = await week_of(repo.session, kelurahan_id)
+    zone = zone_name(options.timezone, options.clock.now())
+    lines = [
+        _("📅 <b>Duty roster of {place}</b>").format(place=place_name(gazetteer, kelurahan_id)),
+        _("Times are local ({zone}).").format(zone=zone),
+        "",
+    ]
+    for weekday in range(7):
+        lines.append(f"<b>{weekday_name(weekday)}</b>")
+        day = [shift for shift in shifts if shift.weekday == weekday]
+        if not day:
+            lines.append("    " + _("⚠️ nobody on duty"))
+        for shift in day:
+            lines.append(f"    {_shift_line(shift)}")
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("➕ Add a shift"), callback_data=RosterCb(action="add", kelurahan_id=kelurahan_id)
+    )
+    for shift in shifts[:MAX_SHIFT_BUTTONS]:
+        short_day = weekday_name(shift.weekday)[:3]
+        hours = shift_hours(shift.start_minute, shift.end_minute)
+        text = f"🗑 {short_day} {hours} {officer_button(shift.officer_name, shift.officer_id)}"
+        builder.button(
+            text=text,
+            callback_data=RosterCb(action="del", kelurahan_id=kelurahan_id, shift_id=shift.id),
+        )
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
+
+
+def _shift_line(shift: ShiftView) -> str:
+    hours = shift_hours(shift.start_minute, shift.end_minute)
+    name = officer_name(shift.officer_name, shift.officer_id)
+    return f"{hours} — {name} (<code>{shift.officer_id}</code>)"
+
+
+async def roster_command(
+    message: Message,
+    command: CommandObject,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    typed = (command.args or "").strip()
+    if not typed:
+        await message.answer(
+            _(
+                "Which kelurahan's roster? Choose the kecamatan, or send /jadwal followed by "
+                "the kelurahan's name, e.g. <code>/jadwal Menteng</code>."
+            ),
+            reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE),
+        )
+        return
+    matches = gazetteer.match_kelurahan(typed)
+    if not matches:
+        await message.answer(
+            _("I know no kelurahan called “{typed}”. Choose the kecamatan:").format(
+                typed=quote(typed[:60])
+            ),
+            reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE),
+        )
+        return
+    if len(matches) > 1:
+        await message.answer(
+            _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
+            reply_markup=places.choices_keyboard(gazetteer, matches, PURPOSE),
+        )
+        return
+    text, markup = await roster_view(repo, gazetteer, options, matches[0].id)
+    await message.answer(text, reply_markup=markup)
+
+
+async def place_chosen(
+    callback: CallbackQuery,
+    callback_data: PlaceCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    if callback_data.level != "kel":
+        await places.browse(callback, callback_data, bot, gazetteer)
+        return
+    if gazetteer.kelurahan(callback_data.id) is None:
+        await callback.answer(_("This button is no longer active."))
+        return
+    await callback.answer()
+    text, markup = await roster_view(repo, gazetteer, options, callback_data.id)
+    await screens.replace(callback, bot, text, markup)
+
+
+# --- removing a shift -------------------------------------------------------------------------
+
+
+async def delete_shift(
+    callback: CallbackQuery,
+    callback_data: RosterCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    if gazetteer.kelurahan(callback_data.kelurahan_id) is None:
+        await callback.answer(_("This button is no longer active."))
+        return
+    removed = await remove_shift(
+        repo.session,
+        callback_data.shift_id,
+        kelurahan_id=callback_data.kelurahan_id,
+        actor_id=callback.from_user.id,
+    )
+    await callback.answer(_("Shift removed.") if removed else _("That shift was already removed."))
+    text, markup = await roster_view(repo, gazetteer, options, callback_data.kelurahan_id)
+    await screens.replace(callback, bot, text, markup)
+
+
+# --- adding a shift ---------------------------------------------------------------------------
+
+
+def shift_format_help() -> str:
+    return _(
+        "Type the shift as <b>day start-end officer-id</b>, for example:\n"
+        "<code>Senin 08:00-16:00 123456789</code>\n"
+        "Leave out the officer id to choose the officer with a button. "
+        "A shift that ends before it starts runs past midnight (<code>Senin 22:00-06:00</code>)."
+    )
+
+
+async def ask_shift(
+    callback: CallbackQuery,
+    callback_data: RosterCb,
+    bot: Bot,
+    gazetteer: Gazetteer,
+    state: FSMContext,
+) -> None:
+    kelurahan_id = callback_data.kelurahan_id
+    if gazetteer.kelurahan(kelurahan_id) is None:
+        await callback.answer(_("This button is no longer active."))
+        return
+    await callback.answer()
+    await state.set_state(StaffForm.shift)
+    await state.update_data(kelurahan_id=kelurahan_id)
+    await bot.send_message(
+        callback.from_user.id,
+        _("New shift for {place}.").format(place=place_name(gazetteer, kelurahan_id))
+        + "\n"
+        + shift_format_help()
+        + "\n"
+        + _("Send /batal to stop."),
+    )
+
+
+def problem_text(problem: ShiftProblem) -> str:
+    texts = {
+        ShiftProblem.FORMAT: _("I could not read that shift."),
+        ShiftProblem.WEEKDAY: _(
+            "I do not know that day. Use Senin to Minggu, Monday to Sunday, or 0 (Monday) to 6."
+        ),
+        ShiftProblem.TIME: _("A time is not right: use hours and minutes like 08:00 or 16.30."),
+        ShiftProblem.EMPTY: _("The shift starts and ends at the same time."),
+    }
+    return texts[problem]
+
+
+async def shift_typed(
+    message: Message,
+    state: FSMContext,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    assert message.text is not None and message.from_user is not None
+    kelurahan_id = int((await state.get_data()).get("kelurahan_id", 0))
+    if gazetteer.kelurahan(kelurahan_id) is None:
+        await state.clear()
+        await message.answer(_("Please start again with /jadwal."))
+        return
+    try:
+        spec = parse_shift_line(message.text)
+    except ShiftLineError as error:
+        await message.answer(problem_text(error.problem) + "\n\n" + shift_format_help())
+        return
+    if spec.officer_id is None:
+        await _choose_officer(message, repo, kelurahan_id, spec, unknown_id=None)
+        return
+    try:
+        await add_shift(
+            repo.session,
+            kelurahan_id=kelurahan_id,
+            officer_id=spec.officer_id,
+            weekday=spec.weekday,
+            start_minute=spec.start_minute,
+            end_minute=spec.end_minute,
+            actor_id=message.from_user.id,
+        )
+    except LookupError:
+        await _choose_officer(message, repo, kelurahan_id, spec, unknown_id=spec.officer_id)
+        return
+    await state.clear()
+    await message.answer(_("✅ Shift added."))
+    text, markup = await roster_view(repo, gazetteer, options, kelurahan_id)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _choose_officer(
+    message: Message, repo: Repo, kelurahan_id: int, spec: ShiftSpec, unknown_id: int | None
+) -> None:
+    officers = await list_officers(repo.session)
+    if not officers:
+        await message.answer(
+            _("There are no officers yet. Invite one with /undang first, then add the shift.")
+        )
+        return
+    # Officers of this kelurahan first: they are the usual choice.
+    officers.sort(key=lambda officer: kelurahan_id not in officer.kelurahan_ids)
+    builder = InlineKeyboardBuilder()
+    for officer in officers[:MAX_OFFICER_BUTTONS]:
+        builder.button(
+            text=officer_button(officer.display_name, officer.id),
+            callback_data=ShiftOfficerCb(
+                kelurahan_id=kelurahan_id,
+                officer_id=officer.id,
+                weekday=spec.weekday,
+                start=spec.start_minute,
+                end=spec.end_minute,
+            ),
+        )
+    builder.adjust(2)
+    question = _("Who is on duty {day} {hours}?").format(
+        day=weekday_name(spec.weekday), hours=shift_hours(spec.start_minute, spec.end_minute)
+    )
+    if unknown_id is not None:
+        question = (
+            _("No officer has the id <code>{id}</code>.").format(id=unknown_id) + "\n" + question
+        )
+    await message.answer(question, reply_markup=builder.as_markup())
+
+
+async def shift_expected(message: Message) -> None:
+    await message.answer(shift_format_help() + "\n" + _("Send /batal to stop."))
+
+
+async def officer_chosen(
+    callback: CallbackQuery,
+    callback_data: ShiftOfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+    state: FSMContext,
+) -> None:
+    kelurahan_id = callback_data.kelurahan_id
+    if gazetteer.kelurahan(kelurahan_id) is None:
+        await callback.answer(_("This button is no longer active."))
+        return
+    try:
+        added = await add_shift(
+            repo.session,
+            kelurahan_id=kelurahan_id,
+            officer_id=callback_data.officer_id,
+            weekday=callback_data.weekday,
+            start_minute=callback_data.start,
+            end_minute=callback_data.end,
+            actor_id=callback.from_user.id,
+        )
+    except LookupError:
+        await callback.answer(_("This officer is no longer on the list."), show_alert=True)
+        return
+    except ValueError:
+        # Only a forged button carries impossible times; the filter already checked the role.
+        await callback.answer(_("This button is no longer active."))
+        return
+    await state.clear()
+    await callback.answer(_("Already on the roster.") if added.duplicate else _("✅ Shift added."))
+    text, markup = await roster_view(repo, gazetteer, options, kelurahan_id)
+    await screens.replace(callback, bot, text, markup)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    coordinator = IsCoordinator()
+    router.message.register(roster_command, Command("jadwal"), coordinator)
+    router.callback_query.register(place_chosen, PlaceCb.filter(F.purpose == PURPOSE), coordinator)
+    router.callback_query.register(delete_shift, RosterCb.filter(F.action == "del"), coordinator)
+    router.callback_query.register(ask_shift, RosterCb.filter(F.action == "add"), coordinator)
+    router.callback_query.register(officer_chosen, ShiftOfficerCb.filter(), coordinator)
+    router.message.register(
+        shift_typed, StaffForm.shift, F.text, ~F.text.startswith("/"), coordinator
+    )
+    router.message.register(shift_expected, StaffForm.shift, ~F.text, coordinator)
+    return router

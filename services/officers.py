@@ -1,0 +1,118 @@
+"""Managing officers (/petugas): who serves where, adding and removing kelurahan and people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.roles import COORDINATOR, OFFICER, RESIDENT
+from storage.models import Kelurahan, User
+from storage.repositories.audit import AuditRepo
+from storage.repositories.roster import RosterRepo
+from storage.repositories.staff import StaffRepo
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerView:
+    id: int
+    display_name: str | None
+    role: str
+    kelurahan_ids: tuple[int, ...]
+    unreachable: bool
+
+
+async def list_officers(session: AsyncSession) -> list[OfficerView]:
+    """Officers, and coordinators who serve a kelurahan, with their kelurahan ids."""
+    repo = StaffRepo(session)
+    users = await repo.officers()
+    areas = await repo.areas_by_officer(user.id for user in users)
+    return [_view(user, areas[user.id]) for user in users]
+
+
+async def get_officer(session: AsyncSession, officer_id: int) -> OfficerView | None:
+    """The officer, or None when `officer_id` is not (or no longer) staff."""
+    user = await session.get(User, officer_id)
+    if user is None or user.role not in (OFFICER, COORDINATOR):
+        return None
+    return _view(user, await StaffRepo(session).areas_of(officer_id))
+
+
+def _view(user: User, kelurahan_ids: list[int]) -> OfficerView:
+    return OfficerView(
+        id=user.id,
+        display_name=user.display_name,
+        role=user.role,
+        kelurahan_ids=tuple(kelurahan_ids),
+        unreachable=user.unreachable_at is not None,
+    )
+
+
+async def add_kelurahan(
+    session: AsyncSession, officer_id: int, kelurahan_id: int, *, actor_id: int | None
+) -> bool:
+    """Bind a staff member to one more kelurahan; False if they already served it.
+
+    Raises LookupError when the officer or the kelurahan does not exist (a stale button).
+    """
+    if await get_officer(session, officer_id) is None:
+        raise LookupError("not an officer")
+    if await session.get(Kelurahan, kelurahan_id) is None:
+        raise LookupError("unknown kelurahan")
+    added = await StaffRepo(session).bind(officer_id, kelurahan_id)
+    if added:
+        await AuditRepo(session).record(
+            "officer_area_added",
+            actor_id=actor_id,
+            officer_id=officer_id,
+            kelurahan_id=kelurahan_id,
+        )
+    return added
+
+
+async def remove_kelurahan(
+    session: AsyncSession, officer_id: int, kelurahan_id: int, *, actor_id: int | None
+) -> bool:
+    """Unbind the officer from one kelurahan, with their shifts there; False if not bound."""
+    removed = await StaffRepo(session).unbind(officer_id, kelurahan_id)
+    if not removed:
+        return False
+    # A shift in a kelurahan they no longer serve would never route anything: drop it too.
+    await RosterRepo(session).delete_of(officer_id, kelurahan_id)
+    await AuditRepo(session).record(
+        "officer_area_removed", actor_id=actor_id, officer_id=officer_id, kelurahan_id=kelurahan_id
+    )
+    return True
+
+
+async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: int | None) -> bool:
+    """Remove someone from the officers: areas, shifts and /piket override go.
+
+    An officer goes back to resident and loses the display name (kept for staff only). A
+    coordinator keeps the coordinator role: removing them as an officer must not quietly take
+    away the right to manage the service (that is `roles.demote`). False if not an officer.
+    """
+    user = await session.get(User, officer_id)
+    if user is None or user.role not in (OFFICER, COORDINATOR):
+        return False
+    staff, roster = StaffRepo(session), RosterRepo(session)
+    await roster.delete_of(officer_id)
+    await roster.clear_override(officer_id)
+    await staff.unbind_all(officer_id)
+    if user.role == OFFICER:
+        user.role = RESIDENT
+        user.display_name = None
+    await AuditRepo(session).record(
+        "officer_removed", actor_id=actor_id, officer_id=officer_id, role=user.role
+    )
+    return True
+
+
+__all__ = [
+    "OfficerView",
+    "add_kelurahan",
+    "get_officer",
+    "list_officers",
+    "remove_kelurahan",
+    "remove_officer",
+]

@@ -1,0 +1,106 @@
+"""Officers' kelurahan and roles: who is staff and where they serve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OfficerArea, User, utcnow
+
+STAFF_ROLES = ("officer", "coordinator")
+
+
+class StaffRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_or_create(self, user_id: int, role: str) -> tuple[User, bool]:
+        """The user row, created with `role` when the id never talked to the bot."""
+        user = await self._session.get(User, user_id)
+        if user is not None:
+            return user, False
+        now = utcnow()
+        user = User(id=user_id, role=role, created_at=now, last_seen_at=now)
+        self._session.add(user)
+        await self._session.flush()
+        return user, True
+
+    async def ids_with_role(self, role: str) -> list[int]:
+        rows = await self._session.scalars(
+            select(User.id).where(User.role == role).order_by(User.id)
+        )
+        return list(rows)
+
+    async def officers(self) -> list[User]:
+        """Users with the officer role, and coordinators who also serve a kelurahan."""
+        serving = select(OfficerArea.officer_id)
+        rows = await self._session.scalars(
+            select(User)
+            .where(
+                or_(
+                    User.role == "officer",
+                    (User.role == "coordinator") & User.id.in_(serving),
+                )
+            )
+            .order_by(User.id)
+        )
+        return list(rows)
+
+    async def areas_of(self, officer_id: int) -> list[int]:
+        rows = await self._session.scalars(
+            select(OfficerArea.kelurahan_id)
+            .where(OfficerArea.officer_id == officer_id)
+            .order_by(OfficerArea.kelurahan_id)
+        )
+        return list(rows)
+
+    async def areas_by_officer(self, officer_ids: Iterable[int]) -> dict[int, list[int]]:
+        ids = list(officer_ids)
+        result: dict[int, list[int]] = {officer_id: [] for officer_id in ids}
+        if not ids:
+            return result
+        rows = await self._session.execute(
+            select(OfficerArea.officer_id, OfficerArea.kelurahan_id)
+            .where(OfficerArea.officer_id.in_(ids))
+            .order_by(OfficerArea.officer_id, OfficerArea.kelurahan_id)
+        )
+        for officer_id, kelurahan_id in rows:
+            result[officer_id].append(kelurahan_id)
+        return result
+
+    async def serving(self, kelurahan_ids: Iterable[int]) -> list[User]:
+        """Staff bound to any of these kelurahan (whatever their duty)."""
+        ids = list(kelurahan_ids)
+        if not ids:
+            return []
+        bound = select(OfficerArea.officer_id).where(OfficerArea.kelurahan_id.in_(ids))
+        rows = await self._session.scalars(
+            select(User).where(User.id.in_(bound), User.role.in_(STAFF_ROLES)).order_by(User.id)
+        )
+        return list(rows)
+
+    async def bind(self, officer_id: int, kelurahan_id: int) -> bool:
+        """Bind the officer to the kelurahan; False when they already were."""
+        existing = await self._session.scalar(
+            select(OfficerArea.id).where(
+                OfficerArea.officer_id == officer_id, OfficerArea.kelurahan_id == kelurahan_id
+            )
+        )
+        if existing is not None:
+            return False
+        self._session.add(OfficerArea(officer_id=officer_id, kelurahan_id=kelurahan_id))
+        await self._session.flush()
+        return True
+
+    async def unbind(self, officer_id: int, kelurahan_id: int) -> bool:
+        result = await self._session.execute(
+            delete(OfficerArea).where(
+                OfficerArea.officer_id == officer_id, OfficerArea.kelurahan_id == kelurahan_id
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def unbind_all(self, officer_id: int) -> None:
+        await self._session.execute(delete(OfficerArea).where(OfficerArea.officer_id == officer_id))

@@ -1,0 +1,119 @@
+"""Officers and coordinators: listing, kelurahan, removal, promotion."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.gazetteer import Gazetteer
+from services.officers import (
+    add_kelurahan,
+    get_officer,
+    list_officers,
+    remove_kelurahan,
+    remove_officer,
+)
+from services.roles import (
+    coordinator_ids,
+    demote,
+    is_coordinator,
+    is_officer,
+    officer_kelurahan_ids,
+    promote,
+)
+from storage.models import AuditLog, DutyOverride, RosterShift, User, utcnow
+from storage.repositories.roster import RosterRepo
+from storage.repositories.staff import StaffRepo
+from tests.staff.conftest import add_user, kelurahan
+
+ACTOR = 9001
+
+
+async def test_officers_and_their_kelurahan(session: AsyncSession, gazetteer: Gazetteer) -> None:
+    menteng, sabaru = kelurahan(gazetteer, "Menteng").id, kelurahan(gazetteer, "Sabaru").id
+    officer = await add_user(session, 11, "officer")
+    officer.display_name = "Budi"
+    await add_user(session, 12, "coordinator")  # serves nowhere: not an officer
+    await add_user(session, 13, "coordinator")
+    await add_user(session, 14, "resident")
+    await StaffRepo(session).bind(11, sabaru)
+    await StaffRepo(session).bind(13, menteng)
+    assert await add_kelurahan(session, 11, menteng, actor_id=ACTOR) is True
+    assert await add_kelurahan(session, 11, menteng, actor_id=ACTOR) is False
+
+    views = await list_officers(session)
+    assert [(v.id, v.role, v.display_name) for v in views] == [
+        (11, "officer", "Budi"),
+        (13, "coordinator", None),
+    ]
+    assert set(views[0].kelurahan_ids) == {menteng, sabaru}
+    assert await officer_kelurahan_ids(session, 11) == sorted([menteng, sabaru])
+    assert await is_officer(session, 11) and await is_officer(session, 13)
+    assert not await is_officer(session, 12) and not await is_officer(session, 14)
+    assert await coordinator_ids(session) == [12, 13]
+
+    with pytest.raises(LookupError):
+        await add_kelurahan(session, 14, menteng, actor_id=ACTOR)
+    with pytest.raises(LookupError):
+        await add_kelurahan(session, 11, 99999, actor_id=ACTOR)
+
+
+async def test_removing_a_kelurahan_drops_its_shifts(
+    session: AsyncSession, gazetteer: Gazetteer
+) -> None:
+    menteng, sabaru = kelurahan(gazetteer, "Menteng").id, kelurahan(gazetteer, "Sabaru").id
+    await add_user(session, 11, "officer")
+    roster = RosterRepo(session)
+    for kel in (menteng, sabaru):
+        await StaffRepo(session).bind(11, kel)
+        await roster.add(kelurahan_id=kel, officer_id=11, weekday=0, start_minute=0, end_minute=60)
+    assert await remove_kelurahan(session, 11, menteng, actor_id=ACTOR) is True
+    assert await remove_kelurahan(session, 11, menteng, actor_id=ACTOR) is False
+    assert [s.kelurahan_id for s in await roster.shifts_of(11)] == [sabaru]
+    assert await officer_kelurahan_ids(session, 11) == [sabaru]
+
+
+async def test_removing_an_officer(session: AsyncSession, gazetteer: Gazetteer) -> None:
+    menteng = kelurahan(gazetteer, "Menteng").id
+    officer = await add_user(session, 11, "officer")
+    officer.display_name = "Budi"
+    coordinator = await add_user(session, 13, "coordinator")
+    coordinator.display_name = "Ani"
+    roster = RosterRepo(session)
+    for user_id in (11, 13):
+        await StaffRepo(session).bind(user_id, menteng)
+        await roster.add(
+            kelurahan_id=menteng, officer_id=user_id, weekday=0, start_minute=0, end_minute=60
+        )
+        await roster.set_override(user_id, on_duty=True, until=utcnow() + timedelta(hours=1))
+
+    assert await remove_officer(session, 11, actor_id=ACTOR) is True
+    removed = await session.get(User, 11)
+    assert removed is not None and (removed.role, removed.display_name) == ("resident", None)
+    assert await get_officer(session, 11) is None
+    assert await remove_officer(session, 11, actor_id=ACTOR) is False
+    # A coordinator stops serving the kelurahan but keeps managing the service.
+    assert await remove_officer(session, 13, actor_id=ACTOR) is True
+    assert coordinator.role == "coordinator"
+    assert list(await session.scalars(select(RosterShift))) == []
+    assert list(await session.scalars(select(DutyOverride))) == []
+    assert await officer_kelurahan_ids(session, 13) == []
+    actions = list(await session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+    assert actions == ["officer_removed", "officer_removed"]
+
+
+async def test_promote_and_demote(session: AsyncSession, gazetteer: Gazetteer) -> None:
+    await add_user(session, 11, "officer")
+    await StaffRepo(session).bind(11, kelurahan(gazetteer, "Menteng").id)
+    await promote(session, 11, actor_id=ACTOR)
+    await promote(session, 12, actor_id=None)  # never talked to the bot: created
+    assert await is_coordinator(session, 11) and await is_coordinator(session, 12)
+    user = await demote(session, 11, actor_id=ACTOR)
+    assert user is not None and user.role == "officer"  # still serves Menteng
+    user = await demote(session, 12, actor_id=ACTOR)
+    assert user is not None and user.role == "resident"
+    assert await demote(session, 404, actor_id=ACTOR) is None
+    assert await session.get(User, 404) is None
