@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from conversations.options import ConversationOptions
 from conversations.staff.menu import show_staff_menu
 from conversations.staff.texts import officer_name, place_name
+from services.duty import is_on_duty
 from services.gazetteer import Gazetteer
 from services.invites import Redeemed, Refusal, redeem_invite
 from storage.repositories import Repo
@@ -38,13 +39,20 @@ def refusal_text(reason: Refusal) -> str:
     return texts[reason] + "\n\n" + _("To use Lapor Aman as a resident, send /start.")
 
 
-def welcome_text(name: str, place: str, already: bool) -> str:
+def welcome_text(name: str, place: str, already: bool, on_duty: bool) -> str:
     if already:
         intro = _("👋 Welcome back, {name}. You were already an officer of {place}.")
     else:
         intro = _("👋 Welcome, {name}! You are now an officer (petugas) of {place}.")
+    if on_duty:
+        # The roster may have been imported before they ever opened the bot.
+        duty = _("🟢 The duty roster has you on duty right now.")
+    else:
+        duty = _("⚪️ You are not on duty now. Send /piket when you are ready to receive reports.")
     return (
         intro.format(name=name, place=place)
+        + "\n\n"
+        + duty
         + "\n\n"
         + _(
             "<b>How it works</b>\n"
@@ -53,7 +61,7 @@ def welcome_text(name: str, place: str, already: bool) -> str:
             "• /piket — go on or off duty outside the roster (for example when you are ill, "
             "or to help out). I will tell you until when.\n"
             "• /kasus — the open cases of your kelurahan.\n"
-            "• When an alert comes, press <b>Terima</b> to take the case.\n\n"
+            "• When an alert comes, press <b>✅ Accept</b> to take the case.\n\n"
             "Please keep this chat private: it will hold reports about people who need help."
         )
     )
@@ -70,19 +78,17 @@ async def redeem(
     user = message.from_user
     if user is None:
         return
+    now = options.clock.now()
     result = await redeem_invite(
-        repo.session,
-        command.args or "",
-        user_id=user.id,
-        display_name=user.first_name,
-        now=options.clock.now(),
+        repo.session, command.args or "", user_id=user.id, display_name=user.first_name, now=now
     )
     if not isinstance(result, Redeemed):
         await message.answer(refusal_text(result.reason))
         return
     place = place_name(gazetteer, result.kelurahan_id)
     name = officer_name(user.first_name, user.id)
-    await message.answer(welcome_text(name, place, result.already_bound))
+    on_duty = await is_on_duty(repo.session, user.id, now, options.timezone)
+    await message.answer(welcome_text(name, place, result.already_bound, on_duty))
     await show_staff_menu(bot, message.chat.id, result.role, serves=True)
 
 

@@ -81,6 +81,7 @@ async def test_an_invited_officer_from_link_to_removal(
     welcome = await officer.command("/start", code, expect="You are now an officer")
     assert f"Welcome, {TRICKY_NAME}!" in welcome.text, "the name arrives intact, escaped"
     assert "Menteng (Jekan Raya)" in welcome.text and "/piket" in welcome.text
+    assert "You are not on duty now" in welcome.text
     await role_is(bot, NEWCOMER, "officer")
     row = await user_row(bot, NEWCOMER)
     assert row is not None and (row.role, row.display_name) == ("officer", TRICKY_NAME)
