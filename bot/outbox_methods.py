@@ -92,7 +92,7 @@ def _inline_rows(params: Mapping[str, Any]) -> list[Any] | None:
 def combinable(row: OutboxMessage) -> bool:
     """A plain alert text (sendMessage with at most an inline keyboard). Evidence copies and
     map pins are other methods and go one by one."""
-    if row.lane != LANE_ALERT or row.kind != "alert":
+    if row.lane > LANE_ALERT or row.kind != "alert":
         return False
     if method_name(row.payload).lower() != "sendmessage":
         return False

@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
 
-# Lower lanes go first: an alert never waits behind a broadcast.
-LANE_ALERT = 0
-LANE_RELAY = 1
-LANE_NOTICE = 2
-LANE_BROADCAST = 3
+# Lower lanes go first: an urgent alert before any other, no alert behind a broadcast.
+LANE_URGENT = 0
+LANE_ALERT = 1
+LANE_RELAY = 2
+LANE_NOTICE = 3
+LANE_BROADCAST = 4
 
 
 def message(text: str, reply_markup: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -71,7 +72,11 @@ async def enqueue(
         .returning(OutboxMessage.id)
     )
     new_id = await session.scalar(statement)
-    return int(new_id) if new_id is not None else None
+    if new_id is None:
+        return None
+    # Read after commit by whoever owns the transaction, to wake the sender at once.
+    session.info["outbox_dirty"] = True
+    return int(new_id)
 
 
 async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:

@@ -51,7 +51,7 @@ def test_bad_payloads_never_quote_their_params() -> None:
 
 def test_only_plain_alert_texts_combine() -> None:
     assert combinable(_alert(1))
-    assert not combinable(_row(2, outbox.message("x"), kind="notice", lane=2))
+    assert not combinable(_row(2, outbox.message("x"), kind="notice", lane=outbox.LANE_NOTICE))
     assert not combinable(_row(3, outbox.call("sendLocation", latitude=1.0, longitude=2.0)))
     reply_keyboard = outbox.message("x", {"keyboard": [[{"text": "a"}]]})
     assert not combinable(_row(4, reply_keyboard))

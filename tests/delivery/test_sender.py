@@ -53,11 +53,13 @@ async def test_alert_overtakes_a_broadcast_in_progress(
     emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
 ) -> None:
     for number in range(25):
-        await queue(session_factory, people(2000 + number), f"siaran {number}", lane=3)
+        await queue(
+            session_factory, people(2000 + number), f"siaran {number}", lane=outbox.LANE_BROADCAST
+        )
     sender = make_sender(broadcast_rate=10)
     await sender.start()
     await wait_until(lambda: len(delivered_texts(emulator)) >= 10, message="first broadcasts")
-    await queue(session_factory, people(3000), "ALERT", lane=0, kind="alert")
+    await queue(session_factory, people(3000), "ALERT", lane=outbox.LANE_URGENT, kind="alert")
     sender.wake()
     await wait_until(lambda: all_settled(session_factory), message="everything sent")
 
@@ -71,8 +73,10 @@ async def test_alert_first_when_queued_behind_a_broadcast_backlog(
     emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
 ) -> None:
     for number in range(15):
-        await queue(session_factory, people(2000 + number), f"siaran {number}", lane=3)
-    await queue(session_factory, people(3000), "ALERT", lane=0, kind="alert")
+        await queue(
+            session_factory, people(2000 + number), f"siaran {number}", lane=outbox.LANE_BROADCAST
+        )
+    await queue(session_factory, people(3000), "ALERT", lane=outbox.LANE_URGENT, kind="alert")
     sender = make_sender(broadcast_rate=10)
     await sender.run_once()
     texts = delivered_texts(emulator)
@@ -122,7 +126,7 @@ async def test_blocked_user_is_marked_unreachable(
     emulator.user(officer).block()
     async with session_factory() as session, session.begin():
         session.add(User(id=officer, role="officer"))
-    row_id = await queue(session_factory, officer, "ALERT", lane=0, kind="alert")
+    row_id = await queue(session_factory, officer, "ALERT", lane=outbox.LANE_URGENT, kind="alert")
     sender = make_sender()
     await sender.run_once()
 
@@ -144,7 +148,9 @@ async def test_server_errors_are_retried_and_delivered_once(
     people: People,
 ) -> None:
     emulator.fail_next("sendMessage", 502, "Bad Gateway", times=2)
-    row_id = await queue(session_factory, people(6001), "ALERT", lane=0, kind="alert")
+    row_id = await queue(
+        session_factory, people(6001), "ALERT", lane=outbox.LANE_URGENT, kind="alert"
+    )
     sender = make_sender()
     await sender.start()
     await wait_until(lambda: all_settled(session_factory), message="sent")
@@ -174,7 +180,7 @@ async def test_outage_loses_nothing_and_alerts_go_first(
 
     texts = delivered_texts(emulator)
     assert Counter(texts) == Counter(lanes.keys())
-    urgent = sum(1 for lane in lanes.values() if lane == 0)
+    urgent = sum(1 for lane in lanes.values() if lane == outbox.LANE_URGENT)
     assert {lanes[text] for text in texts[:urgent]} == {0}
     assert all(row.status == "sent" for row in (await rows(session_factory)).values())
 
@@ -228,7 +234,14 @@ async def test_alerts_waiting_for_one_officer_are_combined(
     emulator.rate_limits.per_chat_burst = 1
     officer = people(9001)
     ids = [
-        await queue(session_factory, officer, f"a{n}", lane=0, kind="alert", payload=_alert(n))
+        await queue(
+            session_factory,
+            officer,
+            f"a{n}",
+            lane=outbox.LANE_URGENT,
+            kind="alert",
+            payload=_alert(n),
+        )
         for n in range(5)
     ]
     sender = make_sender()
@@ -257,7 +270,14 @@ async def test_combining_respects_telegrams_length_limit(
     officer = people(9002)
     for n in range(3):
         payload = outbox.message(f"K{n} " + "x" * 1900)
-        await queue(session_factory, officer, f"a{n}", lane=0, kind="alert", payload=payload)
+        await queue(
+            session_factory,
+            officer,
+            f"a{n}",
+            lane=outbox.LANE_URGENT,
+            kind="alert",
+            payload=payload,
+        )
     sender = make_sender(limits=SenderLimits(per_chat_per_second=5))
     await sender.start()
     await wait_until(lambda: all_settled(session_factory), message="alerts sent")
@@ -275,7 +295,9 @@ async def test_permanent_bad_request_is_dead_lettered(
     people: People,
 ) -> None:
     chat = people(9101)
-    broken = await queue(session_factory, chat, "<b>tidak ditutup", lane=0, kind="alert")
+    broken = await queue(
+        session_factory, chat, "<b>tidak ditutup", lane=outbox.LANE_URGENT, kind="alert"
+    )
     unknown = await queue(
         session_factory, chat, "x", payload=outbox.call("sendTelepathy", text="x")
     )
@@ -300,10 +322,14 @@ async def test_other_methods_from_payloads(
     copy = outbox.call(
         "copyMessage", from_chat_id=resident, message_id=original["message_id"], caption="Bukti 1"
     )
-    await queue(session_factory, officer, "copy", lane=0, kind="evidence", payload=copy)
+    await queue(
+        session_factory, officer, "copy", lane=outbox.LANE_URGENT, kind="evidence", payload=copy
+    )
     pin = outbox.call("sendLocation", latitude=-2.2, longitude=113.9)
-    await queue(session_factory, officer, "pin", lane=0, kind="alert_detail", payload=pin)
-    first = await queue(session_factory, officer, "teks", lane=0, kind="alert")
+    await queue(
+        session_factory, officer, "pin", lane=outbox.LANE_URGENT, kind="alert_detail", payload=pin
+    )
+    first = await queue(session_factory, officer, "teks", lane=outbox.LANE_URGENT, kind="alert")
     await sender.run_once()
     sent_id = (await rows(session_factory))[first].result_message_id
     edit = outbox.call("editMessageText", message_id=sent_id, text="<i>diambil</i>")
@@ -324,7 +350,7 @@ async def test_wake_delivers_at_once(
     await sender.start()
     await asyncio.sleep(0.05)
     started = time.monotonic()
-    await queue(session_factory, people(9301), "ALERT", lane=0, kind="alert")
+    await queue(session_factory, people(9301), "ALERT", lane=outbox.LANE_URGENT, kind="alert")
     sender.wake()
     await wait_until(lambda: delivered_texts(emulator) == ["ALERT"], within=2.0)
     assert time.monotonic() - started < 0.5
