@@ -26,6 +26,8 @@ class UserRepo:
         else:
             user.last_seen_at = now
             user.blocked_at = None
+            # Writing to us means they no longer block the bot.
+            user.unreachable_at = None
         return user
 
     async def set_language(self, user_id: int, language: str) -> None:

@@ -1,0 +1,231 @@
+"""Routing a report to people who can act, and the alert rows that reach them.
+
+Level 0 is the on-duty officers of the report's kelurahan, level 1 the on-duty officers of its
+kecamatan, level 2 the coordinators. A report is never left unrouted: the first level with
+anyone on it gets the alert, and an urgent report also goes to the coordinators at once. Every
+alert is an outbox row written in the same transaction as the change that causes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services import outbox, scheduling
+from services.alert_text import alert_text, take_keyboard
+from services.duty import officers_on_duty_in_kecamatan, on_duty_officers
+from services.i18n import translator
+from services.roles import coordinator_ids
+from storage.models import Alert, Evidence, Kelurahan, Report, User
+from storage.repositories.audit import AuditRepo
+
+LEVEL_KELURAHAN = 0
+LEVEL_KECAMATAN = 1
+LEVEL_COORDINATORS = 2
+
+ESCALATE = "escalate"
+
+_SEND_BY_KIND = {
+    "photo": ("sendPhoto", "photo"),
+    "video": ("sendVideo", "video"),
+    "voice": ("sendVoice", "voice"),
+    "audio": ("sendAudio", "audio"),
+    "document": ("sendDocument", "document"),
+    "video_note": ("sendVideoNote", "video_note"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPolicy:
+    ack_timeout: timedelta
+    urgent_ack_timeout: timedelta
+    timezone: ZoneInfo
+
+    def timeout_for(self, report: Report) -> timedelta:
+        return self.urgent_ack_timeout if report.urgent else self.ack_timeout
+
+
+async def load_report(session: AsyncSession, report_id: int) -> Report | None:
+    report: Report | None = await session.scalar(
+        select(Report)
+        .where(Report.id == report_id)
+        .options(
+            selectinload(Report.kelurahan).selectinload(Kelurahan.kecamatan),
+            selectinload(Report.evidence),
+        )
+        .execution_options(populate_existing=True)
+    )
+    return report
+
+
+async def recipients_at(
+    session: AsyncSession, report: Report, level: int, now: datetime, tz: ZoneInfo
+) -> list[int]:
+    if level == LEVEL_KELURAHAN:
+        return await on_duty_officers(session, [report.kelurahan_id], now, tz)
+    if level == LEVEL_KECAMATAN:
+        return await officers_on_duty_in_kecamatan(session, report.kelurahan.kecamatan_id, now, tz)
+    return await coordinator_ids(session)
+
+
+async def first_level_with_people(
+    session: AsyncSession, report: Report, start: int, now: datetime, tz: ZoneInfo
+) -> tuple[int, list[int]]:
+    """The first level from `start` up that has someone to alert (coordinators last)."""
+    for level in range(start, LEVEL_COORDINATORS + 1):
+        people = await recipients_at(session, report, level, now, tz)
+        if people:
+            return level, people
+    return LEVEL_COORDINATORS, []
+
+
+async def dispatch_new_report(
+    session: AsyncSession, report_id: int, policy: AlertPolicy, now: datetime
+) -> list[int]:
+    """Alert the right people about a new report and schedule its escalation."""
+    report = await load_report(session, report_id)
+    assert report is not None
+    level, people = await first_level_with_people(
+        session, report, LEVEL_KELURAHAN, now, policy.timezone
+    )
+    report.escalation_level = level
+    recipients = list(dict.fromkeys(people))
+    if report.urgent and level < LEVEL_COORDINATORS:
+        # Someone may be in danger now: the coordinators see it at once, whoever is on duty.
+        recipients += [c for c in await coordinator_ids(session) if c not in recipients]
+    for recipient in recipients:
+        await send_alert(session, report, recipient, level, 0, policy.timezone)
+    await scheduling.schedule(
+        session,
+        key=f"{ESCALATE}:{report.id}:1",
+        kind=ESCALATE,
+        due_at=now + policy.timeout_for(report),
+        report_id=report.id,
+        payload={"step": 1},
+    )
+    await AuditRepo(session).record(
+        "report_routed", actor_id=None, report_id=report.id, level=level, recipients=len(recipients)
+    )
+    return recipients
+
+
+def _lane(report: Report) -> int:
+    return outbox.LANE_URGENT if report.urgent else outbox.LANE_ALERT
+
+
+async def _language_of(session: AsyncSession, user_id: int) -> str | None:
+    user = await session.get(User, user_id)
+    return user.language if user is not None else None
+
+
+async def send_alert(
+    session: AsyncSession,
+    report: Report,
+    recipient: int,
+    level: int,
+    round_: int,
+    tz: ZoneInfo,
+    *,
+    with_details: bool = True,
+) -> bool:
+    """Queue the alert (a reminder for round > 0) for one recipient; False if queued before.
+    Details (rest of the description, pin, evidence) go to each recipient once."""
+    language = await _language_of(session, recipient)
+    text = alert_text(report, language, tz, reminder=round_)
+    outbox_id = await outbox.enqueue(
+        session,
+        chat_id=recipient,
+        payload=outbox.message(text.first, take_keyboard(report, language)),
+        kind="alert",
+        lane=_lane(report),
+        dedupe_key=f"alert:{report.id}:{recipient}:{round_}",
+        report_id=report.id,
+    )
+    if outbox_id is None:
+        return False
+    session.add(
+        Alert(
+            report_id=report.id,
+            recipient_id=recipient,
+            level=level,
+            round=round_,
+            outbox_id=outbox_id,
+        )
+    )
+    if with_details:
+        await _queue_details(session, report, recipient, language, text.continuations)
+    return True
+
+
+async def _queue_details(
+    session: AsyncSession,
+    report: Report,
+    recipient: int,
+    language: str | None,
+    continuations: list[str],
+) -> None:
+    """The rest of a long description, the map pin and the evidence, after the alert."""
+    prefix = f"alert:{report.id}:{recipient}"
+    for index, chunk in enumerate(continuations):
+        await outbox.enqueue(
+            session,
+            chat_id=recipient,
+            payload=outbox.message(chunk),
+            kind="alert_detail",
+            lane=_lane(report),
+            dedupe_key=f"{prefix}:more:{index}",
+            report_id=report.id,
+        )
+    if report.location:
+        await outbox.enqueue(
+            session,
+            chat_id=recipient,
+            payload=outbox.call(
+                "sendLocation",
+                latitude=report.location["latitude"],
+                longitude=report.location["longitude"],
+            ),
+            kind="alert_detail",
+            lane=_lane(report),
+            dedupe_key=f"{prefix}:location",
+            report_id=report.id,
+        )
+    _ = translator(language)
+    items = list(report.evidence)
+    for index, item in enumerate(items, start=1):
+        caption = _("Evidence {number}/{total} for {code}").format(
+            number=index, total=len(items), code=report.code
+        )
+        await outbox.enqueue(
+            session,
+            chat_id=recipient,
+            payload=_evidence_payload(item, caption),
+            kind="evidence",
+            lane=_lane(report),
+            dedupe_key=f"{prefix}:evidence:{item.id}",
+            report_id=report.id,
+        )
+
+
+def _evidence_payload(item: Evidence, caption: str) -> dict[str, object]:
+    """copyMessage when the report keeps the chat link (never forwardMessage: it would show who
+    sent it); otherwise the file is sent again by its id, which reveals nothing either."""
+    source = item.source or {}
+    if "chat_id" in source and "message_id" in source:
+        params: dict[str, object] = {
+            "from_chat_id": source["chat_id"],
+            "message_id": source["message_id"],
+        }
+        if item.kind != "video_note":  # video notes cannot carry a caption
+            params["caption"] = caption
+        return outbox.call("copyMessage", **params)
+    method, field = _SEND_BY_KIND.get(item.kind, ("sendDocument", "document"))
+    by_id: dict[str, object] = {field: source.get("file_id")}
+    if item.kind != "video_note":
+        by_id["caption"] = caption
+    return outbox.call(method, **by_id)

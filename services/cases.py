@@ -1,0 +1,231 @@
+"""Working a case: Terima (take), status changes, notes, and permission checks.
+
+Every read and change of a case is audit-logged. Permission is checked on every press: a case
+is open to the people it was alerted to and to coordinators; once taken, changes are for its
+owner and the coordinators only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import outbox, scheduling
+from services.alerting import ESCALATE, load_report
+from services.case_buttons import INFO
+from services.case_buttons import pack as pack_button
+from services.i18n import translator
+from services.notices import notify_reporter_of_status
+from services.roles import is_coordinator
+from services.text_limits import quote
+from storage.models import Alert, CaseNote, OutboxMessage, Report, ReportStatusChange, User
+from storage.repositories.audit import AuditRepo
+
+OPEN_STATUSES = ("baru", "diterima", "ditangani", "dirujuk")
+
+
+class NotAllowed(Exception):
+    """The user may not do this to this case (and nothing was changed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    won: bool
+    owner_id: int
+    owner_name: str
+
+
+async def may_see(session: AsyncSession, report: Report, user_id: int) -> bool:
+    """Alerted officers and coordinators may see a case (officers only their own area's)."""
+    if await is_coordinator(session, user_id):
+        return True
+    alerted = await session.scalar(
+        select(Alert.id).where(Alert.report_id == report.id, Alert.recipient_id == user_id).limit(1)
+    )
+    return alerted is not None
+
+
+async def may_change(session: AsyncSession, report: Report, user_id: int) -> bool:
+    return report.owner_id == user_id or await is_coordinator(session, user_id)
+
+
+async def display_name(session: AsyncSession, user_id: int) -> str:
+    user = await session.get(User, user_id)
+    return (user.display_name if user is not None else None) or f"#{user_id}"
+
+
+async def take_case(session: AsyncSession, report_id: int, user_id: int, now: datetime) -> Taken:
+    """Terima: the first press owns the case; concurrent presses cannot both win."""
+    report = await load_report(session, report_id)
+    if report is None or not await may_see(session, report, user_id):
+        await AuditRepo(session).record("take_refused", actor_id=user_id, report_id=report_id)
+        raise NotAllowed
+    # One conditional UPDATE decides the race, on SQLite and on PostgreSQL alike.
+    result = await session.execute(
+        update(Report)
+        .where(Report.id == report_id, Report.owner_id.is_(None))
+        .values(owner_id=user_id, acknowledged_at=now, status="diterima", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    won = getattr(result, "rowcount", 0) == 1
+    report = await load_report(session, report_id)
+    assert report is not None and report.owner_id is not None
+    owner_name = await display_name(session, report.owner_id)
+    if not won:
+        await AuditRepo(session).record("take_lost", actor_id=user_id, report_id=report_id)
+        return Taken(False, report.owner_id, owner_name)
+    session.add(
+        ReportStatusChange(report_id=report.id, status="diterima", at=now, actor_id=user_id)
+    )
+    await AuditRepo(session).record("case_taken", actor_id=user_id, report_id=report.id)
+    await scheduling.cancel_for_report(session, report.id, ESCALATE)
+    await _withdraw_alerts(session, report, user_id, owner_name)
+    await notify_reporter_of_status(session, report)
+    return Taken(True, user_id, owner_name)
+
+
+async def _withdraw_alerts(
+    session: AsyncSession, report: Report, owner_id: int, owner_name: str
+) -> None:
+    """Alerts not sent yet are dropped; sent ones are edited to say who took the case. One being
+    sent right now (claimed) is left alone: the delivery hook edits it as soon as it lands."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.report_id == report.id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.claimed_until.is_(None),
+            OutboxMessage.kind.in_(("alert", "alert_detail", "evidence")),
+            OutboxMessage.chat_id != owner_id,
+        )
+        .values(status="cancelled")
+    )
+    sent = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.report_id == report.id,
+            OutboxMessage.kind == "alert",
+            OutboxMessage.status == "sent",
+            OutboxMessage.result_message_id.is_not(None),
+        )
+    )
+    for row in list(sent):
+        await edit_taken_alert(session, row, report, owner_id, owner_name)
+
+
+async def edit_taken_alert(
+    session: AsyncSession, row: OutboxMessage, report: Report, owner_id: int, owner_name: str
+) -> None:
+    assert row.result_message_id is not None
+    recipient = await session.get(User, row.chat_id)
+    _ = translator(recipient.language if recipient is not None else None)
+    taken = _("✅ {code} taken by {name}").format(code=report.code, name=quote(owner_name))
+    if row.chat_id == owner_id:
+        return  # the owner's own message becomes the case card (conversations/cases)
+    sharing = list(
+        await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.chat_id == row.chat_id,
+                OutboxMessage.result_message_id == row.result_message_id,
+                OutboxMessage.status == "sent",
+            )
+        )
+    )
+    if len(sharing) > 1:
+        payload = outbox.call(
+            "editMessageReplyMarkup",
+            chat_id=row.chat_id,
+            message_id=row.result_message_id,
+            reply_markup={"inline_keyboard": await _combined_keyboard(session, sharing, _)},
+        )
+    else:
+        original = str(row.payload["params"].get("text", ""))
+        payload = outbox.call(
+            "editMessageText",
+            chat_id=row.chat_id,
+            message_id=row.result_message_id,
+            text=f"{original}\n\n<b>{taken}</b>",
+            parse_mode="HTML",
+        )
+    await outbox.enqueue(
+        session,
+        chat_id=row.chat_id,
+        payload=payload,
+        kind="alert_edit",
+        lane=outbox.LANE_ALERT,
+        dedupe_key=f"taken:{report.id}:{row.chat_id}:{row.result_message_id}",
+        report_id=report.id,
+    )
+
+
+async def _combined_keyboard(
+    session: AsyncSession, rows: list[OutboxMessage], _: Callable[[str], str]
+) -> list[list[dict[str, str]]]:
+    """The keyboard of a combined alert, with "taken by" in place of each taken case's Terima."""
+    keyboard: list[list[dict[str, str]]] = []
+    for row in sorted(rows, key=lambda r: r.id):
+        case = await session.get(Report, row.report_id) if row.report_id else None
+        markup = row.payload["params"].get("reply_markup", {})
+        if case is None or case.owner_id is None:
+            keyboard.extend(markup.get("inline_keyboard", []))
+            continue
+        name = await display_name(session, case.owner_id)
+        text = _("✅ {code} taken by {name}").format(code=case.code, name=name)
+        keyboard.append([{"text": text, "callback_data": pack_button(INFO, case.id)}])
+    return keyboard
+
+
+async def set_status(
+    session: AsyncSession,
+    report_id: int,
+    user_id: int,
+    status: str,
+    now: datetime,
+    *,
+    partner: str | None = None,
+    outcome: str | None = None,
+) -> Report:
+    report = await load_report(session, report_id)
+    if report is None or not await may_change(session, report, user_id):
+        await AuditRepo(session).record("status_refused", actor_id=user_id, report_id=report_id)
+        raise NotAllowed
+    report.status = status
+    report.updated_at = now
+    if partner is not None:
+        report.referral_partner = partner
+    if status == "selesai":
+        report.closed_at = now
+        report.outcome = outcome
+    session.add(ReportStatusChange(report_id=report.id, status=status, at=now, actor_id=user_id))
+    await AuditRepo(session).record(
+        "status_changed", actor_id=user_id, report_id=report.id, status=status
+    )
+    await notify_reporter_of_status(session, report)
+    return report
+
+
+async def add_note(
+    session: AsyncSession, report_id: int, user_id: int, text: str, now: datetime
+) -> None:
+    report = await load_report(session, report_id)
+    if report is None or not await may_change(session, report, user_id):
+        await AuditRepo(session).record("note_refused", actor_id=user_id, report_id=report_id)
+        raise NotAllowed
+    session.add(CaseNote(report_id=report.id, author_id=user_id, text=text, at=now))
+    report.updated_at = now
+    await AuditRepo(session).record("note_added", actor_id=user_id, report_id=report.id)
+
+
+async def open_cases(session: AsyncSession, user_id: int) -> list[Report]:
+    """/kasus: a coordinator sees every open case; an officer those they own or were alerted to
+    and nobody took yet."""
+    query = select(Report).where(Report.status.in_(OPEN_STATUSES)).order_by(Report.created_at)
+    if not await is_coordinator(session, user_id):
+        alerted = select(Alert.report_id).where(Alert.recipient_id == user_id)
+        query = query.where(
+            (Report.owner_id == user_id) | ((Report.owner_id.is_(None)) & Report.id.in_(alerted))
+        )
+    return list(await session.scalars(query))

@@ -1,0 +1,68 @@
+"""What the case rules do when the sender reports on a delivery (the DeliveryHooks)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import outbox
+from services.alerting import AlertPolicy, load_report
+from services.cases import display_name, edit_taken_alert
+from services.clock import Clock
+from services.escalation import reroute_after_unreachable
+from services.i18n import translator
+from services.roles import coordinator_ids
+from storage.models import OutboxMessage, User
+from storage.repositories.audit import AuditRepo
+
+ALERT_KINDS = ("alert", "alert_detail", "evidence")
+
+
+class CaseDeliveryHooks:
+    def __init__(self, policy: AlertPolicy, clock: Clock) -> None:
+        self._policy = policy
+        self._clock = clock
+
+    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+        if row.kind != "alert" or row.report_id is None:
+            return
+        report = await load_report(session, row.report_id)
+        if report is not None and report.owner_id is not None and report.owner_id != row.chat_id:
+            # The alert arrived after someone took the case: say so at once.
+            row.result_message_id = message_id
+            name = await display_name(session, report.owner_id)
+            await edit_taken_alert(session, row, report, report.owner_id, name)
+
+    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+        if row.kind in ALERT_KINDS and row.report_id is not None:
+            await AuditRepo(session).record(
+                "alert_unreachable", actor_id=None, report_id=row.report_id
+            )
+            await reroute_after_unreachable(session, row.report_id, self._policy, self._clock.now())
+
+    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+        if row.kind not in ALERT_KINDS or row.report_id is None:
+            return
+        report = await load_report(session, row.report_id)
+        code = report.code if report is not None else f"#{row.report_id}"
+        await AuditRepo(session).record(
+            "alert_dead", actor_id=None, report_id=row.report_id, reason=reason[:60]
+        )
+        for coordinator in await coordinator_ids(session):
+            if coordinator == row.chat_id:
+                continue
+            user = await session.get(User, coordinator)
+            _ = translator(user.language if user is not None else None)
+            text = _(
+                "⚠️ An alert for report <code>{code}</code> could not be delivered to one "
+                "recipient. Please make sure someone takes it (/kasus)."
+            ).format(code=code)
+            await outbox.enqueue(
+                session,
+                chat_id=coordinator,
+                payload=outbox.message(text),
+                kind="dead_letter",
+                lane=outbox.LANE_URGENT,
+                dedupe_key=f"dead:{row.id}:{coordinator}",
+                report_id=row.report_id,
+            )
+        await reroute_after_unreachable(session, row.report_id, self._policy, self._clock.now())

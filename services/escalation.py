@@ -1,0 +1,125 @@
+"""Escalation of an alert nobody acknowledged, one recorded step at a time.
+
+Odd steps remind everyone alerted so far; even steps climb one level (kelurahan -> kecamatan ->
+coordinators) and alert the new level. Steps repeat every ACK_TIMEOUT (URGENT_ACK_TIMEOUT for
+urgent reports) until someone presses Terima, like an on-call escalation policy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import scheduling
+from services.alerting import (
+    ESCALATE,
+    LEVEL_COORDINATORS,
+    AlertPolicy,
+    first_level_with_people,
+    load_report,
+    send_alert,
+)
+from storage.models import Alert, Report, ScheduledJob, User
+from storage.repositories.audit import AuditRepo
+
+
+def needs_attention(report: Report) -> bool:
+    return report.owner_id is None and report.status == "baru"
+
+
+async def alerted(session: AsyncSession, report_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(Alert.recipient_id).where(Alert.report_id == report_id).order_by(Alert.id)
+    )
+    return list(dict.fromkeys(rows))
+
+
+async def _reachable(session: AsyncSession, user_ids: list[int]) -> list[int]:
+    if not user_ids:
+        return []
+    rows = await session.scalars(
+        select(User.id).where(User.id.in_(user_ids), User.unreachable_at.is_(None))
+    )
+    reachable = set(rows)
+    return [user_id for user_id in user_ids if user_id in reachable]
+
+
+async def climb(
+    session: AsyncSession, report: Report, policy: AlertPolicy, now: datetime, step: int
+) -> int:
+    """Alert the next level up that has anyone on it; returns the level reached."""
+    if report.escalation_level >= LEVEL_COORDINATORS:
+        return report.escalation_level
+    level, people = await first_level_with_people(
+        session, report, report.escalation_level + 1, now, policy.timezone
+    )
+    report.escalation_level = level
+    already = set(await alerted(session, report.id))
+    for person in people:
+        await send_alert(
+            session,
+            report,
+            person,
+            level,
+            step,
+            policy.timezone,
+            with_details=person not in already,
+        )
+    return level
+
+
+async def run_escalation_step(
+    session: AsyncSession, job: ScheduledJob, policy: AlertPolicy, now: datetime
+) -> None:
+    report = await load_report(session, job.report_id or 0)
+    if report is None or not needs_attention(report):
+        return
+    step = int((job.payload or {}).get("step", 1))
+    if step % 2 == 0 and report.escalation_level < LEVEL_COORDINATORS:
+        action = "escalated"
+        await climb(session, report, policy, now, step)
+    else:
+        action = "reminded"
+        for person in await _reachable(session, await alerted(session, report.id)):
+            await send_alert(
+                session, report, person, report.escalation_level, step, policy.timezone,
+                with_details=False,
+            )  # fmt: skip
+    await AuditRepo(session).record(
+        "escalation_step",
+        actor_id=None,
+        report_id=report.id,
+        step=step,
+        outcome=action,
+        level=report.escalation_level,
+    )
+    await scheduling.schedule(
+        session,
+        key=f"{ESCALATE}:{report.id}:{step + 1}",
+        kind=ESCALATE,
+        due_at=now + policy.timeout_for(report),
+        report_id=report.id,
+        payload={"step": step + 1},
+    )
+
+
+async def reroute_after_unreachable(
+    session: AsyncSession, report_id: int, policy: AlertPolicy, now: datetime
+) -> None:
+    """An alert bounced (403): if nobody reachable at this level is left, climb at once."""
+    report = await load_report(session, report_id)
+    if report is None or not needs_attention(report):
+        return
+    same_level = await session.scalars(
+        select(Alert.recipient_id).where(
+            Alert.report_id == report.id, Alert.level == report.escalation_level
+        )
+    )
+    if await _reachable(session, list(dict.fromkeys(same_level))):
+        return
+    level = await climb(session, report, policy, now, step=0)
+    await AuditRepo(session).record(
+        "alert_rerouted", actor_id=None, report_id=report.id, level=level
+    )
