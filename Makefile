@@ -21,7 +21,7 @@ catalogs: $(STAMP)
 
 # Refresh the template and merge new messages into both catalogs (then translate them).
 extract: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k N_ -k gettext -k lazy_gettext \
 		--no-location --omit-header --sort-output -o locales/messages.pot .
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(PY) locales/fill_english.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,11 +24,17 @@ import conversations
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import FriendlyErrorHandler
+from bot.jobs import JobRunner
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.language import DEFAULT_LOCALE, UserLanguageMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.sent_messages import SentMessagesMiddleware
+from bot.scheduler import create_scheduler
+from bot.sender import Sender
 from conversations.options import ConversationOptions
+from services.alerting import AlertPolicy
+from services.clock import Clock, SystemClock
+from services.delivery import CaseDeliveryHooks
 from services.gazetteer import Gazetteer
 from services.gazetteer_loader import load_gazetteer
 from storage.crypto import Cipher, configure_cipher
@@ -49,9 +57,24 @@ class Service:
     session_factory: async_sessionmaker[AsyncSession]
     i18n: I18n
     gazetteer: Gazetteer
+    clock: Clock
+    sender: Sender
+    jobs: JobRunner
+    scheduler: AsyncIOScheduler
+
+    async def start_workers(self) -> None:
+        await self.sender.start()
+        self.scheduler.start()
 
     async def close(self) -> None:
+        if self.scheduler.running:
+            # Pause, let a running batch of jobs finish, then stop: shutdown alone cancels it.
+            self.scheduler.pause()
+            await self.jobs.drain()
+            self.scheduler.shutdown(wait=False)
         await drain_updates(self.dispatcher)
+        # After the updates: what they queued is still sent before the sender stops.
+        await self.sender.stop()
         await self.dispatcher.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()
@@ -101,12 +124,22 @@ def create_i18n() -> I18n:
     return I18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain="messages")
 
 
-def conversation_options(settings: Settings) -> ConversationOptions:
+def alert_policy(settings: Settings) -> AlertPolicy:
+    return AlertPolicy(
+        ack_timeout=settings.ack_timeout,
+        urgent_ack_timeout=settings.urgent_ack_timeout,
+        timezone=settings.tz,
+    )
+
+
+def conversation_options(settings: Settings, clock: Clock) -> ConversationOptions:
     return ConversationOptions(
         emergency_numbers=tuple(settings.emergency_numbers),
         status_lookup_limit=settings.status_lookup_limit,
         status_lookup_window=settings.status_lookup_window,
         timezone=settings.tz,
+        alert_policy=alert_policy(settings),
+        clock=clock,
     )
 
 
@@ -115,6 +148,8 @@ def create_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     i18n: I18n,
     gazetteer: Gazetteer,
+    clock: Clock,
+    on_outbox: Callable[[], None],
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
@@ -122,11 +157,11 @@ def create_dispatcher(
         # One update at a time per user: two quick taps on Kirim are handled one after the
         # other, so the second sees the report already sent.
         events_isolation=events_isolation or SimpleEventIsolation(),
-        options=conversation_options(settings),
+        options=conversation_options(settings, clock),
         gazetteer=gazetteer,
         i18n=i18n,
     )
-    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory))
+    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, on_outbox))
     # Not on errors: the failed update's session is gone; the error handler finds the language.
     UserLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
     dispatcher.errors.register(FriendlyErrorHandler(session_factory, i18n).as_handler())
@@ -149,7 +184,21 @@ async def prepare_database(settings: Settings, engine: AsyncEngine) -> Gazetteer
         return await load_gazetteer(session)
 
 
-async def create_service(settings: Settings) -> Service:
+def create_sender(
+    settings: Settings, bot: Bot, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> Sender:
+    hooks = CaseDeliveryHooks(alert_policy(settings), clock)
+    return Sender(
+        bot,
+        session_factory,
+        hooks,
+        clock,
+        broadcast_rate=settings.broadcast_rate,
+    )
+
+
+async def create_service(settings: Settings, clock: Clock | None = None) -> Service:
+    clock = clock or SystemClock()
     configure_cipher(create_cipher(settings))
     if is_sqlite(settings.database_url):
         log.info("database: SQLite")
@@ -160,12 +209,32 @@ async def create_service(settings: Settings) -> Service:
     session_factory = create_session_factory(engine)
     i18n = create_i18n()
     bot = create_bot(settings, session_factory)
-    dispatcher = create_dispatcher(settings, session_factory, i18n, gazetteer)
-    return Service(settings, bot, dispatcher, engine, session_factory, i18n, gazetteer)
+    sender = create_sender(settings, bot, session_factory, clock)
+    jobs = JobRunner(session_factory, clock, alert_policy(settings), sender.wake)
+    scheduler = create_scheduler(
+        [
+            ("jobs", settings.job_tick.total_seconds(), jobs.run_due),
+            # The sender is woken on every commit; the tick only catches what was missed.
+            ("sender", settings.job_tick.total_seconds(), _as_async(sender.wake)),
+        ]
+    )
+    dispatcher = create_dispatcher(settings, session_factory, i18n, gazetteer, clock, sender.wake)
+    return Service(
+        settings, bot, dispatcher, engine, session_factory, i18n, gazetteer, clock, sender, jobs,
+        scheduler,
+    )  # fmt: skip
+
+
+def _as_async(function: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+    async def tick() -> None:
+        function()
+
+    return tick
 
 
 async def run_polling(service: Service, *, handle_signals: bool = True) -> None:
     await service.bot.delete_webhook(drop_pending_updates=False)
+    await service.start_workers()
     await service.dispatcher.start_polling(
         service.bot, handle_signals=handle_signals, close_bot_session=False
     )

@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     # How many wrong tracking codes a user may try per window before /status pauses.
     status_lookup_limit: int = 5
     status_lookup_window: Duration = timedelta(minutes=15)
+    # How often the scheduler wakes the job worker (escalations, follow-ups) and the sender.
+    job_tick: Duration = timedelta(seconds=1)
 
     @field_validator("timezone")
     @classmethod

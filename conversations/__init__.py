@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from conversations import common, consent, erase, fallback, report, status
+from conversations import cases, common, consent, erase, fallback, report, staff, status
 
 
 def setup() -> Router:
     """All conversation routers, in the order they must be tried."""
     router = Router(name="conversations")
+    # Before common: an officer's /start <invite code> must not be taken by the plain /start.
+    router.include_router(staff.setup())
     # Commands first, so /batal or /darurat work in the middle of any conversation.
     router.include_routers(common.setup(), consent.setup(), erase.setup(), status.setup())
+    router.include_router(cases.setup())
     router.include_router(report.setup())
     # Must be last: it answers whatever nobody else took.
     router.include_router(fallback.setup())

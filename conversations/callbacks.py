@@ -26,3 +26,11 @@ class ReportCb(CallbackData, prefix="r"):
 
 class EraseCb(CallbackData, prefix="e"):
     action: str  # "confirm" | "keep"
+
+
+class CaseCb(CallbackData, prefix="k"):
+    """Buttons on alerts and case cards; built as plain strings by services/case_buttons.py."""
+
+    action: str
+    report_id: int
+    value: str = ""

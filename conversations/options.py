@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from services.alerting import AlertPolicy
+from services.clock import Clock
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationOptions:
@@ -13,3 +16,5 @@ class ConversationOptions:
     status_lookup_limit: int
     status_lookup_window: timedelta
     timezone: ZoneInfo
+    alert_policy: AlertPolicy
+    clock: Clock

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.emulator",
     "tests.fixtures.bot",
+    "tests.fixtures.people",
 ]

@@ -32,7 +32,7 @@ def code_messages(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     subprocess.run(
         [
             sys.executable, "-m", "babel.messages.frontend", "extract",
-            "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "__",
+            "-F", str(ROOT / "babel.cfg"), "-k", "_", "-k", "__", "-k", "N_",
             "--no-location", "--omit-header", "-o", str(template), ".",
         ],
         cwd=ROOT, check=True, capture_output=True,

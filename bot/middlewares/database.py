@@ -19,8 +19,13 @@ from storage.session_context import current_session
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._on_outbox = on_outbox
 
     async def __call__(
         self,
@@ -38,9 +43,13 @@ class DatabaseMiddleware(BaseMiddleware):
                     if user is not None and not user.is_bot:
                         data["db_user"] = await repo.users.seen(user.id)
                     await _remember_incoming(repo, event, data.get("event_chat"))
-                    return await handler(event, data)
+                    result = await handler(event, data)
             finally:
                 current_session.reset(token)
+        # Committed: messages queued by this update (an alert!) go out now, not at the next tick.
+        if session.info.pop("outbox_dirty", False) and self._on_outbox is not None:
+            self._on_outbox()
+        return result
 
 
 async def _remember_incoming(repo: Repo, event: TelegramObject, chat: Chat | None) -> None:

@@ -59,8 +59,8 @@ def _header(step: str) -> str:
     return _("<i>Step {number} of {total}</i>").format(number=STEP_NUMBER[step], total=TOTAL_STEPS)
 
 
-def _labelled(codes: tuple[str, ...], labels: Mapping[str, object]) -> list[tuple[str, str]]:
-    return [(code, str(labels[code])) for code in codes]
+def _labelled(codes: tuple[str, ...], labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    return [(code, _(labels[code])) for code in codes]
 
 
 def question(step: str, draft: Draft, gazetteer: Gazetteer) -> Prompt:

@@ -10,13 +10,18 @@ from aiogram.utils.i18n import gettext as _
 
 from conversations.report.context import StepContext
 from conversations.texts import emergency_text
+from services.alerting import dispatch_new_report
 from services.reporting import DraftIncomplete, submit_report
 
 
 async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
     try:
         submitted = await submit_report(
-            ctx.repo, ctx.draft, chat_id=ctx.chat_id, language=ctx.language
+            ctx.repo,
+            ctx.draft,
+            chat_id=ctx.chat_id,
+            language=ctx.language,
+            now=ctx.options.clock.now(),
         )
     except DraftIncomplete as missing:
         await callback.answer(
@@ -35,6 +40,10 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
     if submitted.duplicate:
         await ctx.say(_("This report was already sent. Its tracking code is in the message above."))
         return
+    # Routed in this same transaction: the report and its alerts are stored together or not at all.
+    await dispatch_new_report(
+        ctx.repo.session, submitted.report.id, ctx.options.alert_policy, ctx.options.clock.now()
+    )
     code = submitted.report.code
     await ctx.say(
         _(

@@ -3,8 +3,6 @@ from __future__ import annotations
 import pytest
 
 from playground.emulator import BotAPIEmulator
-from tests.conversations.resident import Resident
-from tests.fixtures.bot import RunningBot
 
 
 @pytest.fixture(autouse=True)
@@ -14,13 +12,3 @@ def conversational_pace(emulator: BotAPIEmulator) -> None:
     test_rate_limits.py, where the bot must wait out each 429."""
     emulator.rate_limits.per_chat_per_second = 20
     emulator.rate_limits.per_chat_burst = 20
-
-
-@pytest.fixture
-def resident(emulator: BotAPIEmulator, bot: RunningBot) -> Resident:
-    return Resident(emulator.user(user_id=5001, first_name="Siti", language_code="id"), "id")
-
-
-@pytest.fixture
-def english_resident(emulator: BotAPIEmulator, bot: RunningBot) -> Resident:
-    return Resident(emulator.user(user_id=5002, first_name="Mary", language_code="en"), "en")

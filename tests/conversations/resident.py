@@ -26,11 +26,11 @@ class Resident:
     async def press(self, msgid: str, *, literal: bool = False) -> Any:
         """Tap a button as a person does: as soon as it is on the screen."""
         text = msgid if literal else self.t(msgid)
-        return await _when_shown(lambda: self.user.press(text))
+        return await when_shown(lambda: self.user.press(text))
 
     async def tap_reply(self, msgid: str) -> Any:
         text = self.t(msgid)
-        return await _when_shown(lambda: self.user.tap_reply(text))
+        return await when_shown(lambda: self.user.tap_reply(text))
 
     async def expect(self, msgid: str, *, literal: bool = False) -> BotMessage:
         text = msgid if literal else self.t(msgid)
@@ -108,6 +108,8 @@ class Resident:
         message = await self.user.wait_for(CODE_HINT[self.language])
         match = CODE.search(message.text)
         assert match, message.text
+        # The update commits after its last reply (the emergency numbers): wait for it.
+        await self.user.wait_idle()
         return match.group(0)
 
 
@@ -144,7 +146,7 @@ CONSENT_Q = (
 CODE_HINT = {"id": "LA-", "en": "LA-"}
 
 
-async def _when_shown(action: Callable[[], Awaitable[Any]], patience: float = 5.0) -> Any:
+async def when_shown(action: Callable[[], Awaitable[Any]], patience: float = 5.0) -> Any:
     deadline = asyncio.get_running_loop().time() + patience
     while True:
         try:

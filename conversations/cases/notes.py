@@ -1,0 +1,76 @@
+"""The Note button: the case owner writes a note (stored encrypted, audit-logged)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from conversations.callbacks import CaseCb
+from conversations.options import ConversationOptions
+from services import case_buttons as cb
+from services.alerting import load_report
+from services.cases import NotAllowed, add_note, may_change
+from storage.repositories import Repo
+
+MAX_NOTE = 3000
+
+
+class NoteForm(StatesGroup):
+    text = State()
+
+
+async def ask_note(
+    callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
+) -> None:
+    report = await load_report(repo.session, callback_data.report_id)
+    if report is None or not await may_change(repo.session, report, callback.from_user.id):
+        await repo.audit.record(
+            "note_refused", actor_id=callback.from_user.id, report_id=callback_data.report_id
+        )
+        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+        return
+    await state.set_state(NoteForm.text)
+    await state.update_data(report_id=report.id)
+    await callback.answer()
+    await callback.bot.send_message(  # type: ignore[union-attr]
+        callback.from_user.id,
+        _("Write the note for case <code>{code}</code> (or /batal to stop).").format(
+            code=report.code
+        ),
+    )
+
+
+async def note_written(
+    message: Message, repo: Repo, state: FSMContext, options: ConversationOptions
+) -> None:
+    assert message.from_user is not None
+    text = (message.text or "").strip()
+    if not text or len(text) > MAX_NOTE:
+        await message.answer(
+            _("Please write a note of up to {limit} characters.").format(limit=MAX_NOTE)
+        )
+        return
+    report_id = int((await state.get_data()).get("report_id", 0))
+    try:
+        await add_note(repo.session, report_id, message.from_user.id, text, options.clock.now())
+    except NotAllowed:
+        await state.clear()
+        await message.answer(_("You are not allowed to do this."))
+        return
+    await state.clear()
+    await message.answer(_("📝 Note saved."))
+
+
+async def note_expected(message: Message) -> None:
+    await message.answer(_("Please write the note as text, or send /batal to stop."))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(ask_note, CaseCb.filter(F.action == cb.NOTE))
+    router.message.register(note_written, NoteForm.text, F.text, ~F.text.startswith("/"))
+    router.message.register(note_expected, NoteForm.text, ~F.text.startswith("/"))
+    return router

@@ -1,0 +1,114 @@
+"""Hubungi pelapor: the owner writes to the reporter and the reporter answers, through the bot.
+
+Neither message shows who wrote it; the reporter's chat is only used when they agreed.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from conversations.callbacks import CaseCb
+from conversations.options import ConversationOptions
+from services import case_buttons as cb
+from services.alerting import load_report
+from services.cases import NotAllowed, may_change
+from services.notices import reporter_chat
+from services.relay import MAX_RELAY, NoContact, is_reporter, relay_to_officer, relay_to_reporter
+from storage.repositories import Repo
+
+
+class RelayForm(StatesGroup):
+    to_reporter = State()
+    to_officer = State()
+
+
+async def ask_message(
+    callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
+) -> None:
+    report = await load_report(repo.session, callback_data.report_id)
+    if report is None or not await may_change(repo.session, report, callback.from_user.id):
+        await repo.audit.record(
+            "relay_refused", actor_id=callback.from_user.id, report_id=callback_data.report_id
+        )
+        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+        return
+    if reporter_chat(report) is None:
+        await callback.answer(
+            _("The reporter did not agree to be contacted through the bot."), show_alert=True
+        )
+        return
+    await state.set_state(RelayForm.to_reporter)
+    await state.update_data(report_id=report.id)
+    await callback.answer()
+    await callback.bot.send_message(  # type: ignore[union-attr]
+        callback.from_user.id,
+        _(
+            "Write your message to the reporter of <code>{code}</code>. They will not see your "
+            "name or account. (/batal to stop)"
+        ).format(code=report.code),
+    )
+
+
+async def ask_reply(
+    callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
+) -> None:
+    report = await load_report(repo.session, callback_data.report_id)
+    if report is None or not is_reporter(report, callback.from_user.id):
+        await repo.audit.record("reply_refused", actor_id=None, report_id=callback_data.report_id)
+        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+        return
+    await state.set_state(RelayForm.to_officer)
+    await state.update_data(report_id=report.id)
+    await callback.answer()
+    await callback.bot.send_message(  # type: ignore[union-attr]
+        callback.from_user.id,
+        _("Write your answer to the officer. (/batal to stop)"),
+    )
+
+
+async def written(
+    message: Message, repo: Repo, state: FSMContext, options: ConversationOptions
+) -> None:
+    assert message.from_user is not None
+    text = (message.text or "").strip()
+    if not text or len(text) > MAX_RELAY:
+        await message.answer(
+            _("Please write a message of up to {limit} characters.").format(limit=MAX_RELAY)
+        )
+        return
+    current = await state.get_state()
+    report_id = int((await state.get_data()).get("report_id", 0))
+    # The update id makes the relay idempotent if Telegram delivers the update twice.
+    key = f"{message.chat.id}:{message.message_id}"
+    now = options.clock.now()
+    try:
+        if current == RelayForm.to_reporter.state:
+            await relay_to_reporter(repo.session, report_id, message.from_user.id, text, key, now)
+        else:
+            await relay_to_officer(repo.session, report_id, message.from_user.id, text, key, now)
+    except NoContact:
+        await message.answer(_("The reporter did not agree to be contacted through the bot."))
+    except NotAllowed:
+        await message.answer(_("You are not allowed to do this."))
+    else:
+        await message.answer(_("✉️ Sent."))
+    await state.clear()
+
+
+async def text_expected(message: Message) -> None:
+    await message.answer(_("Please write the message as text, or send /batal to stop."))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(ask_message, CaseCb.filter(F.action == cb.CONTACT))
+    router.callback_query.register(ask_reply, CaseCb.filter(F.action == cb.REPLY))
+    writing = StateFilter(RelayForm.to_reporter, RelayForm.to_officer)
+    router.message.register(written, writing, F.text, ~F.text.startswith("/"))
+    router.message.register(text_expected, writing, ~F.text.startswith("/"))
+    return router

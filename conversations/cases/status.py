@@ -1,0 +1,143 @@
+"""Status buttons on the case card: ditangani, dirujuk (with the partner), selesai (with the
+outcome), and opening a card."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from conversations.callbacks import CaseCb
+from conversations.cases.card import show_card
+from conversations.options import ConversationOptions
+from services import case_buttons as cb
+from services import labels
+from services.alerting import load_report
+from services.case_card import choice_keyboard
+from services.cases import NotAllowed, may_change, may_see, set_status
+from storage.repositories import Repo
+
+
+async def _refuse(callback: CallbackQuery, repo: Repo, report_id: int) -> None:
+    await repo.audit.record(
+        "case_button_refused", actor_id=callback.from_user.id, report_id=report_id
+    )
+    await callback.answer(_("You are not allowed to do this."), show_alert=True)
+
+
+async def open_card(
+    callback: CallbackQuery,
+    callback_data: CaseCb,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
+) -> None:
+    report = await load_report(repo.session, callback_data.report_id)
+    if report is None or not await may_see(repo.session, report, callback.from_user.id):
+        await _refuse(callback, repo, callback_data.report_id)
+        return
+    await repo.audit.record("case_viewed", actor_id=callback.from_user.id, report_id=report.id)
+    await callback.answer()
+    await show_card(callback, bot, repo, report, i18n, options)
+
+
+async def handling(
+    callback: CallbackQuery,
+    callback_data: CaseCb,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
+) -> None:
+    await _change(callback, callback_data, bot, repo, i18n, options, "ditangani")
+
+
+async def choose(callback: CallbackQuery, callback_data: CaseCb, repo: Repo, i18n: I18n) -> None:
+    """Refer or Close: first ask for the partner or the outcome."""
+    report = await load_report(repo.session, callback_data.report_id)
+    if report is None or not await may_change(repo.session, report, callback.from_user.id):
+        await _refuse(callback, repo, callback_data.report_id)
+        return
+    if callback_data.action == cb.REFER:
+        keyboard = choice_keyboard(report, i18n.current_locale, cb.PARTNER, labels.PARTNER)
+    else:
+        keyboard = choice_keyboard(report, i18n.current_locale, cb.OUTCOME, labels.OUTCOME)
+    await callback.answer(
+        _("Refer to whom?") if callback_data.action == cb.REFER else _("What was the outcome?")
+    )
+    message = callback.message
+    if message is not None and not isinstance(message, InaccessibleMessage):
+        await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup.model_validate(keyboard))
+
+
+async def chosen(
+    callback: CallbackQuery,
+    callback_data: CaseCb,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
+) -> None:
+    if callback_data.action == cb.PARTNER:
+        if callback_data.value not in labels.PARTNER:
+            await _refuse(callback, repo, callback_data.report_id)
+            return
+        await _change(
+            callback,
+            callback_data,
+            bot,
+            repo,
+            i18n,
+            options,
+            "dirujuk",
+            partner=callback_data.value,
+        )
+        return
+    if callback_data.value not in labels.OUTCOME:
+        await _refuse(callback, repo, callback_data.report_id)
+        return
+    await _change(
+        callback, callback_data, bot, repo, i18n, options, "selesai", outcome=callback_data.value
+    )
+
+
+async def _change(
+    callback: CallbackQuery,
+    callback_data: CaseCb,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
+    status: str,
+    *,
+    partner: str | None = None,
+    outcome: str | None = None,
+) -> None:
+    try:
+        report = await set_status(
+            repo.session,
+            callback_data.report_id,
+            callback.from_user.id,
+            status,
+            options.clock.now(),
+            partner=partner,
+            outcome=outcome,
+        )
+    except NotAllowed:
+        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+        return
+    await callback.answer(
+        _("Status: {status}").format(status=labels.label(_, labels.STATUS, status))
+    )
+    await show_card(callback, bot, repo, report, i18n, options)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(open_card, CaseCb.filter(F.action == cb.OPEN))
+    router.callback_query.register(handling, CaseCb.filter(F.action == cb.HANDLING))
+    router.callback_query.register(choose, CaseCb.filter(F.action.in_({cb.REFER, cb.CLOSE})))
+    router.callback_query.register(chosen, CaseCb.filter(F.action.in_({cb.PARTNER, cb.OUTCOME})))
+    return router

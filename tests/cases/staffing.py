@@ -1,0 +1,83 @@
+"""Set up officers and reports directly in the database, for the alert and case tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.app import Service, alert_policy
+from playground.emulator import BotMessage, SimulatedUser
+from services.alerting import dispatch_new_report
+from services.report_draft import Attachment, Draft
+from services.reporting import submit_report
+from storage.models import DutyOverride, Kelurahan, OfficerArea, User, utcnow
+from storage.repositories import Repo
+from tests.conversations.resident import when_shown
+
+
+async def kelurahan_id(service: Service, name: str) -> tuple[int, int]:
+    async with service.session_factory() as session:
+        row = await session.scalar(select(Kelurahan).where(Kelurahan.name == name))
+        assert row is not None, name
+        return row.id, row.kecamatan_id
+
+
+async def add_officer(
+    service: Service, user_id: int, kelurahan: str, *, name: str, on_duty: bool = True
+) -> None:
+    kel_id, _ = await kelurahan_id(service, kelurahan)
+    async with service.session_factory() as session, session.begin():
+        user = await session.get(User, user_id)
+        if user is None:
+            user = User(id=user_id, role="officer", created_at=utcnow(), last_seen_at=utcnow())
+            session.add(user)
+        user.role = "officer"
+        user.display_name = name
+        await session.flush()
+        session.add(OfficerArea(officer_id=user_id, kelurahan_id=kel_id))
+        session.add(
+            DutyOverride(officer_id=user_id, on_duty=on_duty, until=utcnow() + timedelta(days=1))
+        )
+
+
+async def file_report(
+    service: Service,
+    kelurahan: str,
+    *,
+    urgent: bool = False,
+    description: str = "Tetangga memukul anaknya setiap malam.",
+    reporter_chat: int = 7777,
+    consent: bool = False,
+    evidence: list[Attachment] | None = None,
+) -> tuple[int, str]:
+    """A report as the conversation would store it, routed in the same transaction."""
+    kel_id, kec_id = await kelurahan_id(service, kelurahan)
+    draft = Draft(
+        urgent=urgent,
+        relation="witness",
+        category="physical",
+        victim="girl",
+        victim_age="6-12",
+        kecamatan_id=kec_id,
+        kelurahan_id=kel_id,
+        occurred="today",
+        description_parts=[description],
+        evidence=evidence or [],
+        anonymous=True,
+        consent=consent,
+    )
+    async with service.session_factory() as session, session.begin():
+        submitted = await submit_report(
+            Repo.over(session), draft, chat_id=reporter_chat, language="id"
+        )
+        await dispatch_new_report(
+            session, submitted.report.id, alert_policy(service.settings), service.clock.now()
+        )
+    service.sender.wake()
+    return submitted.report.id, submitted.report.code
+
+
+async def tap(user: SimulatedUser, text: str, message: BotMessage | None = None) -> object:
+    """Press a button as soon as it is on the screen (edits arrive a moment after an answer)."""
+    return await when_shown(lambda: user.press(text, message=message))

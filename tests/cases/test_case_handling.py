@@ -1,0 +1,168 @@
+"""Terima, the race for it, status changes, notes and the relay, over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from playground.emulator import BotAPIEmulator
+from storage.models import AuditLog, CaseNote, Report
+from tests.cases.staffing import add_officer, file_report, tap
+from tests.conversations.resident import Resident
+from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+
+RINA, JOKO, SARI = 3101, 3102, 3103
+
+
+async def two_officers(bot: RunningBot, emulator: BotAPIEmulator) -> None:
+    for user_id in (RINA, JOKO, SARI, COORDINATOR_ID):
+        emulator.user(user_id, first_name=f"U{user_id}")
+    await add_officer(bot.service, RINA, "Kalampangan", name="Bu Rina")
+    await add_officer(bot.service, JOKO, "Kalampangan", name="Pak Joko")
+    await add_officer(bot.service, SARI, "Menteng", name="Bu Sari")
+
+
+async def report_row(bot: RunningBot, report_id: int) -> Report:
+    async with bot.service.session_factory() as session:
+        report = await session.get(Report, report_id)
+        assert report is not None
+        return report
+
+
+async def test_concurrent_terima_has_exactly_one_winner(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    await two_officers(bot, emulator)
+    report_id, code = await file_report(bot.service, "Kalampangan")
+    rina, joko = emulator.user(RINA), emulator.user(JOKO)
+    rina_alert = await rina.wait_for(code)
+    joko_alert = await joko.wait_for(code)
+    answers = await asyncio.gather(
+        rina.press(f"✅ Terima {code}", message=rina_alert),
+        joko.press(f"✅ Terima {code}", message=joko_alert),
+    )
+    texts = sorted(a.text for a in answers if a is not None)
+    assert len(texts) == 2
+    assert sum("Sudah diambil oleh" in t for t in texts) == 1, texts
+    report = await report_row(bot, report_id)
+    assert report.owner_id in (RINA, JOKO) and report.status == "diterima"
+    loser = joko if report.owner_id == RINA else rina
+    winner_name = "Bu Rina" if report.owner_id == RINA else "Pak Joko"
+    edited = await loser.wait_for(f"diambil oleh {winner_name}")
+    assert edited.buttons == [] or all(
+        f"Terima {code}" not in b.text for row in edited.buttons for b in row
+    )
+
+
+async def test_officer_of_another_kelurahan_and_residents_are_refused(
+    bot: RunningBot, emulator: BotAPIEmulator, resident: Resident
+) -> None:
+    await two_officers(bot, emulator)
+    report_id, code = await file_report(bot.service, "Kalampangan")
+    await emulator.user(RINA).wait_for(code)
+    sari = emulator.user(SARI)
+    sent = await sari.send_text("halo")  # gives Sari a message id to attach the forged press to
+    refused = await sari.press_data(f"k:take:{report_id}:", sent["message_id"])
+    assert refused is not None and refused.show_alert
+    await resident.start()
+    forged = await resident.user.press_data(f"k:take:{report_id}:", sent["message_id"])
+    assert forged is not None and forged.show_alert
+    also = await resident.user.press_data(f"k:close:{report_id}:", sent["message_id"])
+    assert also is not None and also.show_alert
+    report = await report_row(bot, report_id)
+    assert report.owner_id is None and report.status == "baru"
+    async with bot.service.session_factory() as session:
+        refusals = await session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action.like("%refused"))
+        )
+    assert refusals == 3
+
+
+async def test_status_changes_reach_the_reporter_and_relay_hides_identities(
+    bot: RunningBot, emulator: BotAPIEmulator, resident: Resident
+) -> None:
+    await two_officers(bot, emulator)
+    await resident.start()
+    await resident.begin_report()
+    await resident.answer_until_description()
+    await resident.describe("Tolong, ibu saya dipukul.")
+    await resident.finish_anonymously(consent=True)
+    code = await resident.send()
+
+    rina = emulator.user(RINA)
+    alert = await rina.wait_for(code)
+    await tap(rina, f"✅ Terima {code}", alert)
+    card = await rina.wait_for("Ditangani")
+    notice = await resident.user.wait_for("Sudah diterima petugas")
+    assert code in notice.text and "Rina" not in notice.text
+
+    await tap(rina, "🛠 Ditangani")
+    await resident.user.wait_for("Sedang ditangani")
+
+    await tap(rina, "💬 Hubungi pelapor")
+    await rina.wait_for("Tulis pesan")
+    await rina.send_text("Apakah Anda aman? <saya> & tim siap membantu.")
+    await rina.wait_for("Terkirim")
+    relayed = await resident.user.wait_for("Apakah Anda aman?")
+    assert "<saya> & tim" in relayed.text
+    assert "Rina" not in relayed.text and str(RINA) not in relayed.text
+    assert relayed.forward_origin is None
+
+    await tap(resident.user, "↩️ Balas", relayed)
+    await resident.user.wait_for("Tulis jawaban")
+    await resident.user.send_text("Saya aman sekarang, terima kasih.")
+    answer = await rina.wait_for("Saya aman sekarang")
+    assert "Siti" not in answer.text and str(resident.user.id) not in answer.text
+
+    await tap(rina, "↪️ Rujuk", card)
+    await tap(rina, "UPTD PPA")
+    await resident.user.wait_for("UPTD PPA")
+    await tap(rina, "✔️ Selesai")
+    await tap(rina, "Ditangani dan tuntas")
+    await resident.user.wait_for("Selesai")
+    async with bot.service.session_factory() as session:
+        report = await session.scalar(select(Report).where(Report.code == code))
+        assert report is not None
+        assert (report.status, report.referral_partner, report.outcome) == (
+            "selesai",
+            "uptd_ppa",
+            "resolved",
+        )
+
+
+async def test_notes_are_stored_encrypted_and_audited(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    await two_officers(bot, emulator)
+    report_id, code = await file_report(bot.service, "Kalampangan")
+    rina = emulator.user(RINA)
+    alert = await rina.wait_for(code)
+    await tap(rina, f"✅ Terima {code}", alert)
+    await rina.wait_for("Ditangani oleh: Bu Rina")
+    await tap(rina, "📝 Catatan")
+    await rina.wait_for("Tulis catatan")
+    await rina.send_text("Sudah berkunjung ke rumah <korban>.")
+    await rina.wait_for("Catatan disimpan")
+    await rina.wait_idle()  # the update commits right after its reply
+    async with bot.service.session_factory() as session:
+        [note] = list(await session.scalars(select(CaseNote)))
+        assert note.text == "Sudah berkunjung ke rumah <korban>." and note.report_id == report_id
+        actions = list(
+            await session.scalars(select(AuditLog.action).where(AuditLog.report_id == report_id))
+        )
+    assert {"report_submitted", "report_routed", "case_taken", "note_added"} <= set(actions)
+
+
+async def test_kasus_lists_open_cases_with_their_age(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    await two_officers(bot, emulator)
+    _, code = await file_report(bot.service, "Kalampangan")
+    _, elsewhere = await file_report(bot.service, "Menteng")
+    rina = emulator.user(RINA)
+    await rina.wait_for(code)
+    await rina.send_command("/kasus")
+    listing = await rina.wait_for("Kasus terbuka")
+    assert code in listing.text and elsewhere not in listing.text
+    assert "menit" in listing.text
