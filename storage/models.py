@@ -148,6 +148,9 @@ class Report(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     referral_partner: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # Follow-ups with the reporter: stopped by "Berhenti mengingatkan" or /hapusdata.
+    followups_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     kelurahan: Mapped[Kelurahan] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
@@ -350,6 +353,47 @@ class CaseNote(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Subscription(Base):
+    """A resident who asked for awareness messages, optionally for one kelurahan."""
+
+    __tablename__ = "subscriptions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    subscribed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Broadcast(Base):
+    """An awareness message composed by a coordinator, copied to its audience.
+
+    Recipients are outbox rows keyed "broadcast:<id>:<user>", so nobody gets it twice, even
+    across a restart in the middle; the counts come from those rows.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    # The composed message in the coordinator's chat, delivered with copyMessage.
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    audience: Mapped[str] = mapped_column(String(16))  # all, kecamatan, kelurahan, officers
+    audience_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # The coordinator's progress message, edited as delivery goes on.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class FsmState(Base):
     """aiogram conversation state; `data` (the draft) is encrypted as a whole."""
 
@@ -380,6 +424,7 @@ __all__ = [
     "Alert",
     "AuditLog",
     "Base",
+    "Broadcast",
     "CaseNote",
     "ChatMessage",
     "DeliveryAttempt",
@@ -395,6 +440,7 @@ __all__ = [
     "ReportStatusChange",
     "RosterShift",
     "ScheduledJob",
+    "Subscription",
     "UTCDateTime",
     "User",
     "utcnow",
