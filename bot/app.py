@@ -185,14 +185,18 @@ async def prepare_database(settings: Settings, engine: AsyncEngine) -> Gazetteer
 
 
 def create_sender(
-    settings: Settings, bot: Bot, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+    settings: Settings,
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    rules_clock: Clock,
+    pacing_clock: Clock,
 ) -> Sender:
-    hooks = CaseDeliveryHooks(alert_policy(settings), clock)
+    hooks = CaseDeliveryHooks(alert_policy(settings), rules_clock)
     return Sender(
         bot,
         session_factory,
         hooks,
-        clock,
+        pacing_clock,
         broadcast_rate=settings.broadcast_rate,
     )
 
@@ -209,7 +213,9 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
     session_factory = create_session_factory(engine)
     i18n = create_i18n()
     bot = create_bot(settings, session_factory)
-    sender = create_sender(settings, bot, session_factory, clock)
+    # The sender paces itself against Telegram in real time, whatever clock the rules use
+    # (tests move the rules' clock forward to make follow-ups due).
+    sender = create_sender(settings, bot, session_factory, clock, SystemClock())
     jobs = JobRunner(session_factory, clock, alert_policy(settings), sender.wake)
     scheduler = create_scheduler(
         [
