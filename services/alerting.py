@@ -8,6 +8,7 @@ alert is an outbox row written in the same transaction as the change that causes
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +24,8 @@ from services.i18n import translator
 from services.roles import coordinator_ids
 from storage.models import Alert, Evidence, Kelurahan, Report, User
 from storage.repositories.audit import AuditRepo
+
+log = logging.getLogger(__name__)
 
 LEVEL_KELURAHAN = 0
 LEVEL_KECAMATAN = 1
@@ -98,6 +101,10 @@ async def dispatch_new_report(
     if report.urgent and level < LEVEL_COORDINATORS:
         # Someone may be in danger now: the coordinators see it at once, whoever is on duty.
         recipients += [c for c in await coordinator_ids(session) if c not in recipients]
+    if not recipients:
+        # Nobody on duty and no coordinator configured: the escalation job keeps trying, but an
+        # operator must fix the set-up (COORDINATOR_IDS).
+        log.error("report %s has nobody to alert: no officer on duty and no coordinator", report.id)
     for recipient in recipients:
         await send_alert(session, report, recipient, level, 0, policy.timezone)
     await scheduling.schedule(

@@ -35,5 +35,9 @@ async def erase_personal_data(repo: Repo, user_id: int, now: datetime | None = N
                 item.source = {"file_id": item.source.get("file_id")}
         await repo.audit.record("personal_data_erased", actor_id=None, report_id=report.id)
     await repo.messages.forget_chat(user_id)
-    await repo.users.delete(user_id)
+    user = await repo.users.get(user_id)
+    if user is not None and user.role == "resident":
+        await repo.users.delete(user_id)
+    # Staff keep their row: their role and kelurahan are the service's, not personal data of a
+    # reporter; a coordinator removes an officer with /petugas.
     return Erased(reports=len(reports))
