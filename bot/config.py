@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/lapor-aman.sqlite3"
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -45,6 +46,13 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def parse_optional_duration(value: Any) -> timedelta | None:
+    """Like parse_duration, but empty means "not set"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_duration(value)
+
+
 def parse_quiet_hours(value: Any) -> tuple[int, int] | None:
     """`21-7` into (21, 7); empty turns quiet hours off."""
     if value is None or isinstance(value, tuple):
@@ -59,6 +67,14 @@ def parse_quiet_hours(value: Any) -> tuple[int, int] | None:
     if not (0 <= start <= 23 and 0 <= end <= 23) or start == end:
         raise ValueError("hours must be 0-23 and the range must not be empty")
     return start, end
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`host:port` (IPv6 in brackets: `[::1]:9090`) into (host, port)."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not host:port, e.g. 127.0.0.1:8081")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def parse_id_list(value: Any) -> list[int]:
@@ -82,6 +98,7 @@ def parse_str_list(value: Any) -> list[str]:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 IdList = Annotated[list[int], NoDecode, BeforeValidator(parse_id_list)]
 StrList = Annotated[list[str], NoDecode, BeforeValidator(parse_str_list)]
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(parse_optional_duration)]
 QuietHours = Annotated[tuple[int, int] | None, NoDecode, BeforeValidator(parse_quiet_hours)]
 
 DEFAULT_EMERGENCY_NUMBERS = [
@@ -114,6 +131,13 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8081"
+    # /healthz and /metrics in polling mode (webhook mode serves them on WEBHOOK_LISTEN);
+    # empty turns the listener off.
+    metrics_listen: str = "127.0.0.1:9090"
+    # text (key=value) or json; neither ever carries what residents wrote.
+    log_format: str = "text"
+    # Closed cases are anonymised this long after closing; empty keeps them.
+    retention: OptionalDuration = None
     emergency_numbers: StrList = Field(default_factory=lambda: list(DEFAULT_EMERGENCY_NUMBERS))
     gazetteer_file: Path | None = None
     # demo/test only: allows running without DATA_KEY by generating a throwaway key.
@@ -141,6 +165,30 @@ class Settings(BaseSettings):
             raise ValueError("must be between 0 and 30 messages per second (Telegram's limit)")
         return value
 
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value.strip().lower()
+
+    @field_validator("webhook_listen", "metrics_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value.strip():
+            parse_listen(value)
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_characters(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and -.
+        if value is not None and value.get_secret_value() and not _SECRET.fullmatch(
+            value.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @field_validator("telegram_api_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -157,6 +205,17 @@ class Settings(BaseSettings):
                 "(copy .env.example) or the environment, e.g. BOT_TOKEN=123456:ABC... make run"
             )
         return self.bot_token.get_secret_value().strip()
+
+    def require_webhook_secret(self) -> str:
+        """Webhook mode without a secret would let anyone on the internet post updates."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not secret:
+            raise ConfigError(
+                "WEBHOOK_SECRET is required when WEBHOOK_URL is set: 1-256 characters of "
+                "A-Z, a-z, 0-9, _ and - (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)"
+            )
+        return secret
 
     def data_keys(self) -> list[str]:
         if self.data_key is None or not self.data_key.get_secret_value().strip():

@@ -140,6 +140,8 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when RETENTION wiped the case's content (services/retention.py); counts stay.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Case handling: the officer who pressed Terima first owns the case.
     owner_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -420,6 +422,18 @@ class ChatMessage(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ProcessedUpdate(Base):
+    """A webhook update already taken by some instance: Telegram (or a proxy) may deliver
+    one twice, and the second delivery must not file a second report. Pruned after a day
+    (Telegram keeps undelivered updates for 24 hours)."""
+
+    __tablename__ = "processed_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 __all__ = [
     "Alert",
     "AuditLog",
@@ -436,6 +450,7 @@ __all__ = [
     "Kelurahan",
     "OfficerArea",
     "OutboxMessage",
+    "ProcessedUpdate",
     "Report",
     "ReportStatusChange",
     "RosterShift",
