@@ -422,6 +422,20 @@ class ChatMessage(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AppSetting(Base):
+    """A setting coordinators change from the chat (e.g. the response-time targets).
+
+    Kept as text by key so a new setting needs no migration; services parse and validate it.
+    """
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class ProcessedUpdate(Base):
     """A webhook update already taken by some instance: Telegram (or a proxy) may deliver
     one twice, and the second delivery must not file a second report. Pruned after a day
@@ -436,6 +450,7 @@ class ProcessedUpdate(Base):
 
 __all__ = [
     "Alert",
+    "AppSetting",
     "AuditLog",
     "Base",
     "Broadcast",
