@@ -41,5 +41,9 @@ test: lint typecheck pytest
 run: $(STAMP) catalogs
 	$(PY) -m bot run
 
+# The whole service in a browser (emulator + bot + chat page), no Telegram; DEMO_PORT=8090.
+demo: $(STAMP) catalogs
+	$(PY) -m playground.demo
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
