@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from storage.crypto import Cipher, KeyError_
+from storage.instance_lock import InstanceLocked
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,20 +20,71 @@ if TYPE_CHECKING:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
 
 
 async def _run(settings: Settings) -> None:
     from bot.app import create_service, run_polling
+    from bot.ops import Operations, OpsServer
+    from bot.webhook import run_webhook
 
+    if settings.webhook_url:
+        settings.require_webhook_secret()
     service = await create_service(settings)
+    ops = Operations(service)
     try:
-        await run_polling(service)
+        if settings.webhook_url:
+            # /healthz and /metrics are served next to the webhook.
+            await run_webhook(service, ops)
+            return
+        ops_server = OpsServer(ops)
+        if settings.metrics_listen:
+            await ops_server.start(settings.metrics_listen)
+        ops.install(service.dispatcher)
+        try:
+            # delete_webhook at its start: switching back from webhook mode just works.
+            await run_polling(service)
+        finally:
+            await ops_server.stop()
     finally:
         await service.close()
+
+
+def _hold_instance_lock(settings: Settings) -> object:
+    """SQLite: refuse a second process on the same file (kept until the process exits)."""
+    from storage.instance_lock import instance_lock_for
+
+    lock = instance_lock_for(settings.database_url)
+    if lock is not None:
+        lock.acquire()
+    return lock
+
+
+async def _keys_rotate(settings: Settings) -> int:
+    from storage.key_rotation import rotate_keys
+
+    keys = settings.data_keys()
+    if not keys:
+        print("lapor-aman: DATA_KEY is not set", file=sys.stderr)
+        return 2
+    engine, _ = await _open_database(settings)
+    try:
+        from storage.crypto import get_cipher
+
+        summary = await rotate_keys(engine, get_cipher(), keys[0])
+    finally:
+        await engine.dispose()
+    for column, count in summary.rotated.items():
+        if count:
+            print(f"{column}: {count} values re-encrypted")
+    print(f"re-encrypted {summary.total} values with the first key of DATA_KEY")
+    if summary.skipped_changed:
+        print(f"{summary.skipped_changed} values changed meanwhile (already under the new key)")
+    if summary.reindexed:
+        print(f"recomputed {summary.reindexed} chat-link indexes")
+    return 0
 
 
 async def _db_upgrade(settings: Settings) -> None:
@@ -140,11 +191,16 @@ def _add_staff_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Lapor Aman bot")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the bot (long polling)")
+    commands.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
     commands.add_parser("genkey", help="print a new DATA_KEY")
+    keys = commands.add_parser("keys", help="encryption keys")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_commands.add_parser(
+        "rotate", help="re-encrypt every encrypted value with the first key of DATA_KEY"
+    )
     _add_staff_commands(commands)
     args = parser.parse_args(argv)
 
@@ -156,9 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         _configure_logging(settings)
         if args.command == "run":
             settings.require_token()
+            lock = _hold_instance_lock(settings)
             asyncio.run(_run(settings))
+            del lock
         elif args.command == "db":
             asyncio.run(_db_upgrade(settings))
+        elif args.command == "keys":
+            return asyncio.run(_keys_rotate(settings))
         elif args.command == "roster":
             text = _read_roster(args.file)
             if text is None:
@@ -166,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_roster_import(settings, args.file, text))
         elif args.command == "coordinator":
             return asyncio.run(_coordinator(settings, args.coordinator_command, args.user_id))
-    except (ConfigError, KeyError_) as exc:
+    except (ConfigError, KeyError_, InstanceLocked) as exc:
         print(f"lapor-aman: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -24,6 +24,7 @@ import conversations
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import FriendlyErrorHandler
+from bot.housekeeping import add_housekeeping
 from bot.jobs import JobRunner
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.language import DEFAULT_LOCALE, UserLanguageMiddleware
@@ -39,6 +40,7 @@ from services.gazetteer import Gazetteer
 from services.gazetteer_loader import load_gazetteer
 from storage.crypto import Cipher, configure_cipher
 from storage.db import create_engine, create_session_factory, is_sqlite
+from storage.event_isolation import PostgresEventIsolation
 from storage.fsm_storage import SQLAlchemyStorage
 from storage.gazetteer_seed import seed_gazetteer
 from storage.migrate import upgrade_database
@@ -76,6 +78,8 @@ class Service:
         # After the updates: what they queued is still sent before the sender stops.
         await self.sender.stop()
         await self.dispatcher.storage.close()
+        # The PostgreSQL isolation has an engine of its own to dispose of.
+        await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
         await self.engine.dispose()
 
@@ -224,11 +228,23 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
             ("sender", settings.job_tick.total_seconds(), _as_async(sender.wake)),
         ]
     )
-    dispatcher = create_dispatcher(settings, session_factory, i18n, gazetteer, clock, sender.wake)
+    add_housekeeping(scheduler, settings, session_factory, clock)
+    dispatcher = create_dispatcher(
+        settings, session_factory, i18n, gazetteer, clock, sender.wake,
+        create_event_isolation(settings.database_url),
+    )  # fmt: skip
     return Service(
         settings, bot, dispatcher, engine, session_factory, i18n, gazetteer, clock, sender, jobs,
         scheduler,
     )  # fmt: skip
+
+
+def create_event_isolation(database_url: str) -> BaseEventIsolation:
+    """In-process locks on SQLite (one instance only); advisory locks on PostgreSQL, where
+    several instances may take updates of the same user."""
+    if is_sqlite(database_url):
+        return SimpleEventIsolation()
+    return PostgresEventIsolation(database_url)
 
 
 def _as_async(function: Callable[[], None]) -> Callable[[], Awaitable[None]]:

@@ -1,0 +1,60 @@
+"""Daily housekeeping on the scheduler: RETENTION and the webhook's replay records.
+
+Both steps are idempotent and cheap when there is nothing to do, so every instance runs
+them; no coordination is needed. The first run comes shortly after start-up, so a bot that
+restarts more often than daily still gets to them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from services.clock import Clock
+from services.retention import anonymise_closed_cases, prune_processed_updates
+
+log = logging.getLogger(__name__)
+
+INTERVAL = timedelta(days=1)
+FIRST_RUN_AFTER = timedelta(minutes=1)
+
+
+async def housekeeping(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    now = clock.now()
+    try:
+        pruned = await prune_processed_updates(session_factory, now=now)
+        if pruned:
+            log.info("housekeeping: forgot %s webhook update ids", pruned)
+        if settings.retention is not None:
+            await anonymise_closed_cases(session_factory, now=now, retention=settings.retention)
+    except Exception:
+        # Tomorrow's run tries again; nothing here is urgent enough to stop the bot.
+        log.exception("housekeeping failed")
+
+
+def add_housekeeping(
+    scheduler: AsyncIOScheduler,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> None:
+    scheduler.add_job(
+        housekeeping,
+        "interval",
+        seconds=INTERVAL.total_seconds(),
+        args=(settings, session_factory, clock),
+        id="housekeeping",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC) + FIRST_RUN_AFTER,
+    )
+
+
+__all__ = ["add_housekeeping", "housekeeping"]

@@ -1,0 +1,113 @@
+"""Data lifecycle: RETENTION anonymises closed cases; webhook update ids are forgotten.
+
+A case closed longer ago than RETENTION keeps what the statistics need (category, victim,
+kelurahan, dates, status history, counts of evidence and notes) and loses everything that
+could identify or describe someone: the description, landmark, location pin, reporter
+identity and chat link, evidence file ids, the text of notes and status notes, and the
+payloads of its sent messages (an alert holds the description). Idempotent, in batches,
+safe to run on several instances at once: a row already anonymised is not selected again,
+and wiping twice gives the same result.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import (
+    CaseNote,
+    Evidence,
+    OutboxMessage,
+    ProcessedUpdate,
+    Report,
+    ReportStatusChange,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+# Telegram keeps an undelivered update for 24 hours, so a replay cannot be older than that.
+PROCESSED_UPDATES_TTL = timedelta(hours=25)
+
+
+async def anonymise_closed_cases(
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    retention: timedelta,
+    batch: int = BATCH,
+) -> int:
+    """Anonymise every case closed before `now - retention`; returns how many."""
+    cutoff = now - retention
+    total = 0
+    while True:
+        async with session_factory() as session, session.begin():
+            ids = list(
+                await session.scalars(
+                    select(Report.id)
+                    .where(
+                        Report.closed_at.is_not(None),
+                        Report.closed_at < cutoff,
+                        Report.anonymised_at.is_(None),
+                    )
+                    .order_by(Report.id)
+                    .limit(batch)
+                )
+            )
+            if not ids:
+                break
+            await _wipe(session, ids, now)
+        total += len(ids)
+    if total:
+        log.info("retention: anonymised %s closed cases", total)
+    return total
+
+
+async def _wipe(session: AsyncSession, ids: list[int], now: datetime) -> None:
+    await session.execute(
+        update(Report)
+        .where(Report.id.in_(ids))
+        .values(
+            description=None,
+            landmark=None,
+            location=None,
+            reporter_name=None,
+            reporter_phone=None,
+            reporter_chat_id=None,
+            reporter_chat_index=None,
+            contact_consent=False,
+            followups_stopped=True,
+            anonymised_at=now,
+            updated_at=now,
+        )
+    )
+    await session.execute(update(Evidence).where(Evidence.report_id.in_(ids)).values(source=None))
+    # Notes keep their rows (and so their count and authors), not their text.
+    await session.execute(update(CaseNote).where(CaseNote.report_id.in_(ids)).values(text=""))
+    await session.execute(
+        update(ReportStatusChange).where(ReportStatusChange.report_id.in_(ids)).values(note=None)
+    )
+    # Pending rows are left alone: the sender still needs them (there should be none left
+    # for a case closed this long ago).
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.report_id.in_(ids), OutboxMessage.status != "pending")
+        .values(payload={})
+    )
+
+
+async def prune_processed_updates(
+    session_factory: async_sessionmaker[AsyncSession], *, now: datetime
+) -> int:
+    """Forget webhook update ids older than the TTL; returns how many rows went."""
+    async with session_factory() as session, session.begin():
+        result = await session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - PROCESSED_UPDATES_TTL)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+__all__ = ["PROCESSED_UPDATES_TTL", "anonymise_closed_cases", "prune_processed_updates"]

@@ -1,0 +1,150 @@
+"""`python -m bot keys rotate`: re-encrypt every encrypted column with the first DATA_KEY.
+
+Run it while the bot runs with `DATA_KEY=new,old` (MultiFernet reads both, writes with the
+new one). Rows are found from the models themselves (every EncryptedText/EncryptedJSON
+column of every table), read raw, re-encrypted with `MultiFernet.rotate` and written back in
+small batches, each its own short transaction, so the bot keeps working in between. A row
+the bot changed meanwhile is skipped (the UPDATE only matches the token we read), and it was
+written with the new key anyway. Values already under the first key are left alone, so the
+command can be re-run after an interruption.
+
+The blind index of reports (reporter_chat_index) comes from the *last* key (crypto.py); it
+is recomputed here from the decrypted chat link, which matters only when the last key of
+DATA_KEY changed (see the README's key rotation steps).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import Column, Table, Text, literal, select, type_coerce, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.crypto import Cipher, EncryptedJSON, EncryptedText
+from storage.models import Base, Report
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+@dataclass
+class RotationSummary:
+    rotated: dict[str, int] = field(default_factory=dict)
+    skipped_changed: int = 0
+    reindexed: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.rotated.values())
+
+
+def encrypted_columns() -> list[tuple[Table, list[Column[object]]]]:
+    """Every table with encrypted columns, and those columns."""
+    found: list[tuple[Table, list[Column[object]]]] = []
+    for table in Base.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, EncryptedText | EncryptedJSON)]
+        if columns:
+            found.append((table, columns))
+    return found
+
+
+def _is_current(primary: Fernet, token: str) -> bool:
+    try:
+        primary.decrypt(token.encode("ascii"))
+    except InvalidToken:
+        return False
+    return True
+
+
+async def rotate_keys(
+    engine: AsyncEngine, cipher: Cipher, primary_key: str, *, batch: int = BATCH
+) -> RotationSummary:
+    primary = Fernet(primary_key.encode())
+    summary = RotationSummary()
+    for table, columns in encrypted_columns():
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1:
+            raise RuntimeError(f"{table.name}: key rotation needs a one-column primary key")
+        for column in columns:
+            count = await _rotate_column(engine, cipher, primary, table, pk[0], column, batch)
+            summary.rotated[f"{table.name}.{column.name}"] = count[0]
+            summary.skipped_changed += count[1]
+    summary.reindexed = await _reindex_reports(engine, cipher, batch)
+    return summary
+
+
+async def _rotate_column(
+    engine: AsyncEngine,
+    cipher: Cipher,
+    primary: Fernet,
+    table: Table,
+    pk: Column[object],
+    column: Column[object],
+    batch: int,
+) -> tuple[int, int]:
+    raw = type_coerce(column, Text)
+    rotated = skipped = 0
+    last: object | None = None
+    while True:
+        query = select(pk, raw).where(column.is_not(None)).order_by(pk).limit(batch)
+        if last is not None:
+            query = query.where(pk > last)
+        async with engine.begin() as connection:
+            rows: Sequence[tuple[object, str]] = [
+                (row[0], row[1]) for row in await connection.execute(query)
+            ]
+            if not rows:
+                break
+            last = rows[-1][0]
+            for key, token in rows:
+                if _is_current(primary, token):
+                    continue
+                fresh = cipher.rotate(token)
+                result = await connection.execute(
+                    update(table)
+                    .where(pk == key, raw == token)
+                    # A literal typed Text: the column's own type would encrypt it again.
+                    .values({column.name: literal(fresh, Text)})
+                )
+                if getattr(result, "rowcount", 1) == 0:
+                    skipped += 1
+                else:
+                    rotated += 1
+    if rotated:
+        log.info("keys: re-encrypted %s values of %s.%s", rotated, table.name, column.name)
+    return rotated, skipped
+
+
+async def _reindex_reports(engine: AsyncEngine, cipher: Cipher, batch: int) -> int:
+    changed = 0
+    last = 0
+    while True:
+        async with engine.begin() as connection:
+            rows = list(
+                await connection.execute(
+                    select(Report.id, Report.reporter_chat_id, Report.reporter_chat_index)
+                    .where(Report.reporter_chat_id.is_not(None), Report.id > last)
+                    .order_by(Report.id)
+                    .limit(batch)
+                )
+            )
+            if not rows:
+                break
+            last = rows[-1][0]
+            for report_id, chat_id, index in rows:
+                wanted = cipher.blind_index(str(chat_id))
+                if index != wanted:
+                    await connection.execute(
+                        update(Report)
+                        .where(Report.id == report_id)
+                        .values(reporter_chat_index=wanted)
+                    )
+                    changed += 1
+    return changed
+
+
+__all__ = ["RotationSummary", "encrypted_columns", "rotate_keys"]
