@@ -1,11 +1,12 @@
 """`python -m bot <command>`: run the bot, migrate the database, generate a key, import the
-duty roster, add or remove a coordinator."""
+duty roster, add or remove a coordinator, export cases."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -172,6 +173,69 @@ async def _coordinator(settings: Settings, action: str, user_id: int) -> int:
     return 0
 
 
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from services.export import export_cases, render
+    from services.statistics import PeriodError, parse_period
+    from storage.db import create_session_factory
+    from storage.repositories.audit import AuditRepo
+
+    try:
+        period = parse_period(f"{args.since:%d-%m-%Y} {args.until:%d-%m-%Y}")
+    except PeriodError as exc:
+        print(f"lapor-aman: the period cannot be exported: {exc.reason}", file=sys.stderr)
+        return 2
+    engine, gazetteer = await _open_database(settings)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            export = await export_cases(
+                session, period, settings.tz, gazetteer, personal=args.personal
+            )
+            # Same audit trail as the chat's export; the operator has no Telegram id.
+            await AuditRepo(session).record(
+                "cases_exported_personal" if args.personal else "cases_exported",
+                actor_id=None,
+                period=period.token(),
+                rows=len(export.rows),
+                format=args.format,
+                personal=args.personal,
+                via="cli",
+            )
+    finally:
+        await engine.dispose()
+    data = render(export, args.format)
+    try:
+        args.out.write_bytes(data)
+    except OSError as exc:
+        print(f"lapor-aman: cannot write {args.out}: {exc}", file=sys.stderr)
+        return 2
+    if args.personal:
+        args.out.chmod(0o600)  # personal data: readable by the operator only
+    print(f"exported {len(export.rows)} cases ({period}) to {args.out}")
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _add_export_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export", help="write the cases of a period to CSV or XLSX (Simfoni PPA columns)"
+    )
+    export.add_argument("--since", type=_date, required=True, help="first day, YYYY-MM-DD")
+    export.add_argument("--until", type=_date, required=True, help="last day (included)")
+    export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument(
+        "--personal",
+        action="store_true",
+        help="include reporters' names, phones and descriptions (audit-logged)",
+    )
+
+
 def _add_staff_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     roster = commands.add_parser("roster", help="the duty roster")
     roster_commands = roster.add_subparsers(dest="roster_command", required=True)
@@ -202,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         "rotate", help="re-encrypt every encrypted value with the first key of DATA_KEY"
     )
     _add_staff_commands(commands)
+    _add_export_command(commands)
     args = parser.parse_args(argv)
 
     if args.command == "genkey":
@@ -226,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_roster_import(settings, args.file, text))
         elif args.command == "coordinator":
             return asyncio.run(_coordinator(settings, args.coordinator_command, args.user_id))
+        elif args.command == "export":
+            return asyncio.run(_export(settings, args))
     except (ConfigError, KeyError_, InstanceLocked) as exc:
         print(f"lapor-aman: {exc}", file=sys.stderr)
         return 2

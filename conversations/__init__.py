@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from conversations import cases, common, consent, erase, fallback, report, staff, status
+from conversations import cases, common, consent, erase, fallback, insight, report, staff, status
 
 
 def setup() -> Router:
@@ -16,6 +16,7 @@ def setup() -> Router:
     router.include_routers(common.setup(), consent.setup(), erase.setup(), status.setup())
     router.include_router(cases.setup())
     router.include_router(report.setup())
+    router.include_router(insight.setup())
     # Must be last: it answers whatever nobody else took.
     router.include_router(fallback.setup())
     return router

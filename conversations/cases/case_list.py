@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardMarkup, Message
@@ -14,7 +16,8 @@ from conversations.texts import STATUS_LABELS, label
 from services import case_buttons as cb
 from services.case_card import age_text
 from services.cases import open_cases
-from services.roles import is_coordinator, is_officer
+from services.roles import is_coordinator, is_officer, officer_kelurahan_ids
+from services.statistics import area_counts
 from storage.repositories import Repo
 
 # One message, and Telegram's 100-button limit per keyboard.
@@ -30,11 +33,12 @@ async def list_cases(message: Message, repo: Repo, options: ConversationOptions)
         return
     cases = await open_cases(repo.session, user_id)
     await repo.audit.record("cases_listed", actor_id=user_id, count=len(cases))
-    if not cases:
-        await message.answer(_("No open cases. 🌱"))
-        return
     now = options.clock.now()
-    lines = [_("<b>Open cases ({count})</b>").format(count=len(cases))]
+    summary = await _area_summary(repo, user_id, now)
+    if not cases:
+        await message.answer(summary + "\n" + _("No open cases. 🌱"))
+        return
+    lines = [summary, _("<b>Open cases ({count})</b>").format(count=len(cases))]
     builder = InlineKeyboardBuilder()
     for report in cases[:SHOWN]:
         mine = report.owner_id == user_id
@@ -49,6 +53,16 @@ async def list_cases(message: Message, repo: Repo, options: ConversationOptions)
     builder.adjust(3)
     markup: InlineKeyboardMarkup = builder.as_markup()
     await message.answer("\n".join(lines), reply_markup=markup)
+
+
+async def _area_summary(repo: Repo, user_id: int, now: datetime) -> str:
+    """Counts for the officer's own kelurahan (a coordinator serving none: the whole city)."""
+    areas = await officer_kelurahan_ids(repo.session, user_id)
+    city_wide = not areas and await is_coordinator(repo.session, user_id)
+    counts = await area_counts(repo.session, None if city_wide else areas, now)
+    return _("📈 Open: {open} (new: {new}) · closed in the last 30 days: {closed}").format(
+        open=counts.open, new=counts.new, closed=counts.closed_recently
+    )
 
 
 def setup() -> Router:

@@ -27,6 +27,8 @@ COORDINATOR_COMMANDS = [
     ("undang", __("Invite an officer")),
     ("petugas", __("Manage officers")),
     ("jadwal", __("Duty roster")),
+    ("statistik", __("Statistics and response times")),
+    ("ekspor", __("Export cases (CSV/XLSX)")),
 ]
 
 

@@ -1,0 +1,332 @@
+"""/statistik: cases of a period counted, response times against the targets, and charts.
+
+`/statistik` shows period buttons; `/statistik 01-10-2026 31-10-2026` answers at once;
+`/statistik target urgent 15m` and `/statistik target handle 6h` change the targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from conversations.insight.callbacks import CUSTOM, EXPORT, STATISTICS, InsightCb
+from conversations.insight.export import ask_format
+from conversations.insight.periods import (
+    ask_dates_text,
+    period_error_text,
+    period_keyboard,
+    today,
+)
+from conversations.insight.states import InsightForm
+from conversations.options import ConversationOptions
+from conversations.staff.filters import IsCoordinator
+from conversations.texts import CATEGORY_LABELS, STATUS_LABELS, label
+from services.charts import BarPanel, render_bars
+from services.gazetteer import Gazetteer
+from services.statistics import (
+    Period,
+    PeriodError,
+    Statistics,
+    TargetShare,
+    Timing,
+    format_duration,
+    officer_names,
+    parse_period,
+    parse_target_duration,
+    period_from_token,
+    save_target,
+    statistics_for,
+)
+from services.text_limits import MESSAGE_LIMIT
+from storage.repositories import Repo
+
+# Long lists are cut in the message; the export has every row.
+SHOWN_KELURAHAN = 10
+SHOWN_OFFICERS = 10
+
+
+async def statistik(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    repo: Repo,
+    state: FSMContext,
+    options: ConversationOptions,
+    gazetteer: Gazetteer,
+) -> None:
+    assert message.from_user is not None
+    args = (command.args or "").split()
+    if args and args[0].lower() == "target":
+        await _set_target(message, repo, args[1:])
+        return
+    if not args:
+        await message.answer(
+            _("📊 <b>Statistics</b>\nWhich period?"), reply_markup=period_keyboard(STATISTICS)
+        )
+        return
+    try:
+        period = parse_period(" ".join(args))
+    except PeriodError as error:
+        await message.answer(period_error_text(error))
+        return
+    await send_statistics(
+        bot, message.chat.id, message.from_user.id, period, repo, options, gazetteer
+    )
+
+
+async def period_chosen(
+    callback: CallbackQuery,
+    callback_data: InsightCb,
+    bot: Bot,
+    repo: Repo,
+    state: FSMContext,
+    options: ConversationOptions,
+    gazetteer: Gazetteer,
+) -> None:
+    if callback_data.period == CUSTOM:
+        await state.set_state(InsightForm.period)
+        await state.update_data(tool=STATISTICS)
+        await callback.answer()
+        await bot.send_message(callback.from_user.id, ask_dates_text())
+        return
+    try:
+        period = period_from_token(callback_data.period, today(options))
+    except PeriodError as error:
+        await callback.answer()
+        await bot.send_message(callback.from_user.id, period_error_text(error))
+        return
+    await callback.answer(_("Counting…"))
+    await send_statistics(
+        bot, callback.from_user.id, callback.from_user.id, period, repo, options, gazetteer
+    )
+
+
+async def dates_typed(
+    message: Message,
+    bot: Bot,
+    repo: Repo,
+    state: FSMContext,
+    options: ConversationOptions,
+    gazetteer: Gazetteer,
+) -> None:
+    """The custom period of either tool; a bad one is explained and asked again."""
+    assert message.from_user is not None
+    try:
+        period = parse_period(message.text or "")
+    except PeriodError as error:
+        await message.answer(period_error_text(error) + "\n\n" + _("Or /batal to stop."))
+        return
+    tool = (await state.get_data()).get("tool")
+    await state.clear()
+    if tool == EXPORT:
+        await ask_format(bot, message.chat.id, period)
+        return
+    await send_statistics(
+        bot, message.chat.id, message.from_user.id, period, repo, options, gazetteer
+    )
+
+
+async def dates_expected(message: Message) -> None:
+    """A sticker or photo where the dates were expected: ask again."""
+    await message.answer(ask_dates_text())
+
+
+async def _set_target(message: Message, repo: Repo, args: list[str]) -> None:
+    assert message.from_user is not None
+    which = args[0].lower() if args else ""
+    value = parse_target_duration(" ".join(args[1:])) if len(args) >= 2 else None
+    if which not in ("urgent", "handle") or value is None:
+        await message.answer(
+            _(
+                "To change a target, write for example:\n"
+                "<code>/statistik target urgent 15m</code> — urgent reports acknowledged "
+                "within 15 minutes\n"
+                "<code>/statistik target handle 6h</code> — other reports handled within "
+                "6 hours\nUse m (minutes), h (hours) or d (days), at most 7 days."
+            )
+        )
+        return
+    await save_target(repo.session, which, value, message.from_user.id)
+    await repo.audit.record(
+        "statistics_target_set",
+        actor_id=message.from_user.id,
+        target=which,
+        seconds=int(value.total_seconds()),
+    )
+    text = (
+        _("Target saved: urgent reports acknowledged within {value}.")
+        if which == "urgent"
+        else _("Target saved: other reports handled within {value}.")
+    )
+    await message.answer(text.format(value=format_duration(value)))
+
+
+async def send_statistics(
+    bot: Bot,
+    chat_id: int,
+    user_id: int,
+    period: Period,
+    repo: Repo,
+    options: ConversationOptions,
+    gazetteer: Gazetteer,
+) -> None:
+    stats = await statistics_for(
+        repo.session, period, options.timezone, gazetteer, options.clock.now()
+    )
+    names = await officer_names(repo.session, (officer for officer, _t in stats.timing_by_officer))
+    await repo.audit.record(
+        "statistics_viewed", actor_id=user_id, period=period.token(), cases=stats.total
+    )
+    await bot.send_message(chat_id, statistics_text(stats, names))
+    counts, timing = chart_panels(stats)
+    # Drawing is CPU work: off the event loop, so other users' updates are not held up.
+    for panels, name in ((counts, "statistik-kasus.png"), (timing, "statistik-waktu.png")):
+        png = await asyncio.to_thread(render_bars, panels)
+        await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
+
+
+def _share(target: TargetShare) -> str:
+    if target.share is None:
+        text = _("no cases yet")
+    else:
+        text = _("{met} of {counted} ({percent:.0f} %)").format(
+            met=target.met, counted=target.counted, percent=target.share * 100
+        )
+    if target.pending:
+        text += " " + _("({pending} still within the time)").format(pending=target.pending)
+    return text
+
+
+def _timing_line(timing: Timing) -> str:
+    return _("acknowledged {ack} / {ack90} · closed {close} / {close90}").format(
+        ack=format_duration(timing.ack_median),
+        ack90=format_duration(timing.ack_p90),
+        close=format_duration(timing.close_median),
+        close90=format_duration(timing.close_p90),
+    )
+
+
+def statistics_text(stats: Statistics, names: dict[int, str]) -> str:
+    lines = [_("📊 <b>Statistics {period}</b>").format(period=stats.period)]
+    if stats.total == 0:
+        lines.append(_("No cases were reported in this period."))
+    else:
+        lines.append(
+            _("Cases: <b>{total}</b>, of them urgent: <b>{urgent}</b>").format(
+                total=stats.total, urgent=stats.urgent
+            )
+        )
+        lines.append("\n<b>" + _("By status") + "</b>")
+        lines += [f"• {label(STATUS_LABELS, code)}: {n}" for code, n in stats.by_status]
+        lines.append("\n<b>" + _("By category") + "</b>")
+        lines += [f"• {label(CATEGORY_LABELS, code)}: {n}" for code, n in stats.by_category]
+        lines.append("\n<b>" + _("By kecamatan") + "</b>")
+        lines += [f"• {escape(name)}: {n}" for name, n in stats.by_kecamatan]
+        lines.append("\n<b>" + _("Kelurahan with most cases") + "</b>")
+        lines += [
+            f"• {escape(kel)} ({escape(kec)}): {n}"
+            for kec, kel, n in stats.by_kelurahan[:SHOWN_KELURAHAN]
+        ]
+        lines.append("\n<b>" + _("Response times (median / 90th percentile)") + "</b>")
+        lines.append(_("All cases: {line}").format(line=_timing_line(stats.timing)))
+        lines += [
+            f"• {escape(name)}: {_timing_line(timing)}"
+            for name, timing in stats.timing_by_kecamatan
+        ]
+        if stats.timing_by_officer:
+            lines.append("\n<b>" + _("By officer") + "</b>")
+            lines += [
+                f"• {escape(names.get(officer, f'#{officer}'))}: {_timing_line(timing)}"
+                for officer, timing in stats.timing_by_officer[:SHOWN_OFFICERS]
+            ]
+    lines.append("\n<b>" + _("Targets") + "</b>")
+    lines.append(
+        _("Urgent reports acknowledged within {target}: {share}").format(
+            target=format_duration(stats.targets.urgent_ack), share=_share(stats.urgent_target)
+        )
+    )
+    lines.append(
+        _("Other reports handled within {target}: {share}").format(
+            target=format_duration(stats.targets.handle), share=_share(stats.handle_target)
+        )
+    )
+    lines.append(
+        _(
+            "Change a target: <code>/statistik target urgent 15m</code> or "
+            "<code>/statistik target handle 6h</code>"
+        )
+    )
+    text = "\n".join(lines)
+    if len(text) > MESSAGE_LIMIT - 100:
+        # Cut at a line: never inside a tag. The long tails are in the charts and the export.
+        text = text[: MESSAGE_LIMIT - 100].rsplit("\n", 1)[0] + "\n…"
+    return text
+
+
+def chart_panels(stats: Statistics) -> tuple[list[BarPanel], list[BarPanel]]:
+    """The two photos: how many cases, and how fast they were answered (labels translated)."""
+    empty = _("No cases in this period")
+    counts = [
+        BarPanel(
+            _("Cases by category"),
+            [(label(CATEGORY_LABELS, code), n) for code, n in stats.by_category],
+            empty_text=empty,
+        ),
+        BarPanel(_("Cases by kecamatan"), stats.by_kecamatan, empty_text=empty),
+        BarPanel(
+            _("Cases by status"),
+            [(label(STATUS_LABELS, code), n) for code, n in stats.by_status],
+            empty_text=empty,
+        ),
+    ]
+
+    def shares(rows: list[tuple[str, TargetShare]]) -> list[tuple[str, float]]:
+        return [(name, s.share * 100) for name, s in rows if s.share is not None]
+
+    timing = [
+        BarPanel(
+            _("Urgent acknowledged within {target} (%)").format(
+                target=format_duration(stats.targets.urgent_ack)
+            ),
+            shares(stats.urgent_target_by_kecamatan),
+            value_format="{:.0f} %",
+            limit=100,
+            empty_text=empty,
+        ),
+        BarPanel(
+            _("Handled within {target} (%)").format(target=format_duration(stats.targets.handle)),
+            shares(stats.handle_target_by_kecamatan),
+            value_format="{:.0f} %",
+            limit=100,
+            empty_text=empty,
+        ),
+        BarPanel(
+            _("Median minutes to acknowledge"),
+            [
+                (name, t.ack_median / 60)
+                for name, t in stats.timing_by_kecamatan
+                if t.ack_median is not None
+            ],
+            empty_text=empty,
+        ),
+    ]
+    return counts, timing
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(statistik, Command("statistik"), IsCoordinator())
+    router.callback_query.register(
+        period_chosen, InsightCb.filter(F.tool == STATISTICS), IsCoordinator()
+    )
+    router.message.register(
+        dates_typed, InsightForm.period, F.text, ~F.text.startswith("/"), IsCoordinator()
+    )
+    router.message.register(dates_expected, InsightForm.period, ~F.text, IsCoordinator())
+    return router
