@@ -78,6 +78,7 @@ async def test_erase_personal_data_keeps_the_anonymised_case(
     await resident.user.send_command("/hapusdata")
     await resident.press("🗑 Yes, erase my data")
     await resident.user.wait_for("(1")
+    await resident.user.wait_idle()  # the update commits right after its reply
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))
         assert report is not None
