@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -42,7 +43,15 @@ async def _run(settings: Settings) -> None:
             return
         ops_server = OpsServer(ops)
         if settings.metrics_listen:
-            await ops_server.start(settings.metrics_listen)
+            try:
+                await ops_server.start(settings.metrics_listen)
+            except OSError as exc:
+                # Residents' reports matter more than metrics: run on without the listener.
+                logging.getLogger("bot").error(
+                    "METRICS_LISTEN=%s cannot be used (%s); running without /metrics",
+                    settings.metrics_listen,
+                    exc.strerror or exc,
+                )
         ops.install(service.dispatcher)
         try:
             # delete_webhook at its start: switching back from webhook mode just works.
