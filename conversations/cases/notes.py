@@ -9,10 +9,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations.callbacks import CaseCb
+from conversations.cases.guard import changeable_case
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
-from services.alerting import load_report
-from services.cases import NotAllowed, add_note, may_change
+from services.cases import NotAllowed, add_note
 from storage.repositories import Repo
 
 MAX_NOTE = 3000
@@ -25,12 +25,8 @@ class NoteForm(StatesGroup):
 async def ask_note(
     callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
 ) -> None:
-    report = await load_report(repo.session, callback_data.report_id)
-    if report is None or not await may_change(repo.session, report, callback.from_user.id):
-        await repo.audit.record(
-            "note_refused", actor_id=callback.from_user.id, report_id=callback_data.report_id
-        )
-        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+    report = await changeable_case(callback, callback_data, repo, "note_refused")
+    if report is None:
         return
     await state.set_state(NoteForm.text)
     await state.update_data(report_id=report.id)

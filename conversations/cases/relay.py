@@ -13,10 +13,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations.callbacks import CaseCb
+from conversations.cases.guard import changeable_case
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.alerting import load_report
-from services.cases import NotAllowed, may_change
+from services.cases import NotAllowed
 from services.notices import reporter_chat
 from services.relay import MAX_RELAY, NoContact, is_reporter, relay_to_officer, relay_to_reporter
 from storage.repositories import Repo
@@ -30,12 +31,8 @@ class RelayForm(StatesGroup):
 async def ask_message(
     callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
 ) -> None:
-    report = await load_report(repo.session, callback_data.report_id)
-    if report is None or not await may_change(repo.session, report, callback.from_user.id):
-        await repo.audit.record(
-            "relay_refused", actor_id=callback.from_user.id, report_id=callback_data.report_id
-        )
-        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+    report = await changeable_case(callback, callback_data, repo, "relay_refused")
+    if report is None:
         return
     if reporter_chat(report) is None:
         await callback.answer(

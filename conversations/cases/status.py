@@ -10,12 +10,13 @@ from aiogram.utils.i18n import gettext as _
 
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
+from conversations.cases.guard import changeable_case
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services import labels
 from services.alerting import load_report
 from services.case_card import choice_keyboard
-from services.cases import NotAllowed, may_change, may_see, set_status
+from services.cases import NotAllowed, may_see, set_status
 from storage.repositories import Repo
 
 
@@ -56,9 +57,8 @@ async def handling(
 
 async def choose(callback: CallbackQuery, callback_data: CaseCb, repo: Repo, i18n: I18n) -> None:
     """Refer or Close: first ask for the partner or the outcome."""
-    report = await load_report(repo.session, callback_data.report_id)
-    if report is None or not await may_change(repo.session, report, callback.from_user.id):
-        await _refuse(callback, repo, callback_data.report_id)
+    report = await changeable_case(callback, callback_data, repo, "case_button_refused")
+    if report is None:
         return
     if callback_data.action == cb.REFER:
         keyboard = choice_keyboard(report, i18n.current_locale, cb.PARTNER, labels.PARTNER)

@@ -1,0 +1,26 @@
+"""The permission check every case button starts with."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+
+from conversations.callbacks import CaseCb
+from services.alerting import load_report
+from services.cases import may_change
+from storage.models import Report
+from storage.repositories import Repo
+
+
+async def changeable_case(
+    callback: CallbackQuery, callback_data: CaseCb, repo: Repo, refusal: str
+) -> Report | None:
+    """The case, if the presser may change it; otherwise refuse, audit-log, return None."""
+    report = await load_report(repo.session, callback_data.report_id)
+    if report is not None and await may_change(repo.session, report, callback.from_user.id):
+        return report
+    await repo.audit.record(
+        refusal, actor_id=callback.from_user.id, report_id=callback_data.report_id
+    )
+    await callback.answer(_("You are not allowed to do this."), show_alert=True)
+    return None
