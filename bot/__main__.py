@@ -191,7 +191,11 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         period = parse_period(f"{args.since:%d-%m-%Y} {args.until:%d-%m-%Y}")
     except PeriodError as exc:
-        print(f"lapor-aman: the period cannot be exported: {exc.reason}", file=sys.stderr)
+        reasons = {
+            "reversed": "--since is after --until",
+            "too_long": "the period is longer than 5 years; export it in parts",
+        }
+        print(f"lapor-aman: {reasons.get(exc.reason, 'not a valid period')}", file=sys.stderr)
         return 2
     engine, gazetteer = await _open_database(settings)
     try:

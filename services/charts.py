@@ -14,9 +14,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WIDTH_INCHES = 7.0
 _DPI = 110
@@ -45,6 +42,11 @@ def _short(label: str, width: int = 24) -> str:
 
 def render_bars(panels: Sequence[BarPanel]) -> bytes:
     """Stack the panels in one tall PNG; a panel without bars says `empty_text` instead."""
+    # Imported on first use: Matplotlib takes seconds to import on a small server, and the
+    # bot's start-up and every CLI command (which load the conversations) need none of it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     heights = [max(1.6, 0.55 * min(len(p.bars), MAX_BARS) + 1.3) for p in panels]
     figure = Figure(figsize=(_WIDTH_INCHES, sum(heights)), dpi=_DPI)
     FigureCanvasAgg(figure)
