@@ -1,0 +1,69 @@
+"""The real command line: webhook mode, SIGTERM, and the switch back to polling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from playground.emulator import BotAPIEmulator
+from storage.crypto import Cipher
+from tests.production.conftest import PATH, SECRET, free_port
+from tests.production.processes import bot_env, kill, start_process, terminate
+
+
+async def _wait(condition: Callable[[], bool], what: str, patience: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_webhook_process_stops_on_sigterm_and_polling_unhooks(
+    emulator: BotAPIEmulator, database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    key = Cipher.generate_key()
+    env = bot_env(
+        emulator,
+        database_url,
+        key,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}{PATH}",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+        LOG_FORMAT="json",
+    )
+    process = await start_process(env, tmp_path)
+    try:
+        await _wait(lambda: bool(emulator.bot.webhook.url), "the webhook")
+        resident = emulator.user(user_id=5301, first_name="Rina", language_code="id")
+        await resident.send_command("/start")
+        await resident.wait_for("Lapor Aman")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            assert response.status == 200
+    except BaseException:
+        await kill(process)
+        raise
+    code, log = await terminate(process)
+    assert code == 0, log
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert any(entry["msg"] == "webhook registered" for entry in lines)
+    assert emulator.token not in log
+    # Stopping one instance leaves the webhook for the others.
+    assert emulator.bot.webhook.url
+
+    polling = await start_process(bot_env(emulator, database_url, key), tmp_path)
+    try:
+        await _wait(lambda: not emulator.bot.webhook.url, "deleteWebhook")
+        await _wait(lambda: emulator.bot.active_poll is not None, "a long poll")
+    finally:
+        code, log = await terminate(polling)
+    assert code == 0, log
