@@ -40,10 +40,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> int:
     demo = Demo(host=args.host, port=args.port, data_dir=args.data_dir)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         await demo.start()
     except PortInUse as error:
@@ -54,6 +50,10 @@ async def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_PORT_IN_USE
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     print(
         f"\nLapor Aman demo is running: open {demo.url}\n"
         f"(resident, duty officer and coordinator side by side; database in {demo.data_dir}/)\n"
@@ -63,6 +63,8 @@ async def serve(args: argparse.Namespace) -> int:
     try:
         await stop.wait()
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         print("Stopping the demo...", flush=True)
         await demo.stop()
     return 0

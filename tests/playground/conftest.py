@@ -1,0 +1,59 @@
+"""The demo in-process on a random port, and a headless Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from playground.demo.demo import Demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags that keep Chromium from phoning home: CI has no internet, and the demo must not need it.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _browser_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "needs the playwright package (pip install -e '.[dev]')"
+    return None
+
+
+needs_browser = pytest.mark.skipif(_browser_missing() is not None, reason=_browser_missing() or "")
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    running = Demo(port=0, data_dir=tmp_path / "demo")
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
