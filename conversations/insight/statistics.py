@@ -195,8 +195,9 @@ def _share(target: TargetShare) -> str:
     if target.share is None:
         text = _("no cases yet")
     else:
-        text = _("{met} of {counted} ({percent:.0f} %)").format(
-            met=target.met, counted=target.counted, percent=target.share * 100
+        # A whole number already: translators then see plain {placeholders} only.
+        text = _("{met} of {counted} ({percent} %)").format(
+            met=target.met, counted=target.counted, percent=round(target.share * 100)
         )
     if target.pending:
         text += " " + _("({pending} still within the time)").format(pending=target.pending)
