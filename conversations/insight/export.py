@@ -30,7 +30,7 @@ from conversations.insight.periods import (
 from conversations.insight.states import InsightForm
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
-from services.export import export_cases, file_name, render
+from services.export import FORMATS, export_cases, file_name, render
 from services.gazetteer import Gazetteer
 from services.statistics import Period, PeriodError, parse_period, period_from_token
 from storage.repositories import Repo
@@ -95,8 +95,9 @@ async def export_pressed(
         await callback.answer()
         await bot.send_message(chat_id, period_error_text(error))
         return
-    if not callback_data.fmt and callback_data.personal != ASK_PERSONAL:
-        # A preset was chosen: fix its dates now, so a later press exports the same days.
+    if callback_data.fmt not in FORMATS and callback_data.personal != ASK_PERSONAL:
+        # No format yet (a preset was just chosen) or a forged one: ask for it.
+        # The dates are fixed now, so a later press exports the same days.
         await callback.answer()
         await ask_format(bot, chat_id, period)
         return

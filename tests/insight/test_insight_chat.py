@@ -156,6 +156,11 @@ async def test_export_of_an_empty_period_by_buttons(
     assert document.file_id is not None
     assert parse_csv(emulator.file_bytes(document.file_id)) == []
     await coordinator.command("/ekspor", "01-01-2015 31-12-2026", expect="longer than 5 years")
+    # A forged button: an unknown format or an impossible period gets an answer, not a file.
+    await coordinator.user.press_data("i:e:20261001-20261031:exe:0", document.message_id)
+    await coordinator.user.wait_for("which format")
+    await coordinator.user.press_data("i:s:20261301-20261031::0", document.message_id)
+    await coordinator.user.wait_for("I could not read that period")
 
 
 async def test_others_are_refused(emulator: BotAPIEmulator, bot: RunningBot) -> None:
