@@ -183,9 +183,8 @@ class Settings(BaseSettings):
     @classmethod
     def _secret_characters(cls, value: SecretStr | None) -> SecretStr | None:
         # Telegram's rule for secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and -.
-        if value is not None and value.get_secret_value() and not _SECRET.fullmatch(
-            value.get_secret_value()
-        ):
+        secret = value.get_secret_value() if value is not None else ""
+        if secret and not _SECRET.fullmatch(secret):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
