@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from pydantic import SecretStr
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import selectinload
 
@@ -146,3 +147,26 @@ async def test_key_rotation_leaves_everything_readable_with_the_new_key(
             assert [r.reporter_chat_index for r in linked] == [only_new.blind_index("7777")]
     finally:
         await engine.dispose()
+
+
+async def test_keys_rotate_command(
+    settings: Settings,
+    emulator: BotAPIEmulator,
+    plain_cipher: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.__main__ import _keys_rotate
+
+    old_key = settings.data_keys()[0]
+    running = await start_bot(settings, emulator)
+    try:
+        await file_report(running.service, "Langkai")
+    finally:
+        await running.stop()
+    new_key = Cipher.generate_key()
+    rotating = settings.model_copy(update={"data_key": SecretStr(f"{new_key},{old_key}")})
+    assert await _keys_rotate(rotating) == 0
+    out = capsys.readouterr().out
+    assert "reports.description: 1 values re-encrypted" in out
+    for token in await _raw_tokens(settings):
+        Fernet(new_key.encode()).decrypt(token.encode())
