@@ -98,7 +98,7 @@ class Demo:
         raise RuntimeError("the bot never polled the emulator")
 
     def settings(self) -> Settings:
-        return Settings(  # type: ignore[call-arg]
+        return Settings(
             # Never the developer's .env: its BOT_TOKEN or DATABASE_URL must not leak in here.
             _env_file=None,
             bot_token=SecretStr(self.emulator.token),

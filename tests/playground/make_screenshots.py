@@ -13,7 +13,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-from playwright.async_api import async_playwright
+from playwright.async_api import ViewportSize, async_playwright
 
 from playground.demo.demo import Demo
 from tests.playground.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -21,8 +21,8 @@ from tests.playground.page import ChatPage, first_line, t
 from tests.playground.test_browser import consent, file_report
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-WIDE = {"width": 1280, "height": 760}
-PHONE = {"width": 390, "height": 760}
+WIDE: ViewportSize = {"width": 1280, "height": 760}
+PHONE: ViewportSize = {"width": 390, "height": 760}
 
 
 def picture(width: int = 240, height: int = 150) -> bytes:
