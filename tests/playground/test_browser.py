@@ -56,7 +56,9 @@ async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
     await resident.type("Dekat sekolah dasar")
     location = "<b>Do you want to share the location on a map?</b>"
     await resident.expect(first_line(t(location)))
-    await resident.tap_reply(t("Skip ➡️"))
+    # The reply keyboard's location button sends the persona's demo location, as Telegram does.
+    await resident.tap_reply(t("📍 Share location"))
+    await resident.root.locator(".message.out .location").wait_for()
     await resident.press(t("Today"), after=first_line(t("<b>When did it happen?</b>")))
     await resident.expect(first_line(t("<b>Please tell us what happened, in your own words.</b>")))
     await resident.type("Anak tetangga sering dipukul <b>malam hari</b>.")

@@ -367,8 +367,7 @@ class Chat {
     for (const buttons of rows || []) {
       const line = el("div", "row");
       for (const button of buttons) {
-        const label = button.contact ? `📱 ${button.text}` : button.location ? `📍 ${button.text}` : button.text;
-        const b = el("button", "reply", label);
+        const b = el("button", "reply", button.text);
         b.type = "button";
         b.dataset.text = button.text;
         if (button.contact) b.title = `Shares ${this.person.name}'s phone number (${this.person.phone})`;
