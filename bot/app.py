@@ -30,6 +30,7 @@ from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.language import DEFAULT_LOCALE, UserLanguageMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.sent_messages import SentMessagesMiddleware
+from bot.scheduled_work import followup_policy, register_scheduled_work, schedule_daily_digest
 from bot.scheduler import create_scheduler
 from bot.sender import Sender
 from conversations.options import ConversationOptions
@@ -144,6 +145,7 @@ def conversation_options(settings: Settings, clock: Clock) -> ConversationOption
         timezone=settings.tz,
         alert_policy=alert_policy(settings),
         clock=clock,
+        followups=followup_policy(settings),
     )
 
 
@@ -221,6 +223,10 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
     # (tests move the rules' clock forward to make follow-ups due).
     sender = create_sender(settings, bot, session_factory, clock, SystemClock())
     jobs = JobRunner(session_factory, clock, alert_policy(settings), sender.wake)
+    # --- Scheduled work: follow-ups, officer reminders, daily digest (bot/scheduled_work.py) ---
+    register_scheduled_work(jobs, settings, clock)
+    await schedule_daily_digest(session_factory, settings, clock)
+    # --- end of scheduled work ---
     scheduler = create_scheduler(
         [
             ("jobs", settings.job_tick.total_seconds(), jobs.run_due),

@@ -8,7 +8,7 @@ zero would mean alerts escalating at once or never.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,6 +77,19 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
+def parse_clock_time(value: Any) -> time:
+    """`07:00` (local time of day, 24-hour clock) into a time."""
+    if isinstance(value, time):
+        return value
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
+    if match is None:
+        raise ValueError(f"{value!r} is not a time of day like 07:00")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValueError("hours must be 0-23 and minutes 0-59")
+    return time(hour, minute)
+
+
 def parse_id_list(value: Any) -> list[int]:
     if isinstance(value, list):
         return [int(v) for v in value]
@@ -100,6 +113,7 @@ IdList = Annotated[list[int], NoDecode, BeforeValidator(parse_id_list)]
 StrList = Annotated[list[str], NoDecode, BeforeValidator(parse_str_list)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(parse_optional_duration)]
 QuietHours = Annotated[tuple[int, int] | None, NoDecode, BeforeValidator(parse_quiet_hours)]
+ClockTime = Annotated[time, NoDecode, BeforeValidator(parse_clock_time)]
 
 DEFAULT_EMERGENCY_NUMBERS = [
     "112 (Panggilan Darurat / Emergency)",
@@ -125,6 +139,13 @@ class Settings(BaseSettings):
     ack_timeout: Duration = timedelta(minutes=15)
     urgent_ack_timeout: Duration = timedelta(minutes=5)
     followup_after: Duration = timedelta(hours=24)
+    # Later follow-ups with the reporter, while the case is open.
+    followup_every: Duration = timedelta(hours=72)
+    # An acknowledged case with no status change or note for this long: remind its owner, then
+    # (the same time again) the coordinators.
+    officer_reminder_after: Duration = timedelta(hours=48)
+    # Local time (TIMEZONE) of the coordinators' daily digest.
+    digest_time: ClockTime = time(7, 0)
     quiet_hours: QuietHours = (21, 7)
     timezone: str = "Asia/Jakarta"
     broadcast_rate: float = 25.0

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from conversations import cases, common, consent, erase, fallback, insight, report, staff, status
+from conversations import (
+    cases,
+    common,
+    consent,
+    erase,
+    fallback,
+    followups,
+    insight,
+    report,
+    staff,
+    status,
+)
 
 
 def setup() -> Router:
@@ -17,6 +28,7 @@ def setup() -> Router:
     router.include_router(cases.setup())
     router.include_router(report.setup())
     router.include_router(insight.setup())
+    router.include_router(followups.setup())  # the reporter's follow-up buttons
     # Must be last: it answers whatever nobody else took.
     router.include_router(fallback.setup())
     return router

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from services.alerting import AlertPolicy
 from services.clock import Clock
+from services.followups import FollowupPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +19,5 @@ class ConversationOptions:
     timezone: ZoneInfo
     alert_policy: AlertPolicy
     clock: Clock
+    # When to check in with reporters (the first check-in is scheduled on submission).
+    followups: FollowupPolicy | None = None

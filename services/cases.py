@@ -20,6 +20,7 @@ from services.case_buttons import INFO
 from services.case_buttons import pack as pack_button
 from services.i18n import translator
 from services.notices import notify_reporter_of_status
+from services.reminders import case_changed
 from services.roles import is_coordinator
 from services.text_limits import quote
 from storage.models import Alert, CaseNote, OutboxMessage, Report, ReportStatusChange, User
@@ -85,6 +86,7 @@ async def take_case(session: AsyncSession, report_id: int, user_id: int, now: da
     await scheduling.cancel_for_report(session, report.id, ESCALATE)
     await _withdraw_alerts(session, report, user_id, owner_name)
     await notify_reporter_of_status(session, report)
+    await case_changed(session, report, now)  # arms the officer reminder
     return Taken(True, user_id, owner_name)
 
 
@@ -204,6 +206,7 @@ async def set_status(
         "status_changed", actor_id=user_id, report_id=report.id, status=status
     )
     await notify_reporter_of_status(session, report)
+    await case_changed(session, report, now)  # re-arms the reminder; closing ends follow-ups
     return report
 
 
@@ -217,6 +220,7 @@ async def add_note(
     session.add(CaseNote(report_id=report.id, author_id=user_id, text=text, at=now))
     report.updated_at = now
     await AuditRepo(session).record("note_added", actor_id=user_id, report_id=report.id)
+    await case_changed(session, report, now)  # re-arms the officer reminder
 
 
 async def open_cases(session: AsyncSession, user_id: int) -> list[Report]:

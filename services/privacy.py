@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.followups import stop_followups
 from storage.crypto import get_cipher
 from storage.models import utcnow
 from storage.repositories import Repo
@@ -33,6 +34,7 @@ async def erase_personal_data(repo: Repo, user_id: int, now: datetime | None = N
         for item in report.evidence:
             if item.source:
                 item.source = {"file_id": item.source.get("file_id")}
+        await stop_followups(repo.session, report.id)
         await repo.audit.record("personal_data_erased", actor_id=None, report_id=report.id)
     await repo.messages.forget_chat(user_id)
     user = await repo.users.get(user_id)

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from conversations.report.context import StepContext
 from conversations.texts import emergency_text
 from services.alerting import dispatch_new_report
+from services.followups import schedule_first_followup
 from services.reporting import DraftIncomplete, submit_report
 
 
@@ -44,6 +45,7 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
     await dispatch_new_report(
         ctx.repo.session, submitted.report.id, ctx.options.alert_policy, ctx.options.clock.now()
     )
+    await schedule_first_followup(ctx.repo.session, submitted.report, ctx.options.followups)
     code = submitted.report.code
     await ctx.say(
         _(
