@@ -11,6 +11,7 @@ from services.clock import Clock
 from services.escalation import reroute_after_unreachable
 from services.i18n import translator
 from services.roles import coordinator_ids
+from services.subscriptions import unsubscribe
 from storage.models import OutboxMessage, User
 from storage.repositories.audit import AuditRepo
 
@@ -33,6 +34,10 @@ class CaseDeliveryHooks:
             await edit_taken_alert(session, row, report, report.owner_id, name)
 
     async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+        # Any 403 (a broadcast copy, a notice, an alert): someone who blocked the bot wants no
+        # awareness messages. Only /langganan subscribes them again. The broadcast's count of
+        # "blocked" needs nothing here: it reads the row's status.
+        await unsubscribe(session, row.chat_id, self._clock.now(), reason="unreachable")
         if row.kind in ALERT_KINDS and row.report_id is not None:
             await AuditRepo(session).record(
                 "alert_unreachable", actor_id=None, report_id=row.report_id

@@ -1,0 +1,417 @@
+"""Awareness broadcasts: the rules, from a coordinator's draft to the final count.
+
+A broadcast is the coordinator's own message (chat id and message id), delivered to each
+recipient with copyMessage, so it arrives exactly as written, formatting and media included.
+
+    draft --send now / schedule--> scheduled --job fires--> sending --no row pending--> done
+      \\--discard--> discarded     \\--cancel--> cancelled    \\--cancel--> cancelled
+
+- The recipients are computed when the job "broadcast:<id>" fires (at once for "send now"),
+  never earlier: whoever unsubscribed meanwhile gets nothing.
+- Each recipient is one outbox row keyed "broadcast:<id>:<user>" in the broadcast lane, all
+  written in the job's transaction: a job run twice (a crash, a restart) adds nobody twice.
+  The one sender delivers them with what the alerts leave of the budget.
+- Counts come from those rows' statuses: sent is delivered, dead with a 403 is blocked, other
+  dead rows failed (after the sender's retries), pending is remaining, cancelled was taken back
+  (unless the sender had it in flight at that moment and Telegram accepted it: delivered).
+- Progress: a job "broadcast_progress:<id>:<n>" every PROGRESS_EVERY edits the coordinator's
+  progress message (through the outbox, so the sender's budget covers it too) and, once no
+  row is pending, writes the final report. Everything is in rows: a restart resumes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import outbox, scheduling
+from services.broadcast_texts import (
+    Counts,
+    cancel_button_text,
+    cancelled_text,
+    finished_text,
+    nobody_text,
+    progress_text,
+)
+from services.clock import Clock
+from services.i18n import translator
+from storage.models import Broadcast, ScheduledJob, User
+from storage.repositories.audit import AuditRepo
+from storage.repositories.broadcasts import CANCELLED as ROW_CANCELLED
+from storage.repositories.broadcasts import BroadcastRepo
+from storage.repositories.outbox import DEAD, PENDING, SENT
+from storage.repositories.staff import StaffRepo
+from storage.repositories.subscriptions import SubscriptionRepo
+
+# Audiences (Broadcast.audience); audience_id is the kecamatan or kelurahan id.
+ALL = "all"
+KECAMATAN = "kecamatan"
+KELURAHAN = "kelurahan"
+OFFICERS = "officers"
+AUDIENCES = (ALL, KECAMATAN, KELURAHAN, OFFICERS)
+
+# Statuses (Broadcast.status).
+DRAFT = "draft"
+DISCARDED = "discarded"
+SCHEDULED = "scheduled"
+SENDING = "sending"
+DONE = "done"
+CANCELLED = "cancelled"
+
+# Scheduled job kinds: register both on the job runner (bot/app.py).
+JOB_KIND = "broadcast"
+PROGRESS_JOB_KIND = "broadcast_progress"
+# Outbox kinds of the messages to the coordinator about a broadcast.
+PROGRESS_KIND = "broadcast_progress"
+REPORT_KIND = "broadcast_report"
+
+PROGRESS_EVERY = timedelta(seconds=3)
+HISTORY_LENGTH = 10
+# The sender marks a row dead with this reason on a 403 (bot/delivery_outcome.FORBIDDEN).
+FORBIDDEN = "forbidden"
+# Callback data of the cancel button on the progress message; must equal
+# conversations.broadcasts.callbacks.CancelBroadcastCb(id=...).pack() (a test checks it).
+CANCEL_CALLBACK = "bx:{id}"
+
+JobHandler = Callable[[AsyncSession, ScheduledJob], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    kind: str
+    place_id: int | None = None
+
+    @classmethod
+    def of(cls, broadcast: Broadcast) -> Audience:
+        return cls(broadcast.audience, broadcast.audience_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelResult:
+    """What cancelling did: `outcome` is "cancelled", "discarded", "already_cancelled",
+    "already_finished" or "not_found"; `counts` are those after cancelling."""
+
+    outcome: str
+    counts: Counts
+    broadcast: Broadcast | None = None
+
+
+# --- composing ------------------------------------------------------------------------------
+
+
+async def create_draft(
+    session: AsyncSession, *, created_by: int, chat_id: int, message_id: int, now: datetime
+) -> Broadcast:
+    return await BroadcastRepo(session).add(
+        created_by=created_by, source_chat_id=chat_id, source_message_id=message_id, now=now
+    )
+
+
+async def choose_audience(
+    session: AsyncSession, broadcast_id: int, audience: Audience
+) -> Broadcast | None:
+    """Set the audience of a draft; None when it is no longer a draft."""
+    return await BroadcastRepo(session).move(
+        broadcast_id,
+        from_=[DRAFT],
+        to=DRAFT,
+        audience=audience.kind,
+        audience_id=audience.place_id,
+    )
+
+
+async def recipient_ids(session: AsyncSession, audience: Audience) -> list[int]:
+    if audience.kind == OFFICERS:
+        return [officer.id for officer in await StaffRepo(session).officers()]
+    subscriptions = SubscriptionRepo(session)
+    if audience.kind == KECAMATAN:
+        return await subscriptions.subscriber_ids(kecamatan_id=audience.place_id)
+    if audience.kind == KELURAHAN:
+        return await subscriptions.subscriber_ids(kelurahan_id=audience.place_id)
+    return await subscriptions.subscriber_ids()
+
+
+async def count_recipients(session: AsyncSession, audience: Audience) -> int:
+    if audience.kind == OFFICERS:
+        return len(await StaffRepo(session).officers())
+    subscriptions = SubscriptionRepo(session)
+    if audience.kind == KECAMATAN:
+        return await subscriptions.count(kecamatan_id=audience.place_id)
+    if audience.kind == KELURAHAN:
+        return await subscriptions.count(kelurahan_id=audience.place_id)
+    return await subscriptions.count()
+
+
+# --- sending, scheduling, discarding, cancelling --------------------------------------------
+
+
+def job_key(broadcast_id: int) -> str:
+    return f"broadcast:{broadcast_id}"
+
+
+async def send_at(
+    session: AsyncSession, broadcast_id: int, at: datetime, *, actor_id: int
+) -> Broadcast | None:
+    """Send a draft at `at` (now, for "send now"); None when it is no longer a draft, so a
+    second tap on Send does nothing."""
+    broadcast = await BroadcastRepo(session).move(
+        broadcast_id, from_=[DRAFT], to=SCHEDULED, scheduled_at=at
+    )
+    if broadcast is None:
+        return None
+    await scheduling.schedule(
+        session,
+        key=job_key(broadcast_id),
+        kind=JOB_KIND,
+        due_at=at,
+        payload={"broadcast_id": broadcast_id},
+    )
+    await AuditRepo(session).record(
+        "broadcast_scheduled",
+        actor_id=actor_id,
+        broadcast_id=broadcast_id,
+        audience=broadcast.audience,
+    )
+    return broadcast
+
+
+async def discard(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await BroadcastRepo(session).move(broadcast_id, from_=[DRAFT], to=DISCARDED)
+
+
+async def cancel(
+    session: AsyncSession, broadcast_id: int, *, actor_id: int, now: datetime
+) -> CancelResult:
+    """Stop a scheduled or running broadcast: its job is cancelled and every row not sent
+    yet is taken back. Cancelling twice, or a finished one, says so and changes nothing."""
+    repo = BroadcastRepo(session)
+    broadcast = await repo.move(
+        broadcast_id, from_=[SCHEDULED, SENDING], to=CANCELLED, finished_at=now
+    )
+    if broadcast is None:
+        existing = await repo.get(broadcast_id)
+        if existing is None:
+            return CancelResult("not_found", Counts())
+        if existing.status == DRAFT:
+            await discard(session, broadcast_id)
+            return CancelResult("discarded", Counts(), existing)
+        outcome = "already_cancelled" if existing.status == CANCELLED else "already_finished"
+        return CancelResult(outcome, await counts(session, broadcast_id), existing)
+    await repo.cancel_job(job_key(broadcast_id))
+    taken_back = await repo.cancel_pending_rows(broadcast_id)
+    await AuditRepo(session).record(
+        "broadcast_cancelled", actor_id=actor_id, broadcast_id=broadcast_id, not_sent=taken_back
+    )
+    return CancelResult("cancelled", await counts(session, broadcast_id), broadcast)
+
+
+# --- counting -------------------------------------------------------------------------------
+
+
+async def counts(session: AsyncSession, broadcast_id: int) -> Counts:
+    repo = BroadcastRepo(session)
+    found = await repo.row_outcomes(broadcast_id)
+    tally = {"delivered": 0, "failed": 0, "blocked": 0, "pending": 0, "cancelled": 0}
+    for (status, error), number in found.items():
+        if status == SENT:
+            tally["delivered"] += number
+        elif status == PENDING:
+            tally["pending"] += number
+        elif status == ROW_CANCELLED:
+            tally["cancelled"] += number
+        elif status == DEAD and error == FORBIDDEN:
+            tally["blocked"] += number
+        else:
+            tally["failed"] += number
+    if tally["cancelled"]:
+        # Cancelled while already on its way: it arrived all the same.
+        landed = await repo.landed_after_cancel(broadcast_id)
+        tally["delivered"] += landed
+        tally["cancelled"] -= landed
+    return Counts(**tally)
+
+
+async def history(
+    session: AsyncSession, limit: int = HISTORY_LENGTH
+) -> list[tuple[Broadcast, Counts]]:
+    """The latest broadcasts that were sent or meant to be (no drafts), newest first."""
+    recent = await BroadcastRepo(session).recent(limit, hidden=[DRAFT, DISCARDED])
+    return [(broadcast, await counts(session, broadcast.id)) for broadcast in recent]
+
+
+# --- the jobs -------------------------------------------------------------------------------
+
+
+def job_handlers(clock: Clock) -> dict[str, JobHandler]:
+    """The scheduled-job kinds of broadcasts, for JobRunner.register()."""
+
+    async def start(session: AsyncSession, job: ScheduledJob) -> None:
+        await start_sending(session, _broadcast_id(job), clock.now())
+
+    async def progress(session: AsyncSession, job: ScheduledJob) -> None:
+        await report_progress(session, job, clock.now())
+
+    return {JOB_KIND: start, PROGRESS_JOB_KIND: progress}
+
+
+def _broadcast_id(job: ScheduledJob) -> int:
+    return int((job.payload or {})["broadcast_id"])
+
+
+async def start_sending(session: AsyncSession, broadcast_id: int, now: datetime) -> None:
+    """The job of a broadcast fired: one outbox row per recipient, then the progress."""
+    repo = BroadcastRepo(session)
+    broadcast = await repo.move(broadcast_id, from_=[SCHEDULED], to=SENDING, started_at=now)
+    if broadcast is None:
+        # Cancelled before it was due (or started already by a run that committed).
+        return
+    recipients = await recipient_ids(session, Audience.of(broadcast))
+    broadcast.recipients = len(recipients)
+    _ = await _coordinator_language(session, broadcast)
+    if not recipients:
+        await repo.move(broadcast_id, from_=[SENDING], to=DONE, finished_at=now)
+        await _tell_coordinator(
+            session, broadcast, REPORT_KIND, "report", nobody_text(_, broadcast_id)
+        )
+        return
+    copy = {"from_chat_id": broadcast.source_chat_id, "message_id": broadcast.source_message_id}
+    await repo.queue_copies(
+        broadcast_id,
+        {user_id: outbox.call("copyMessage", chat_id=user_id, **copy) for user_id in recipients},
+        lane=outbox.LANE_BROADCAST,
+    )
+    shown = Counts(pending=len(recipients))
+    await _tell_coordinator(
+        session,
+        broadcast,
+        PROGRESS_KIND,
+        "start",
+        progress_text(_, broadcast_id, shown),
+        reply_markup=_cancel_markup(_, broadcast_id),
+    )
+    await _schedule_progress(session, broadcast_id, 1, now + PROGRESS_EVERY, shown)
+
+
+async def report_progress(session: AsyncSession, job: ScheduledJob, now: datetime) -> None:
+    """Edit the progress message; at the end (or after a cancel) give the final count."""
+    payload = job.payload or {}
+    broadcast_id = int(payload["broadcast_id"])
+    sequence = int(payload.get("seq", 1))
+    repo = BroadcastRepo(session)
+    broadcast = await repo.get(broadcast_id)
+    if broadcast is None or broadcast.status not in (SENDING, CANCELLED):
+        return
+    current = await counts(session, broadcast_id)
+    _ = await _coordinator_language(session, broadcast)
+    if broadcast.status == CANCELLED:
+        # The cancel already answered in the chat; the progress message loses its button.
+        await _edit_progress(session, broadcast, "final", cancelled_text(_, broadcast_id, current))
+        return
+    if current.pending == 0:
+        await repo.move(broadcast_id, from_=[SENDING], to=DONE, finished_at=now)
+        text = finished_text(_, broadcast_id, current)
+        await _edit_progress(session, broadcast, "final", text)
+        await _tell_coordinator(session, broadcast, REPORT_KIND, "report", text)
+        return
+    if list(payload.get("shown") or []) != _shown(current):
+        await _edit_progress(
+            session,
+            broadcast,
+            str(sequence),
+            progress_text(_, broadcast_id, current),
+            reply_markup=_cancel_markup(_, broadcast_id),
+        )
+    await _schedule_progress(session, broadcast_id, sequence + 1, now + PROGRESS_EVERY, current)
+
+
+def _shown(current: Counts) -> list[int]:
+    return [current.delivered, current.failed, current.blocked, current.pending]
+
+
+async def _schedule_progress(
+    session: AsyncSession, broadcast_id: int, sequence: int, due_at: datetime, shown: Counts
+) -> None:
+    await scheduling.schedule(
+        session,
+        key=f"broadcast_progress:{broadcast_id}:{sequence}",
+        kind=PROGRESS_JOB_KIND,
+        due_at=due_at,
+        payload={"broadcast_id": broadcast_id, "seq": sequence, "shown": _shown(shown)},
+    )
+
+
+async def _coordinator_language(
+    session: AsyncSession, broadcast: Broadcast
+) -> Callable[[str], str]:
+    user = await session.get(User, broadcast.created_by)
+    return translator(user.language if user is not None else None)
+
+
+def _cancel_markup(_: Callable[[str], str], broadcast_id: int) -> dict[str, Any]:
+    button = {
+        "text": cancel_button_text(_, broadcast_id),
+        "callback_data": CANCEL_CALLBACK.format(id=broadcast_id),
+    }
+    return {"inline_keyboard": [[button]]}
+
+
+async def _tell_coordinator(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    kind: str,
+    name: str,
+    text: str,
+    reply_markup: dict[str, Any] | None = None,
+) -> None:
+    await outbox.enqueue(
+        session,
+        chat_id=broadcast.created_by,
+        payload=outbox.message(text, reply_markup),
+        kind=kind,
+        lane=outbox.LANE_NOTICE,
+        dedupe_key=f"{kind}:{broadcast.id}:{name}",
+    )
+
+
+async def _edit_progress(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    name: str,
+    text: str,
+    reply_markup: dict[str, Any] | None = None,
+) -> None:
+    """Edit the progress message, once the sender has delivered it (its id is known)."""
+    message_id = await _progress_message_id(session, broadcast)
+    if message_id is None:
+        return
+    params: dict[str, Any] = {
+        "chat_id": broadcast.created_by,
+        "message_id": message_id,
+        "text": text,
+        "parse_mode": "HTML",
+    }
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup
+    await outbox.enqueue(
+        session,
+        chat_id=broadcast.created_by,
+        payload=outbox.call("editMessageText", **params),
+        kind=PROGRESS_KIND,
+        lane=outbox.LANE_NOTICE,
+        dedupe_key=f"{PROGRESS_KIND}:{broadcast.id}:{name}",
+    )
+
+
+async def _progress_message_id(session: AsyncSession, broadcast: Broadcast) -> int | None:
+    if broadcast.progress_message_id is not None:
+        return broadcast.progress_message_id
+    row = await outbox.by_dedupe_key(session, f"{PROGRESS_KIND}:{broadcast.id}:start")
+    if row is None or row.result_message_id is None:
+        return None
+    broadcast.progress_chat_id = row.chat_id
+    broadcast.progress_message_id = row.result_message_id
+    return row.result_message_id
