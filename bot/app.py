@@ -35,6 +35,7 @@ from bot.scheduler import create_scheduler
 from bot.sender import Sender
 from conversations.options import ConversationOptions
 from services.alerting import AlertPolicy
+from services.broadcasts import job_handlers as broadcast_job_handlers
 from services.clock import Clock, SystemClock
 from services.delivery import CaseDeliveryHooks
 from services.gazetteer import Gazetteer
@@ -235,6 +236,11 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
         ]
     )
     add_housekeeping(scheduler, settings, session_factory, clock)
+    # --- Broadcasts (services/broadcasts.py): the job that starts sending one when it is due,
+    # and the job that edits its progress message until the final count. ---
+    for kind, handler in broadcast_job_handlers(clock).items():
+        jobs.register(kind, handler)
+    # --- end of broadcasts ---
     dispatcher = create_dispatcher(
         settings, session_factory, i18n, gazetteer, clock, sender.wake,
         create_event_isolation(settings.database_url),

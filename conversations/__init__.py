@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from conversations import (
+    broadcasts,
     cases,
     common,
     consent,
@@ -26,6 +27,8 @@ def setup() -> Router:
     # Commands first, so /batal or /darurat work in the middle of any conversation.
     router.include_routers(common.setup(), consent.setup(), erase.setup(), status.setup())
     router.include_router(cases.setup())
+    # Before report: /langganan and /berhenti also work in the middle of a report.
+    router.include_router(broadcasts.setup())
     router.include_router(report.setup())
     router.include_router(insight.setup())
     router.include_router(followups.setup())  # the reporter's follow-up buttons

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations.broadcasts.offer import offer_subscription
 from conversations.callbacks import ConsentCb
 from conversations.menu import main_menu
 from conversations.privacy_notice import privacy_notice
@@ -73,6 +74,8 @@ async def agreed(
         _("What would you like to do?"),
         reply_markup=main_menu(),
     )
+    if first_time:
+        await offer_subscription(bot, callback.from_user.id, repo.session)
 
 
 async def read_privacy(callback: CallbackQuery, bot: Bot) -> None:

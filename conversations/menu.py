@@ -17,6 +17,8 @@ RESIDENT_COMMANDS = [
     ("batal", __("Cancel what you are doing")),
     ("hapus", __("Delete this chat's messages")),
     ("bahasa", __("Change language")),
+    ("langganan", __("Subscribe to awareness messages")),
+    ("berhenti", __("Stop awareness messages")),
     ("privasi", __("How your data is protected")),
     ("hapusdata", __("Erase your personal data")),
     ("bantuan", __("Help")),

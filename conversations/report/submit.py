@@ -8,6 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage
 from aiogram.utils.i18n import gettext as _
 
+from conversations.broadcasts.offer import offer_subscription
 from conversations.report.context import StepContext
 from conversations.texts import emergency_text
 from services.alerting import dispatch_new_report
@@ -65,3 +66,4 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
         )
     )
     await ctx.say(emergency_text(list(ctx.options.emergency_numbers)))
+    await offer_subscription(ctx.bot, ctx.chat_id, ctx.repo.session)

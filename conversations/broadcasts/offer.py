@@ -1,0 +1,40 @@
+"""Offering awareness messages to a resident: after /start consent and after a report.
+
+Kept apart from the /langganan handlers (subscribe.py) and free of the report package, so
+the consent and report modules can import it without an import cycle.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.broadcasts.callbacks import SubscribeCb
+from services import subscriptions
+
+
+def offer_text() -> str:
+    return _(
+        "📣 <b>Awareness messages</b>\n"
+        "Would you like to receive occasional messages from the service about safety, your "
+        "rights and where to find help? They never mention any report. You can stop them at "
+        "any time with /berhenti."
+    )
+
+
+def offer_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ Yes, send them to me"), callback_data=SubscribeCb(action="yes"))
+    builder.button(text=_("No, thanks"), callback_data=SubscribeCb(action="no"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def offer_subscription(bot: Bot, chat_id: int, session: AsyncSession) -> None:
+    """Ask whether they want awareness messages, unless they get them already."""
+    if await subscriptions.current(session, chat_id) is not None:
+        return
+    await bot.send_message(chat_id, offer_text(), reply_markup=offer_keyboard())
