@@ -45,5 +45,10 @@ run: $(STAMP) catalogs
 demo: $(STAMP) catalogs
 	$(PY) -m playground.demo
 
+# Benchmarks (bench/, about 20 minutes): a Markdown table on stdout, JSON in bench/results/.
+# BENCH_ARGS="--quick" (about 3 minutes), "--only latency", "--postgres URL" (or TEST_POSTGRES_URL).
+bench: $(STAMP) catalogs
+	$(PY) -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
