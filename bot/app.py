@@ -10,7 +10,6 @@ from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
@@ -21,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import conversations
+from bot.api_session import BotApiSession
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.errors import FriendlyErrorHandler
@@ -114,7 +114,8 @@ def create_cipher(settings: Settings) -> Cipher:
 
 
 def create_bot(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    # BotApiSession: aiogram's session, minus a per-call model rebuild (see bot/api_session.py).
+    session = BotApiSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(
         token=settings.require_token(),
         session=session,
