@@ -16,6 +16,8 @@ from dataclasses import dataclass
 # (Telegram does not say which limit it was), so everything pauses, not only those chats.
 GLOBAL_429_CHATS = 3
 GLOBAL_429_WINDOW = 1.0
+# Telegram's bot-wide limit: about 30 messages in any one second.
+TELEGRAM_PER_SECOND = 30.0
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,15 @@ class RateBudget:
     def __init__(self, limits: SenderLimits, now: float) -> None:
         self._limits = limits
         self._global = TokenBucket(limits.global_per_second, limits.global_per_second, now)
-        self._broadcast = TokenBucket(
-            limits.broadcast_per_second, max(1.0, limits.broadcast_per_second), now
-        )
+        # A second's worth of burst, but never more than Telegram's bot-wide limit leaves
+        # above the rate: a full bucket of 25 on top of 25/s put 45 copies into one second at
+        # the start of every broadcast (and after every pause), Telegram answered 429 and
+        # everything paused (bench/, figure 3: 0.78 of BROADCAST_RATE, 99 429s per 1,000).
+        # (A rate above Telegram's limit, which only tests set, keeps a second's worth.)
+        rate = limits.broadcast_per_second
+        headroom = TELEGRAM_PER_SECOND - rate
+        burst = max(1.0, rate if headroom < 0 else min(rate, headroom))
+        self._broadcast = TokenBucket(rate, burst, now)
         self._chats: dict[int, TokenBucket] = {}
         self._groups: dict[int, TokenBucket] = {}
         self._paused_chats: dict[int, float] = {}
