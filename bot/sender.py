@@ -62,6 +62,7 @@ from bot.outbox_methods import PayloadError, build_method, combinable, combined_
 from bot.send_budget import RateBudget, SenderLimits
 from services.clock import Clock
 from services.outbox import LANE_BROADCAST, LANE_RELAY, DeliveryHooks
+from storage.db import write_turns
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
 from storage.repositories.messages import ChatMessageRepo
@@ -712,8 +713,15 @@ class Sender:
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction; this sender's writes take turns (see `_db_lock`)."""
-        async with self._db_lock, self._sessions() as session, session.begin():
+        """A write transaction; this sender's writes take turns (see `_db_lock`), and on
+        SQLite they go before the updates waiting for the write lock (storage.db.WriteTurns)
+        instead of losing it to one update after another while an alert waits."""
+        async with (
+            self._db_lock,
+            write_turns(self._sessions, priority=True),
+            self._sessions() as session,
+            session.begin(),
+        ):
             yield session
 
 

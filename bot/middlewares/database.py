@@ -14,6 +14,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import write_turns
 from storage.repositories import Repo
 from storage.session_context import current_session
 
@@ -33,7 +34,8 @@ class DatabaseMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self._session_factory() as session:
+        # On SQLite, updates and the sender take turns in arrival order (storage.db).
+        async with write_turns(self._session_factory), self._session_factory() as session:
             token = current_session.set(session)
             try:
                 async with session.begin():
