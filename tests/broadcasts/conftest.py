@@ -1,0 +1,46 @@
+"""Broadcast tests: the real bot over HTTP through the emulator, with its rate limits on.
+
+Conversation steps go as fast as the bot answers (a coordinator tapping through the wizard
+would otherwise wait out Telegram's one-message-a-second for every screen); delivery to the
+recipients keeps the emulator's global limit, which is what the sender must respect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Settings
+from playground.emulator import BotAPIEmulator
+from services import broadcasts
+from tests.fixtures.bot import RunningBot, make_settings, start_bot
+
+
+@pytest.fixture(autouse=True)
+def conversational_pace(emulator: BotAPIEmulator) -> None:
+    emulator.rate_limits.per_chat_per_second = 20
+    emulator.rate_limits.per_chat_burst = 20
+
+
+@pytest.fixture(autouse=True)
+def brisk_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Progress (and the final count, found by the progress job) every second instead of
+    every few: the tests wait for the final report of many small broadcasts."""
+    monkeypatch.setattr(broadcasts, "PROGRESS_EVERY", timedelta(seconds=1))
+
+
+@pytest.fixture
+def settings(emulator: BotAPIEmulator, database_url: str) -> Settings:
+    # A brisk job tick: "send now" starts at the next tick, and progress is a job too.
+    return make_settings(emulator, database_url, job_tick=timedelta(milliseconds=200))
+
+
+@pytest.fixture
+async def bot(settings: Settings, emulator: BotAPIEmulator) -> AsyncIterator[RunningBot]:
+    running = await start_bot(settings, emulator)
+    try:
+        yield running
+    finally:
+        await running.stop()
