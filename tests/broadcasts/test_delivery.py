@@ -122,6 +122,8 @@ async def test_progress_then_cancel_midway(emulator: BotAPIEmulator, bot: Runnin
 
     again = await person.user.press_data(cancel.callback_data, progress.message_id)
     assert again is not None and again.text == "Broadcast #1 was already cancelled."
+    # At BROADCAST_RATE under Telegram's 30/s, from the very start: no 429.
+    assert emulator.stats[emulator.token]["429"] == 0
 
 
 async def test_a_403_counts_as_blocked_and_unsubscribes(
@@ -162,6 +164,7 @@ async def test_a_resident_who_blocks_the_bot_midway_is_counted_and_unsubscribed(
     assert "Delivered: 59" in report.text and "Blocked the bot: 1" in report.text
     assert not received(last)
     await becomes(lambda: subscribed(bot, last.id), False)
+    assert emulator.stats[emulator.token]["429"] == 0
 
 
 async def test_two_thousand_recipients_each_once_with_an_urgent_alert_in_between(
