@@ -224,6 +224,8 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
     # The sender paces itself against Telegram in real time, whatever clock the rules use
     # (tests move the rules' clock forward to make follow-ups due).
     sender = create_sender(settings, bot, session_factory, clock, SystemClock())
+    if isinstance(bot.session, BotApiSession):
+        bot.session.on_answer = sender.telegram_answered
     jobs = JobRunner(session_factory, clock, alert_policy(settings), sender.wake)
     # --- Scheduled work: follow-ups, officer reminders, daily digest (bot/scheduled_work.py) ---
     register_scheduled_work(jobs, settings, clock)

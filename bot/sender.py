@@ -214,6 +214,7 @@ class Sender:
         self._stopping = False
         self._pass_failed = False
         self._pushed_back: set[int] = set()
+        self._probe_now = False
         self._no_combine: set[int] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -243,6 +244,15 @@ class Sender:
         """Call after committing outbox rows: the sender looks at once instead of at its next
         poll. Safe to call from any code on the sender's event loop, any number of times."""
         self._wake.set()
+
+    def telegram_answered(self) -> None:
+        """Telegram answered another request (the long poll): if an outage had opened the
+        breaker, probe now instead of at the end of the backoff (the breaker's or the failed
+        rows' own), which by then may be a minute long while alerts wait."""
+        if self._breaker.failures and not self._probe_now:
+            self._breaker.open_until = 0.0
+            self._probe_now = True
+            self.wake()
 
     async def pending_by_lane(self) -> dict[int, int]:
         async with self._sessions() as session:
@@ -296,6 +306,12 @@ class Sender:
         moment = _seconds(now)
         if self._stopping or self._breaker.is_open(moment):
             return 0
+        if self._probe_now:
+            # The rows that failed were pushed back to the end of the backoff: due now, so
+            # the most urgent of them can probe.
+            self._probe_now = False
+            async with self._transaction() as session:
+                await repo.bring_forward(session, self._pushed_back, now=now)
         limit = 1 if self._breaker.probing(moment) else self._budget.global_sends(moment)
         limit = min(limit, self._batch_size)
         if limit < 1:
