@@ -5,9 +5,9 @@ filed straight into each bot's database, so their alerts wait in the outbox for 
 outage and the sender backs off the way it would in production (1, 2, 4 ... 60 s). When the
 emulator answers again, the clock runs until the last alert reaches its officer.
 
-The result depends on where the sender's backoff happens to be when Telegram returns, so
-several bot processes (separate databases, their own random jitter) go through the same
-outage: one sample each, one outage for all.
+The result depends on timing (the sender's backoff, aiogram's polling backoff, when a long
+poll returns), so several bot processes (separate databases, their own random jitter) go
+through the same outage: one sample each, one outage for all.
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ async def run(options: Options) -> Figure:
     figure.add("Telegram back → every alert delivered", "s", recoveries)
     figure.add("Telegram back → first alert delivered", "s", first_alerts)
     figure.notes.append(
-        f"{len(members)} bot processes through one outage, one sample each; the sender's "
-        "backoff doubles up to 60 s (with jitter), so the wait depends on when Telegram returns"
+        f"{len(members)} bot processes through one outage, one sample each; the sender probes "
+        "as soon as the long poll gets an answer (aiogram retries it every ≤ 5 s and a poll "
+        "returns within 10 s), otherwise after its backoff (doubling up to 60 s)"
     )
     figure.raw = {"recoveries": recoveries, "first_alerts": first_alerts, "outage_s": outage}
     return figure
