@@ -16,6 +16,10 @@ from storage.models import OutboxMessage, User
 from storage.repositories.audit import AuditRepo
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
+# The resident's confirmation after Kirim: its text holds the tracking code, and the row is kept
+# apart from the report so an anonymous report has no link to the chat. Once delivered, the
+# text is forgotten too.
+RECEIPT_KIND = "receipt"
 
 
 class CaseDeliveryHooks:
@@ -24,6 +28,9 @@ class CaseDeliveryHooks:
         self._clock = clock
 
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+        if row.kind == RECEIPT_KIND:
+            row.payload = {}
+            return
         if row.kind != "alert" or row.report_id is None:
             return
         report = await load_report(session, row.report_id)

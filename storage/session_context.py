@@ -1,4 +1,5 @@
-"""The database session of the Telegram update being handled, if any.
+"""The database session of the Telegram update being handled, if any, and what must wait
+until that session has committed.
 
 aiogram builds the FSM storage once, long before any update exists, so the storage cannot be
 handed the update's session. The update middleware puts it here instead; code that runs inside
@@ -8,10 +9,29 @@ than committing on its own.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 current_session: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
 
-__all__ = ["current_session"]
+AfterCommit = Callable[[], Awaitable[object]]
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: AsyncSession, action: AfterCommit) -> None:
+    """Run `action` once the update's transaction has committed, and only then.
+
+    For what must not happen unless the change is durable, or must not hold the transaction
+    (and, on SQLite, the write lock) while it talks to Telegram. Never run after a rollback.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def take_after_commit(session: AsyncSession) -> list[AfterCommit]:
+    actions: list[AfterCommit] = session.info.pop(_AFTER_COMMIT, [])
+    return actions
+
+
+__all__ = ["AfterCommit", "after_commit", "current_session", "take_after_commit"]

@@ -7,6 +7,7 @@ fails, the rollback leaves a half-written report exactly as it was before the up
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_turns
 from storage.repositories import Repo
-from storage.session_context import current_session
+from storage.session_context import current_session, take_after_commit
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -46,11 +49,21 @@ class DatabaseMiddleware(BaseMiddleware):
                         data["db_user"] = await repo.users.seen(user.id)
                     await _remember_incoming(repo, event, data.get("event_chat"))
                     result = await handler(event, data)
+            except BaseException:
+                # Rolled back: what was to follow the commit must not happen.
+                take_after_commit(session)
+                raise
             finally:
                 current_session.reset(token)
         # Committed: messages queued by this update (an alert!) go out now, not at the next tick.
         if session.info.pop("outbox_dirty", False) and self._on_outbox is not None:
             self._on_outbox()
+        for action in take_after_commit(session):
+            try:
+                await action()
+            except Exception as error:
+                # The change is durable already; log only the type: the text may quote a user.
+                log.warning("after-commit action failed: %s", type(error).__name__)
         return result
 
 

@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.broadcasts.callbacks import SubscribeCb
-from services import subscriptions
+from services import outbox, subscriptions
 
 
 def offer_text() -> str:
@@ -38,3 +38,19 @@ async def offer_subscription(bot: Bot, chat_id: int, session: AsyncSession) -> N
     if await subscriptions.current(session, chat_id) is not None:
         return
     await bot.send_message(chat_id, offer_text(), reply_markup=offer_keyboard())
+
+
+async def queue_subscription_offer(session: AsyncSession, chat_id: int, *, dedupe_key: str) -> None:
+    """The same offer, through the outbox: after a report it must queue behind the alerts."""
+    if await subscriptions.current(session, chat_id) is not None:
+        return
+    await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        payload=outbox.message(
+            offer_text(), offer_keyboard().model_dump(mode="json", exclude_none=True)
+        ),
+        kind="subscription_offer",
+        lane=outbox.LANE_NOTICE,
+        dedupe_key=dedupe_key,
+    )

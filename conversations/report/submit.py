@@ -8,12 +8,15 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage
 from aiogram.utils.i18n import gettext as _
 
-from conversations.broadcasts.offer import offer_subscription
+from conversations.broadcasts.offer import queue_subscription_offer
 from conversations.report.context import StepContext
 from conversations.texts import emergency_text
+from services import outbox
 from services.alerting import dispatch_new_report
+from services.delivery import RECEIPT_KIND
 from services.followups import schedule_first_followup
 from services.reporting import DraftIncomplete, submit_report
+from storage.session_context import after_commit
 
 
 async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
@@ -33,37 +36,56 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
         ctx.draft.editing = None
         await ctx.show(first)
         return
-    await callback.answer(_("Report sent"))
     await ctx.state.clear()
-    message = callback.message
-    if message is not None and not isinstance(message, InaccessibleMessage):
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)
+    session = ctx.repo.session
+    # Nothing tells the resident "sent" before the report is durable, and no call to Telegram
+    # holds the transaction (on SQLite, the write lock every other Kirim waits for).
+    toast = _("Report sent")  # translated now: the locale is the update's, gone after commit
+    after_commit(session, lambda: _close_summary(callback, toast))
     if submitted.duplicate:
         await ctx.say(_("This report was already sent. Its tracking code is in the message above."))
         return
     # Routed in this same transaction: the report and its alerts are stored together or not at all.
     await dispatch_new_report(
-        ctx.repo.session, submitted.report.id, ctx.options.alert_policy, ctx.options.clock.now()
+        session, submitted.report.id, ctx.options.alert_policy, ctx.options.clock.now()
     )
-    await schedule_first_followup(ctx.repo.session, submitted.report, ctx.options.followups)
+    await schedule_first_followup(session, submitted.report, ctx.options.followups)
     code = submitted.report.code
-    await ctx.say(
-        _(
-            "✅ <b>Your report has been received.</b>\n\n"
-            "Your tracking code: <code>{code}</code>\n"
-            "Write it down or remember it. Check your report at any time with "
-            "<code>/status {code}</code>.\n\n"
-            "<b>What happens next:</b> the on-duty officer of the kelurahan receives your "
-            "report and will act on it. {followup}"
-        ).format(
-            code=code,
-            followup=(
-                _("They may contact you through this chat.")
-                if ctx.draft.consent
-                else _("We will not contact you: keep your code to check on the report.")
-            ),
-        )
+    receipt = _(
+        "✅ <b>Your report has been received.</b>\n\n"
+        "Your tracking code: <code>{code}</code>\n"
+        "Write it down or remember it. Check your report at any time with "
+        "<code>/status {code}</code>.\n\n"
+        "<b>What happens next:</b> the on-duty officer of the kelurahan receives your "
+        "report and will act on it. {followup}"
+    ).format(
+        code=code,
+        followup=(
+            _("They may contact you through this chat.")
+            if ctx.draft.consent
+            else _("We will not contact you: keep your code to check on the report.")
+        ),
     )
-    await ctx.say(emergency_text(list(ctx.options.emergency_numbers)))
-    await offer_subscription(ctx.bot, ctx.chat_id, ctx.repo.session)
+    # Through the outbox, behind this report's alerts: 50 Kirims at once must not put 100
+    # confirmations ahead of the officers. One message, so the resident does not wait a
+    # second (Telegram's pace per chat) for the emergency numbers.
+    await outbox.enqueue(
+        session,
+        chat_id=ctx.chat_id,
+        payload=outbox.message(
+            receipt + "\n\n" + emergency_text(list(ctx.options.emergency_numbers))
+        ),
+        kind=RECEIPT_KIND,
+        lane=outbox.LANE_RELAY,
+        # Neither the report nor its code: without consent nothing may tie this chat to it.
+        dedupe_key=f"receipt:{callback.id}",
+    )
+    await queue_subscription_offer(session, ctx.chat_id, dedupe_key=f"offer:{callback.id}")
+
+
+async def _close_summary(callback: CallbackQuery, toast: str) -> None:
+    await callback.answer(toast)
+    message = callback.message
+    if message is not None and not isinstance(message, InaccessibleMessage):
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_reply_markup(reply_markup=None)

@@ -121,8 +121,8 @@ async def test_the_offer_comes_again_after_a_report_unless_subscribed(
     await resident.describe("Tetangga memukul anaknya.")
     await resident.finish_anonymously()
     await resident.send()
-    after = resident.user.chat.last_bot_message()
-    assert after is not None and "Awareness messages" in after.text
+    # After the confirmation, through the outbox at Telegram's pace of one message a second.
+    after = await resident.user.wait_for("Awareness messages")
     await resident.user.press("✅ Yes, send them to me", after)
     await resident.user.wait_for("You are subscribed to awareness messages.")
     await becomes(lambda: subscribed(bot, OTHER), True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from playground.emulator import BotAPIEmulator
-from storage.models import Alert, AuditLog
+from storage.models import Alert, AuditLog, OutboxMessage
 from tests.cases.staffing import add_officer, file_report
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
@@ -79,3 +79,35 @@ async def test_urgent_reports_also_reach_the_coordinators_at_once(
 async def _audit(bot: RunningBot, action: str) -> list[AuditLog]:
     async with bot.service.session_factory() as session:
         return list(await session.scalars(select(AuditLog).where(AuditLog.action == action)))
+
+
+async def test_the_officer_is_alerted_before_the_resident_is_told_and_nothing_links_them(
+    resident: Resident, bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    """Kirim commits the report and its alert first; the confirmation queues behind the alert
+    and, for an anonymous report, leaves nothing in the database that ties the chat to it."""
+    await staff(bot, emulator)
+    await resident.start()
+    await resident.begin_report()
+    await resident.answer_until_description()
+    await resident.describe("Dipukul setiap malam.")
+    await resident.finish_anonymously()
+    code = await resident.send()
+    await emulator.user(OFFICER).wait_for(code)
+
+    sends = [c for c in emulator.calls_of("sendMessage") if c.ok and code in c.params["text"]]
+    assert [int(c.params["chat_id"]) for c in sends] == [OFFICER, resident.user.id]
+    receipt = sends[1].params["text"]
+    assert "112" in receipt, "the emergency numbers come with the tracking code"
+
+    async with bot.service.session_factory() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.chat_id == resident.user.id)
+            )
+        )
+    assert {row.kind for row in rows} >= {"receipt"}
+    for row in rows:
+        assert row.report_id is None
+        assert code not in (row.dedupe_key or "")
+        assert code not in repr(row.payload), f"{row.kind} still holds the tracking code"
