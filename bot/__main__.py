@@ -266,6 +266,11 @@ def _add_staff_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Before anything imports aiogram: its ~450 Telegram types get their schemas when first
+    # used, not all at import (about 100 MB less resident memory; bot/deferred_schemas.py).
+    from bot.deferred_schemas import install
+
+    install()
     parser = argparse.ArgumentParser(prog="python -m bot", description="Lapor Aman bot")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
