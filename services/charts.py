@@ -5,14 +5,25 @@ figure that fills a portrait screen, and the value written at the end of every b
 nobody can read an axis scale on a small photo. Labels arrive already translated: this module
 knows no language. It draws with Matplotlib's object API on the Agg canvas, never pyplot, so
 no global figure state is shared between concurrent requests and no display is needed.
-Drawing takes a fraction of a second of CPU: callers run it in a worker thread.
+
+The bot never imports Matplotlib itself: `render_in_child` draws in a short-lived
+`python -m services.charts` process (panels as JSON on its stdin, PNGs on its stdout), so the
+~75 MB Matplotlib and its caches take stay out of the bot's resident memory, which Python
+would not give back after a /statistik (bench/, figure 4). The child's start-up (about a second
+of CPU) also keeps the drawing off the bot's event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
+import os
+import struct
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WIDTH_INCHES = 7.0
@@ -22,6 +33,14 @@ _BAR_COLOR = "#2e6f9e"
 _TARGET_COLOR = "#c0392b"
 # Beyond this, bars get too thin to tap-zoom; the rest is in the text and the export.
 MAX_BARS = 15
+# Importing Matplotlib and drawing two charts takes 1-3 s on a small server.
+CHILD_TIMEOUT = 60.0
+_ROOT = Path(__file__).resolve().parent.parent
+_LENGTH = struct.Struct(">I")
+
+
+class ChartError(RuntimeError):
+    """The chart process failed, timed out or answered something else than PNGs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +61,7 @@ def _short(label: str, width: int = 24) -> str:
 
 def render_bars(panels: Sequence[BarPanel]) -> bytes:
     """Stack the panels in one tall PNG; a panel without bars says `empty_text` instead."""
-    # Imported on first use: Matplotlib takes seconds to import on a small server, and the
-    # bot's start-up and every CLI command (which load the conversations) need none of it.
+    # Imported here, in the chart process only (see `render_in_child`).
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -93,4 +111,83 @@ def render_bars(panels: Sequence[BarPanel]) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["MAX_BARS", "PNG_SIGNATURE", "BarPanel", "render_bars"]
+def child_command() -> list[str]:
+    """The chart process: this module run by the bot's own interpreter."""
+    return [sys.executable, "-m", "services.charts"]
+
+
+async def render_in_child(
+    charts: Sequence[Sequence[BarPanel]], patience: float = CHILD_TIMEOUT
+) -> list[bytes]:
+    """One PNG per chart (a chart is a stack of panels, as `render_bars` draws it), drawn
+    by one child process; ChartError if it fails. The child is killed on timeout or when the
+    caller is cancelled."""
+    request = json.dumps([[asdict(panel) for panel in panels] for panels in charts]).encode()
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), path]))}
+    process = await asyncio.create_subprocess_exec(
+        *child_command(),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        async with asyncio.timeout(patience):
+            output, errors = await process.communicate(request)
+    except TimeoutError:
+        raise ChartError(f"the chart process took more than {patience:.0f} s") from None
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if process.returncode != 0:
+        tail = errors.decode(errors="replace").strip().splitlines()[-3:]
+        raise ChartError(f"the chart process exited with {process.returncode}: {tail}")
+    pngs = _unpack(output)
+    if len(pngs) != len(charts) or not all(png.startswith(PNG_SIGNATURE) for png in pngs):
+        raise ChartError("the chart process did not answer with one PNG per chart")
+    return pngs
+
+
+def _unpack(data: bytes) -> list[bytes]:
+    pngs: list[bytes] = []
+    offset = 0
+    while offset + _LENGTH.size <= len(data):
+        (length,) = _LENGTH.unpack_from(data, offset)
+        offset += _LENGTH.size
+        pngs.append(data[offset : offset + length])
+        offset += length
+    return pngs
+
+
+def _main() -> None:
+    """The child: JSON charts on stdin, each PNG prefixed by its length on stdout."""
+    charts = json.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    for panels in charts:
+        png = render_bars(
+            [
+                BarPanel(**{**panel, "bars": [tuple(bar) for bar in panel["bars"]]})
+                for panel in panels
+            ]
+        )
+        out.write(_LENGTH.pack(len(png)))
+        out.write(png)
+    out.flush()
+
+
+if __name__ == "__main__":
+    _main()
+
+
+__all__ = [
+    "CHILD_TIMEOUT",
+    "MAX_BARS",
+    "PNG_SIGNATURE",
+    "BarPanel",
+    "ChartError",
+    "child_command",
+    "render_bars",
+    "render_in_child",
+]

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -27,7 +26,7 @@ from conversations.insight.states import InsightForm
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
 from conversations.texts import CATEGORY_LABELS, STATUS_LABELS, label
-from services.charts import BarPanel, render_bars
+from services.charts import BarPanel, render_in_child
 from services.gazetteer import Gazetteer
 from services.statistics import (
     Period,
@@ -184,10 +183,9 @@ async def send_statistics(
         "statistics_viewed", actor_id=user_id, period=period.token(), cases=stats.total
     )
     await bot.send_message(chat_id, statistics_text(stats, names))
-    counts, timing = chart_panels(stats)
-    # Drawing is CPU work: off the event loop, so other users' updates are not held up.
-    for panels, name in ((counts, "statistik-kasus.png"), (timing, "statistik-waktu.png")):
-        png = await asyncio.to_thread(render_bars, panels)
+    # Drawn in a child process (services/charts.py): Matplotlib never loads into the bot.
+    pngs = await render_in_child(chart_panels(stats))
+    for png, name in zip(pngs, ("statistik-kasus.png", "statistik-waktu.png"), strict=True):
         await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
 
 
