@@ -3,10 +3,10 @@
 `import aiogram` ends in a loop over all ~450 Telegram types (aiogram/types/__init__.py) that
 calls `model_rebuild()` on each with a namespace of all the types, so their forward
 references resolve. Each type's validator then holds its own copy of everything it nests
-(Message nests most of the API), and the loop costs about 150 MB of resident memory and
-1.8 s of CPU before the bot does anything: measured in bench/, figure 4, it was most of the
-bot's footprint, and the whole of the "bare aiogram bot" in that figure. The bot validates a
-few dozen of those types, so the rest are memory for nothing.
+(Message nests most of the API), and the loop costs about 110 MB of resident memory and
+1.8 s of CPU before the bot does anything: half of the bot's footprint in bench/, figure 4,
+and most of the "bare aiogram bot" there. The bot validates a few dozen of those types, so
+the rest are memory for nothing.
 
 The types are declared `defer_build=True` by aiogram itself; only that loop builds them. While
 `aiogram.types` is imported, `install()` has the loop record each type instead, and then gives
