@@ -95,11 +95,14 @@ def _give_names(cls: type[Any], namespace: dict[str, Any]) -> None:
     another type's schema nests this one."""
     cls.__pydantic_parent_namespace__ = namespace
     module = sys.modules[cls.__module__].__dict__
-    for annotation in vars(cls).get("__annotations__", {}).values():
-        text = annotation if isinstance(annotation, str) else repr(annotation)
-        for name in _IDENTIFIER.findall(text):
-            if name in namespace and name not in module:
-                module[name] = namespace[name]
+    # Inherited fields too: pydantic evaluates a base's annotations again in the subclass's
+    # module (MenuButtonDefault has MenuButton's `web_app: WebAppInfo | None`).
+    for klass in cls.__mro__:
+        for annotation in vars(klass).get("__annotations__", {}).values():
+            text = annotation if isinstance(annotation, str) else repr(annotation)
+            for name in _IDENTIFIER.findall(text):
+                if name in namespace and name not in module:
+                    module[name] = namespace[name]
 
 
 __all__ = ["install"]
