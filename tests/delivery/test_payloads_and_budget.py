@@ -97,7 +97,9 @@ def test_outcomes_of_failures() -> None:
 
 
 def test_budget_per_chat_groups_and_broadcast_reserve() -> None:
-    limits = SenderLimits(global_per_second=10, broadcast_per_second=10, alert_reserve=3)
+    limits = SenderLimits(
+        global_per_second=10, broadcast_per_second=10, alert_reserve=3, per_chat_burst=1
+    )
     budget = RateBudget(limits, now=0.0)
     assert budget.chat_sends(1, 0.0) == 1
     budget.take(1, 0.0, broadcast=False)
@@ -116,7 +118,24 @@ def test_budget_per_chat_groups_and_broadcast_reserve() -> None:
 def test_429s_from_several_chats_pause_everything() -> None:
     budget = RateBudget(SenderLimits(), now=0.0)
     assert not budget.rate_limited(1, 0.0, 5)
-    assert budget.chat_sends(1, 1.0) == 0 and budget.chat_sends(2, 1.0) == 1
+    assert budget.chat_sends(1, 1.0) == 0 and budget.chat_sends(2, 1.0) == 3
     assert not budget.rate_limited(2, 0.1, 5)
     assert budget.rate_limited(3, 0.2, 5)
     assert budget.global_sends(1.0) == 0 and budget.global_sends(5.3) > 0
+
+
+def test_no_second_ever_holds_more_than_the_global_limit() -> None:
+    """Telegram counts sends in any one second: a burst after a quiet spell must not add a
+    full second's refill on top (that was 50 sends in one second at 25/s, and 429s)."""
+    budget = RateBudget(SenderLimits(global_per_second=25), now=0.0)
+    sent: list[float] = []
+    for step in range(300):  # 3 s in 10 ms steps, always sending all that is allowed
+        now = step / 100
+        for chat in range(budget.global_sends(now)):
+            budget.take(10_000 + len(sent) + chat, now, broadcast=False)
+            sent.append(now)
+    assert len(sent) >= 25 * 3 - 1, "the limit must also be used, not only respected"
+    for start in sent:
+        assert len([t for t in sent if start <= t < start + 1.0]) <= 25
+    # When the window is full, the next send is due as soon as the oldest leaves it.
+    assert budget.next_send_at(3.0, broadcast=False) <= 3.0 + 1.0
