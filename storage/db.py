@@ -78,6 +78,11 @@ class WriteTurns:
         finally:
             self._pass_on()
 
+    @property
+    def waiting(self) -> int:
+        """Turns asked for and not yet given, not counting priority ones."""
+        return sum(1 for ticket in self._waiting if not ticket.done())
+
     def _pass_on(self) -> None:
         for queue in (self._first, self._waiting):
             while queue:
@@ -113,3 +118,12 @@ def write_turns(
     if turns is None:
         turns = _write_turns[sync_engine] = WriteTurns()
     return turns.turn(priority=priority)
+
+
+def writers_waiting(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    """How many updates are queued for SQLite's write lock (always 0 elsewhere)."""
+    engine = session_factory.kw.get("bind")
+    if engine is None or engine.dialect.name != "sqlite":
+        return 0
+    turns = _write_turns.get(engine.sync_engine)
+    return turns.waiting if turns is not None else 0

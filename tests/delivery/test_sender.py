@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -13,9 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.send_budget import SenderLimits
+from bot.sender import YIELD_LIMIT
 from playground.emulator import BotAPIEmulator
 from services import outbox
-from storage.db import is_sqlite
+from storage.db import is_sqlite, write_turns, writers_waiting
 from storage.models import DeliveryAttempt, OutboxMessage, User
 from tests.delivery.conftest import (
     RecordingHooks,
@@ -278,7 +280,7 @@ async def test_combining_respects_telegrams_length_limit(
             kind="alert",
             payload=payload,
         )
-    sender = make_sender(limits=SenderLimits(per_chat_per_second=5))
+    sender = make_sender(limits=SenderLimits(per_chat_per_second=5, per_chat_burst=1))
     await sender.start()
     await wait_until(lambda: all_settled(session_factory), message="alerts sent")
 
@@ -376,3 +378,95 @@ async def test_two_senders_share_a_postgresql_outbox(
     texts = delivered_texts(emulator)
     assert len(texts) == len(set(texts)) == 100
     assert sum(s.counters.sent for s in senders) == 100
+
+
+async def test_while_updates_queue_for_sqlite_only_alerts_go_and_the_rest_waits(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    """A burst of Kirims queues for SQLite's one write lock: the sender takes turns there for
+    alerts only (their priority over updates is tested above); a resident's confirmation
+    waits until the updates are through."""
+    if not is_sqlite(str(session_factory.kw["bind"].url)):
+        pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
+    resident = people(9302)
+    sender = make_sender()
+    await sender.start()
+    running = write_turns(session_factory)
+    await running.__aenter__()  # an update at work ...
+    queued_update = asyncio.ensure_future(_take_turn_and_hold(session_factory, 1.0))
+    await asyncio.sleep(0.05)
+    assert writers_waiting(session_factory) == 1  # ... and one waiting for the lock
+    await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.LANE_RELAY)
+    sender.wake()
+    await asyncio.sleep(0.1)  # the sender now waits for a turn too, ahead of the update
+    await running.__aexit__(None, None, None)
+    await asyncio.sleep(0.5)  # the queued update holds the lock for a second
+    assert not queued_update.done()
+    assert not delivered_texts(emulator, resident), "the confirmation went between updates"
+    await queued_update
+    await wait_until(lambda: delivered_texts(emulator, resident), message="the confirmation")
+
+
+async def test_an_alert_committed_while_the_sender_waits_goes_before_queued_updates(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    """The sender's turns go before the updates queued for SQLite's lock, and a claim reads
+    the clock once it has the turn: the alert an update committed just before is due."""
+    if not is_sqlite(str(session_factory.kw["bind"].url)):
+        pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
+    officer = people(9304)
+    sender = make_sender()
+    await sender.start()
+    running = write_turns(session_factory)
+    await running.__aenter__()  # the update of the Kirim at work
+    sender.wake()
+    await asyncio.sleep(0.1)  # the sender waits for a turn
+    queued_update = asyncio.ensure_future(_take_turn_and_hold(session_factory, 1.0))
+    await asyncio.sleep(0.05)
+    await queue(session_factory, officer, "🚨 Laporan baru", lane=outbox.LANE_ALERT, kind="alert")
+    await running.__aexit__(None, None, None)  # ... commits its alert and ends
+
+    await wait_until(lambda: delivered_texts(emulator, officer), within=0.8, message="the alert")
+    assert not queued_update.done(), "the alert waited for the next update"
+    await queued_update
+
+
+async def test_a_yielding_sender_still_sends_everything_within_the_limit(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    if not is_sqlite(str(session_factory.kw["bind"].url)):
+        pytest.skip("PostgreSQL has no write turns")
+    resident = people(9303)
+    await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.LANE_RELAY)
+    sender = make_sender()
+    # Updates without end: one always waits while another works.
+    busy = asyncio.ensure_future(_endless_updates(session_factory))
+    try:
+        await asyncio.sleep(0.1)
+        await sender.start()
+        started = time.monotonic()
+        await wait_until(
+            lambda: delivered_texts(emulator, resident), within=YIELD_LIMIT + 3, message="sent"
+        )
+        assert time.monotonic() - started <= YIELD_LIMIT + 2.0
+    finally:
+        busy.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await busy
+
+
+async def _take_turn_and_hold(sessions: Sessions, seconds: float) -> None:
+    async with write_turns(sessions):
+        await asyncio.sleep(seconds)
+
+
+async def _endless_updates(sessions: Sessions) -> None:
+    async def one() -> None:
+        await _take_turn_and_hold(sessions, 0.02)
+
+    pending: set[asyncio.Future[None]] = set()
+    while True:
+        pending = {task for task in pending if not task.done()}
+        while len(pending) < 3:
+            pending.add(asyncio.ensure_future(one()))
+        await asyncio.sleep(0.01)
