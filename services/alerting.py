@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from services import outbox, scheduling
 from services.alert_text import alert_text, take_keyboard
@@ -54,15 +54,18 @@ class AlertPolicy:
 
 
 async def load_report(session: AsyncSession, report_id: int) -> Report | None:
-    report: Report | None = await session.scalar(
+    # One joined query (not one per relationship): every Kirim and every delivered alert
+    # comes through here.
+    result = await session.execute(
         select(Report)
         .where(Report.id == report_id)
         .options(
-            selectinload(Report.kelurahan).selectinload(Kelurahan.kecamatan),
-            selectinload(Report.evidence),
+            joinedload(Report.kelurahan).joinedload(Kelurahan.kecamatan),
+            joinedload(Report.evidence),
         )
         .execution_options(populate_existing=True)
     )
+    report: Report | None = result.unique().scalar_one_or_none()
     return report
 
 

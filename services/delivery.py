@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
@@ -12,7 +13,7 @@ from services.escalation import reroute_after_unreachable
 from services.i18n import translator
 from services.roles import coordinator_ids
 from services.subscriptions import unsubscribe
-from storage.models import OutboxMessage, User
+from storage.models import OutboxMessage, Report, User
 from storage.repositories.audit import AuditRepo
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
@@ -32,6 +33,10 @@ class CaseDeliveryHooks:
             row.payload = {}
             return
         if row.kind != "alert" or row.report_id is None:
+            return
+        # Nearly always nobody has taken it yet: look at the owner alone before loading more.
+        owner = await session.scalar(select(Report.owner_id).where(Report.id == row.report_id))
+        if owner is None or owner == row.chat_id:
             return
         report = await load_report(session, row.report_id)
         if report is not None and report.owner_id is not None and report.owner_id != row.chat_id:

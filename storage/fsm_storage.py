@@ -12,9 +12,12 @@ as NULL so "nothing left in this row" can be decided in SQL without decrypting.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 from aiogram.fsm.state import State
@@ -52,56 +55,88 @@ def _state_name(state: StateType) -> str | None:
     return state.state if isinstance(state, State) else state
 
 
+@dataclass
+class _Row:
+    state: str | None
+    data: dict[str, Any] | None
+
+
 class SQLAlchemyStorage(BaseStorage):
-    """aiogram's five-method storage over one table; safe to share between bot instances."""
+    """aiogram's five-method storage over one table; safe to share between bot instances.
+
+    Inside an update the row is read once and then kept, per key, with the update's session
+    (`session.info`): aiogram's filters and our handlers ask for the state and the draft
+    several times per update, and each read is a round trip. Only this storage writes the
+    table while the update holds its user's lock (events isolation), so the copy stays true
+    until the session ends; it never outlives the session.
+    """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
 
     @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
+    async def _session(self) -> AsyncIterator[tuple[AsyncSession, dict[str, _Row] | None]]:
         ambient = current_session.get()
         if ambient is not None:
             # The update's middleware commits or rolls back; we only add to its transaction.
-            yield ambient
+            yield ambient, ambient.info.setdefault(_CACHE, {})
             return
         async with self._session_factory() as session, session.begin():
-            yield session
+            yield session, None
+
+    async def _row(
+        self, session: AsyncSession, cache: dict[str, _Row] | None, key: StorageKey
+    ) -> _Row:
+        name = storage_key(key)
+        if cache is not None and name in cache:
+            return cache[name]
+        found = (
+            await session.execute(select(_table.c.state, _table.c.data).where(_table.c.key == name))
+        ).first()
+        row = _Row(found.state, found.data) if found is not None else _Row(None, None)
+        if cache is not None:
+            cache[name] = row
+        return row
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = _state_name(state)
-        async with self._session() as session:
-            if name is None:
+        async with self._session() as (session, cache):
+            known = cache.get(storage_key(key)) if cache is not None else None
+            if name is not None:
+                await _upsert(session, key, {"state": name})
+            elif known is not None and not known.data:
+                await _delete(session, key)
+            else:
                 await session.execute(
                     update(_table)
                     .where(_table.c.key == storage_key(key))
                     .values(state=None, updated_at=utcnow())
                 )
                 await _delete_if_empty(session, key)
-                return
-            await _upsert(session, key, {"state": name})
+            _remember(cache, key, known, state=name)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self._session() as session:
-            state: str | None = await session.scalar(
-                select(_table.c.state).where(_table.c.key == storage_key(key))
-            )
-            return state
+        async with self._session() as (session, cache):
+            return (await self._row(session, cache, key)).state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self._session() as session:
-            await _write_data(session, key, dict(data))
+        async with self._session() as (session, cache):
+            known = cache.get(storage_key(key)) if cache is not None else None
+            values = dict(data)
+            if not values and known is not None and known.state is None:
+                await _delete(session, key)
+            else:
+                await _write_data(session, key, values)
+            _remember(cache, key, known, data=values)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._session() as session:
-            data = await session.scalar(
-                select(_table.c.data).where(_table.c.key == storage_key(key))
-            )
-            return dict(data or {})
+        async with self._session() as (session, cache):
+            # A deep copy: the caller may change what it got without changing the cache.
+            return copy.deepcopy((await self._row(session, cache, key)).data or {})
 
     async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
         """Merge into the stored data in one transaction, with the row locked meanwhile."""
-        async with self._session() as session:
+        async with self._session() as (session, cache):
             # Writing first makes the row exist and, on SQLite, makes the driver open the
             # transaction (it starts one only at the first write) and take the write lock, so
             # the read below cannot be overtaken by another writer. On PostgreSQL the
@@ -113,10 +148,44 @@ class SQLAlchemyStorage(BaseStorage):
             merged = dict(current or {})
             merged.update(data)
             await _write_data(session, key, merged)
+            known = cache.get(storage_key(key)) if cache is not None else None
+            _remember(cache, key, known, data=merged)
             return dict(merged)
 
     async def close(self) -> None:
         """Nothing to release: the engine belongs to whoever made the session factory."""
+
+
+_CACHE = "fsm_rows"
+_UNSET: Any = object()
+
+
+def _remember(
+    cache: dict[str, _Row] | None,
+    key: StorageKey,
+    known: _Row | None,
+    *,
+    state: str | None = _UNSET,
+    data: dict[str, Any] | None = _UNSET,
+) -> None:
+    """Keep the cached row in step with what was just written; forget it when half of it
+    is unknown (a write before any read)."""
+    if cache is None:
+        return
+    name = storage_key(key)
+    if known is None:
+        cache.pop(name, None)
+        return
+    new_state = known.state if state is _UNSET else state
+    # As the column would give it back (JSON: tuples become lists...), and a copy.
+    new_data = known.data if data is _UNSET else (json.loads(json.dumps(data)) or None)
+    cache[name] = _Row(new_state, new_data)
+
+
+async def _delete(session: AsyncSession, key: StorageKey) -> None:
+    # A finished or cancelled conversation leaves no row: no trace that this chat ever
+    # reported, which matters when the resident declined to be contacted.
+    await session.execute(delete(_table).where(_table.c.key == storage_key(key)))
 
 
 async def _write_data(session: AsyncSession, key: StorageKey, data: dict[str, Any]) -> None:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from storage.models import User, utcnow
 
@@ -16,18 +17,26 @@ class UserRepo:
         return await self._session.get(User, user_id)
 
     async def seen(self, user_id: int, now: datetime | None = None) -> User:
-        """Fetch the user, creating the row on first contact."""
+        """Fetch the user, creating the row on first contact. Writing to us also means they
+        no longer block the bot."""
         now = now or utcnow()
-        user = await self._session.get(User, user_id)
+        known = self._session.identity_map.get(identity_key(User, user_id))
+        if isinstance(known, User):
+            known.last_seen_at = now
+            known.blocked_at = None
+            known.unreachable_at = None
+            return known
+        # Every update starts here: one UPDATE ... RETURNING rather than a read and a write.
+        user: User | None = await self._session.scalar(
+            update(User)
+            .where(User.id == user_id)
+            .values(last_seen_at=now, blocked_at=None, unreachable_at=None)
+            .returning(User)
+        )
         if user is None:
             user = User(id=user_id, role="resident", created_at=now, last_seen_at=now)
             self._session.add(user)
             await self._session.flush()
-        else:
-            user.last_seen_at = now
-            user.blocked_at = None
-            # Writing to us means they no longer block the bot.
-            user.unreachable_at = None
         return user
 
     async def set_language(self, user_id: int, language: str) -> None:
