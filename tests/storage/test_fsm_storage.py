@@ -6,7 +6,7 @@ import asyncio
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.fsm_storage import SQLAlchemyStorage, storage_key
@@ -157,3 +157,44 @@ async def test_commits_with_the_updates_session(
 
     assert await storage.get_state(KEY) == "Form:kelurahan"
     assert await storage.get_data(KEY) == {"draft": 1}
+
+
+async def test_inside_an_update_the_row_is_read_once_and_kept_true(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """aiogram and our middlewares ask several times per update: one read, and what is
+    read back after a write is what the database would give, never a shared object."""
+    storage = SQLAlchemyStorage(session_factory)
+    await storage.set_state(KEY, Form.kecamatan)
+    await storage.set_data(KEY, {"parts": ["satu"]})
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "fsm_state" in statement:
+            reads.append(statement)
+
+    engine = session_factory.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with session_factory() as session, session.begin():
+            token = current_session.set(session)
+            try:
+                assert await storage.get_state(KEY) == "Form:kecamatan"
+                draft = await storage.get_data(KEY)
+                assert await storage.get_state(KEY) == "Form:kecamatan"
+                draft["parts"].append("dua")  # the caller's copy, not the stored draft
+                assert await storage.get_data(KEY) == {"parts": ["satu"]}
+                await storage.set_data(KEY, {"parts": ("satu", "dua")})
+                assert await storage.get_data(KEY) == {"parts": ["satu", "dua"]}  # as JSON
+                # Finishing the report: no row left, in as few statements as it takes.
+                await storage.set_state(KEY, None)
+                await storage.set_data(KEY, {})
+                assert await storage.get_state(KEY) is None
+            finally:
+                current_session.reset(token)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1, reads
+    assert await _rows(session_factory) == 0
+    # A new update reads afresh.
+    assert await storage.get_data(KEY) == {}
