@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import conversations
 from bot.api_session import BotApiSession
-from bot.commands import register_commands
+from bot.commands import register_commands, staff_menus_at_startup
 from bot.config import Settings
 from bot.errors import FriendlyErrorHandler
 from bot.housekeeping import add_housekeeping
@@ -174,6 +174,9 @@ def create_dispatcher(
     UserLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
     dispatcher.errors.register(FriendlyErrorHandler(session_factory, i18n).as_handler())
     dispatcher.include_router(conversations.setup())
+    # Each coordinator's chat menu first: a failure there is only logged (a chat's own menu
+    # wins over the default ones whatever the order, so the order is otherwise free).
+    dispatcher.startup.register(staff_menus_at_startup(session_factory))
     dispatcher.startup.register(register_commands)
     return dispatcher
 

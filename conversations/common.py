@@ -37,6 +37,8 @@ def help_text() -> str:
         "/batal — cancel what you are doing\n"
         "/hapus — delete this chat's messages from your phone\n"
         "/bahasa — change the language\n"
+        "/langganan — receive awareness messages\n"
+        "/berhenti — stop awareness messages\n"
         "/privasi — how your data is protected\n"
         "/hapusdata — erase your personal data\n\n"
         "If someone is in danger now, call 112."
@@ -114,6 +116,12 @@ async def language_chosen(
 ) -> None:
     if callback_data.code not in LANGUAGES:
         await callback.answer(_("That choice is not available. Please use the buttons shown."))
+        return
+    if callback_data.code == i18n.current_locale:
+        # Nothing changes: a toast, and nothing new in the chat however often it is tapped.
+        if db_user.language != callback_data.code:
+            await repo.users.set_language(callback.from_user.id, callback_data.code)
+        await callback.answer(_("This is already your language."))
         return
     await repo.users.set_language(callback.from_user.id, callback_data.code)
     # The rest of this update speaks the new language already.

@@ -1,8 +1,9 @@
 """The command menu of one staff member's chat (setMyCommands with a chat scope).
 
 Residents see the resident menu; an officer's chat also lists /piket and /kasus, a
-coordinator's the management commands. Cosmetic only: permissions never depend on it, so a
-failure to set it is logged and ignored rather than failing the update that caused it.
+coordinator's every command a coordinator may use (/piket only when they serve a kelurahan).
+Cosmetic only: permissions never depend on it, so a failure to set it is logged and ignored
+rather than failing the update that caused it.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from services.roles import COORDINATOR
 
 log = logging.getLogger(__name__)
 
+PIKET = ("piket", __("Go on or off duty"))
 OFFICER_COMMANDS = [
-    ("piket", __("Go on or off duty")),
+    PIKET,
     ("kasus", __("Open cases of my kelurahan")),
 ]
+# Every command a coordinator may use (the routers' IsCoordinator filters, and /kasus, which
+# shows a coordinator every open case); /piket too when they also serve a kelurahan.
 COORDINATOR_COMMANDS = [
+    ("kasus", __("All open cases")),
     ("undang", __("Invite an officer")),
     ("petugas", __("Manage officers")),
     ("jadwal", __("Duty roster")),
+    ("siaran", __("Broadcast an awareness message")),
     ("statistik", __("Statistics and response times")),
     ("ekspor", __("Export cases (CSV/XLSX)")),
 ]
@@ -34,9 +40,10 @@ COORDINATOR_COMMANDS = [
 
 def staff_commands(role: str, *, serves: bool) -> list[BotCommand]:
     """The menu in the current language: staff commands first, then the resident's."""
-    entries = list(COORDINATOR_COMMANDS) if role == COORDINATOR else []
-    if serves or role != COORDINATOR:
-        entries = OFFICER_COMMANDS + entries
+    if role == COORDINATOR:
+        entries = ([PIKET] if serves else []) + COORDINATOR_COMMANDS
+    else:
+        entries = list(OFFICER_COMMANDS)
     entries += RESIDENT_COMMANDS
     return [BotCommand(command=name, description=str(text)) for name, text in entries]
 

@@ -111,3 +111,43 @@ async def test_language_choice_is_saved_and_commands_are_registered_per_language
     assert set(english) == set(indonesian) == set(default) >= {"lapor", "status", "batal", "hapus"}
     assert english["lapor"] == "Report an incident"
     assert indonesian["lapor"] == default["lapor"] != english["lapor"]
+
+
+async def test_help_mentions_the_awareness_subscription(
+    resident: Resident, english_resident: Resident
+) -> None:
+    for person in (resident, english_resident):
+        await person.start()
+        await person.user.send_command("/bantuan")
+        help_message = await person.expect("ℹ️ <b>What this bot can do</b>")
+        subscribe = person.t("Subscribe to awareness messages").split()[-1]  # edukasi / messages
+        for command in ("/langganan", "/berhenti"):
+            [line] = [line for line in help_message.text.splitlines() if line.startswith(command)]
+            assert subscribe in line, line
+
+
+async def test_choosing_the_language_already_in_use_sends_nothing(
+    resident: Resident, bot: RunningBot
+) -> None:
+    await resident.start()
+    await resident.begin_report()
+    for button, language in (("🇮🇩 Bahasa Indonesia", "id"), ("🇬🇧 English", "en")):
+        if language == "en":
+            await resident.user.send_command("/bahasa")
+            await resident.user.press(button)
+            await resident.user.wait_for("Language changed to English.")
+            resident.language = "en"
+        await resident.user.send_command("/bahasa")
+        await resident.user.wait_for(resident.t("Choose your language:"))
+        await resident.user.wait_idle()
+        shown = [m.message_id for m in resident.user.chat.messages]
+        for _tap in range(2):
+            answer = await resident.user.press(button)
+            assert answer is not None and answer.text == resident.t(
+                "This is already your language."
+            )
+        await resident.user.wait_idle()
+        assert [m.message_id for m in resident.user.chat.messages] == shown
+        async with bot.service.session_factory() as session:
+            user = await session.get(User, resident.user.id)
+            assert user is not None and user.language == language

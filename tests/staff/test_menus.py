@@ -1,0 +1,88 @@
+"""The coordinators' chat menus: every command they may use, set at start-up for those
+configured in COORDINATOR_IDS, in their language, and a refused menu never stops start-up."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from conversations.menu import RESIDENT_COMMANDS
+from playground.emulator import BotAPIEmulator
+from storage.models import OfficerArea
+from tests.fixtures.bot import COORDINATOR_ID, RunningBot, make_settings, start_bot
+from tests.staff.people import Person, eventually
+from tests.translations import translate
+
+SECOND_COORDINATOR = 900002
+COORDINATOR_MENU = ["kasus", "undang", "petugas", "jadwal", "siaran", "statistik", "ekspor"]
+RESIDENT_MENU = [name for name, _ in RESIDENT_COMMANDS]
+
+
+def chat_menu(emulator: BotAPIEmulator, chat_id: int) -> dict[str, str]:
+    return {
+        c["command"]: c["description"]
+        for c in emulator.commands(scope={"type": "chat", "chat_id": chat_id})
+    }
+
+
+async def test_a_configured_coordinator_has_the_staff_menu_after_start_up(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    menu = emulator.commands(scope={"type": "chat", "chat_id": COORDINATOR_ID})
+    assert [c["command"] for c in menu] == COORDINATOR_MENU + RESIDENT_MENU
+    descriptions = {c["command"]: c["description"] for c in menu}
+    # Nobody chose a language yet: Indonesian, the default.
+    assert descriptions["siaran"] == translate("id", "Broadcast an awareness message")
+    assert descriptions["kasus"] == translate("id", "All open cases")
+    assert descriptions["lapor"] == translate("id", "Report an incident")
+
+    # The menu's new entries are commands the coordinator can really use.
+    coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    cases = await coordinator.command("/kasus", expect="📈 Open:")
+    assert "No open cases" in cases.text
+    await coordinator.command("/siaran", expect="New broadcast")
+
+
+async def test_start_up_menus_speak_the_coordinators_language_and_survive_a_refusal(
+    emulator: BotAPIEmulator, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(
+        emulator, database_url, coordinator_ids=[COORDINATOR_ID, SECOND_COORDINATOR]
+    )
+    # Telegram refuses the first coordinator's menu (e.g. a chat the bot never saw): logged,
+    # and start-up goes on with the other coordinator and the residents' menus.
+    emulator.fail_next("setMyCommands", 400, "Bad Request: chat not found")
+    with caplog.at_level(logging.WARNING, logger="conversations.staff.menu"):
+        first = await start_bot(settings, emulator)
+    try:
+        menus = [chat_menu(emulator, COORDINATOR_ID), chat_menu(emulator, SECOND_COORDINATOR)]
+        assert sorted(len(menu) for menu in menus) == [0, len(COORDINATOR_MENU + RESIDENT_MENU)]
+        assert "could not set a staff menu: TelegramBadRequest" in caplog.text
+        assert {c["command"] for c in emulator.commands("")} == set(RESIDENT_MENU)
+
+        # The first coordinator reads English; the second also serves a kelurahan.
+        await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    finally:
+        await first.stop()
+    [menteng] = first.service.gazetteer.match_kelurahan("Menteng")
+    async with first.service.session_factory() as session, session.begin():
+        session.add(OfficerArea(officer_id=SECOND_COORDINATOR, kelurahan_id=menteng.id))
+
+    restarted = await start_bot(settings, emulator)
+    try:
+        # The first bot's last long poll may still look active: wait for the new start-up.
+        async def both_set() -> bool:
+            english = chat_menu(emulator, COORDINATOR_ID).get("kasus") == "All open cases"
+            return english and "piket" in chat_menu(emulator, SECOND_COORDINATOR)
+
+        await eventually(both_set)
+        english = chat_menu(emulator, COORDINATOR_ID)
+        assert list(english) == COORDINATOR_MENU + RESIDENT_MENU
+        assert english["siaran"] == "Broadcast an awareness message"
+        assert english["kasus"] == "All open cases"
+        serving = chat_menu(emulator, SECOND_COORDINATOR)
+        assert list(serving) == ["piket", *COORDINATOR_MENU, *RESIDENT_MENU]
+        assert serving["piket"] == translate("id", "Go on or off duty")
+    finally:
+        await restarted.stop()
