@@ -298,7 +298,7 @@ class Sender:
         async with self._sessions() as session:
             due = await repo.next_due_by_lane(session, now=now, exclude_chats=waiting)
         candidates = [moment + self._idle_poll, *waiting.values()]
-        if self._yielding_since is not None:
+        if self._yielding_since is not None and moment - self._yielding_since < YIELD_LIMIT:
             # Rows of the lanes held back are due, but must wait for the updates (or the
             # limit): look again soon rather than spin. New alerts wake the sender anyway.
             due = {lane: at for lane, at in due.items() if lane <= LANE_ALERT}

@@ -105,9 +105,10 @@ def test_budget_per_chat_groups_and_broadcast_reserve() -> None:
     budget.take(1, 0.0, broadcast=False)
     assert budget.chat_sends(1, 0.0) == 0 and budget.chat_ready_at(1, 0.0) == pytest.approx(1.0)
     assert budget.chat_sends(1, 1.0) == 1
-    # Broadcasts never use the last `alert_reserve` of the global budget.
-    assert budget.broadcast_sends(0.0) == 9 - 3
-    assert budget.broadcast_sends(0.0, planned=4) == 9 - 4 - 3
+    # The reserve comes on top of the rate (10 + 3 a second), and broadcasts never use it.
+    assert budget.global_sends(0.0) == 13 - 1
+    assert budget.broadcast_sends(0.0) == 13 - 1 - 3
+    assert budget.broadcast_sends(0.0, planned=4) == 13 - 1 - 4 - 3
     # A group takes 20 a minute, however fast its per-chat bucket refills.
     groups = RateBudget(SenderLimits(per_chat_per_second=100, per_chat_burst=100), now=0.0)
     for _ in range(20):
@@ -124,18 +125,31 @@ def test_429s_from_several_chats_pause_everything() -> None:
     assert budget.global_sends(1.0) == 0 and budget.global_sends(5.3) > 0
 
 
-def test_no_second_ever_holds_more_than_the_global_limit() -> None:
+def test_no_second_ever_holds_more_than_telegrams_limit() -> None:
     """Telegram counts sends in any one second: a burst after a quiet spell must not add a
     full second's refill on top (that was 50 sends in one second at 25/s, and 429s)."""
-    budget = RateBudget(SenderLimits(global_per_second=25), now=0.0)
+    budget = RateBudget(SenderLimits(global_per_second=25, alert_reserve=5), now=0.0)
     sent: list[float] = []
     for step in range(300):  # 3 s in 10 ms steps, always sending all that is allowed
         now = step / 100
         for chat in range(budget.global_sends(now)):
             budget.take(10_000 + len(sent) + chat, now, broadcast=False)
             sent.append(now)
-    assert len(sent) >= 25 * 3 - 1, "the limit must also be used, not only respected"
+    assert len(sent) >= 30 * 3 - 1, "the limit must also be used, not only respected"
     for start in sent:
-        assert len([t for t in sent if start <= t < start + 1.0]) <= 25
+        assert len([t for t in sent if start <= t < start + 1.0]) <= 30
     # When the window is full, the next send is due as soon as the oldest leaves it.
     assert budget.next_send_at(3.0, broadcast=False) <= 3.0 + 1.0
+
+
+def test_a_broadcast_at_full_rate_leaves_the_reserve_to_alerts() -> None:
+    budget = RateBudget(SenderLimits(broadcast_per_second=25, alert_reserve=5), now=0.0)
+    broadcast: list[float] = []
+    for step in range(400):  # 4 s in 10 ms steps
+        now = step / 100
+        for _ in range(budget.broadcast_sends(now)):
+            budget.take(20_000 + len(broadcast), now, broadcast=True)
+            broadcast.append(now)
+        # An alert arriving at any moment finds budget at once.
+        assert budget.global_sends(now) >= 5
+    assert len(broadcast) / 4 >= 0.9 * 25, "the broadcast must still run at its rate"
