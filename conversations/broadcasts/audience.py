@@ -7,14 +7,12 @@ right now (the real list is taken when the sending starts).
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import screens
 from conversations.broadcasts.callbacks import BroadcastCb
 from conversations.broadcasts.texts import audience_text
 from conversations.staff.filters import IsCoordinator
@@ -114,22 +112,6 @@ async def kelurahan_list(
     return builder.as_markup()
 
 
-async def _replace(
-    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    if callback.message is None:
-        await bot.send_message(callback.from_user.id, text, reply_markup=markup)
-        return
-    # A second press of the same button "edits" to the same screen: Telegram refuses that.
-    with suppress(TelegramBadRequest):
-        await bot.edit_message_text(
-            text,
-            chat_id=callback.from_user.id,
-            message_id=callback.message.message_id,
-            reply_markup=markup,
-        )
-
-
 async def pick(
     callback: CallbackQuery,
     callback_data: BroadcastCb,
@@ -152,7 +134,7 @@ async def pick(
         markup = await kecamatan_list(repo, gazetteer, broadcast.id, target)
     else:
         text, markup = await menu(repo, broadcast.id)
-    await _replace(callback, bot, text, markup)
+    await screens.replace(callback, bot, text, markup)
 
 
 async def chosen(
@@ -177,7 +159,9 @@ async def chosen(
         return
     await callback.answer()
     described = audience_text(gazetteer, kind, chosen_audience.place_id)
-    await _replace(callback, bot, _("👥 Audience: {audience}").format(audience=described), None)
+    await screens.replace(
+        callback, bot, _("👥 Audience: {audience}").format(audience=described), None
+    )
     await preview(bot, callback.from_user.id, repo, gazetteer, broadcast)
 
 

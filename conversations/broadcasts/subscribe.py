@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import screens
 from conversations.broadcasts.callbacks import SubscribeCb
 from conversations.options import ConversationOptions
 from conversations.staff.texts import place_name
@@ -70,23 +71,6 @@ def choose_place_text() -> str:
     )
 
 
-async def _show(
-    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Answer in the message whose button was pressed, so the chat does not fill up."""
-    if callback.message is None:
-        await bot.send_message(callback.from_user.id, text, reply_markup=markup)
-        return
-    # Pressing the same button twice "edits" to the same text, which Telegram refuses.
-    with suppress(TelegramBadRequest):
-        await bot.edit_message_text(
-            text,
-            chat_id=callback.from_user.id,
-            message_id=callback.message.message_id,
-            reply_markup=markup,
-        )
-
-
 # --- the buttons --------------------------------------------------------------------------------
 
 
@@ -101,12 +85,12 @@ async def said_yes(
         repo.session, callback.from_user.id, options.clock.now(), keep_place=True
     )
     await callback.answer(_("Subscribed"))
-    await _show(callback, bot, choose_place_text(), kecamatan_keyboard(gazetteer))
+    await screens.replace(callback, bot, choose_place_text(), kecamatan_keyboard(gazetteer))
 
 
 async def said_no(callback: CallbackQuery, bot: Bot) -> None:
     await callback.answer()
-    await _show(
+    await screens.replace(
         callback,
         bot,
         _("All right, no awareness messages. If you change your mind, send /langganan."),
@@ -150,7 +134,7 @@ async def place_chosen(
         repo.session, callback.from_user.id, options.clock.now(), kelurahan_id=kelurahan_id
     )
     await callback.answer(_("Saved"))
-    await _show(callback, bot, subscribed_text(gazetteer, subscription), None)
+    await screens.replace(callback, bot, subscribed_text(gazetteer, subscription), None)
 
 
 # --- the commands -------------------------------------------------------------------------------

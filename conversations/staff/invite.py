@@ -36,27 +36,11 @@ async def invite_command(
     options: ConversationOptions,
 ) -> None:
     typed = (command.args or "").strip()
-    if not typed:
-        await message.answer(
-            ask_kelurahan_text(), reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE)
-        )
-        return
-    matches = gazetteer.match_kelurahan(typed)
-    if not matches:
-        await message.answer(
-            _("I know no kelurahan called “{typed}”. Choose the kecamatan:").format(
-                typed=quote(typed[:60])
-            ),
-            reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE),
-        )
-        return
-    if len(matches) > 1:
-        await message.answer(
-            _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
-            reply_markup=places.choices_keyboard(gazetteer, matches, PURPOSE),
-        )
-        return
-    await send_invite(bot, message.chat.id, repo, gazetteer, options, matches[0].id)
+    chosen = await places.kelurahan_from_command(
+        message, typed, gazetteer, PURPOSE, ask_kelurahan_text()
+    )
+    if chosen is not None:
+        await send_invite(bot, message.chat.id, repo, gazetteer, options, chosen)
 
 
 async def place_chosen(
@@ -67,14 +51,9 @@ async def place_chosen(
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
-    if callback_data.level != "kel":
-        await places.browse(callback, callback_data, bot, gazetteer)
-        return
-    if gazetteer.kelurahan(callback_data.id) is None:
-        await callback.answer(_("This button is no longer active."))
-        return
-    await callback.answer()
-    await send_invite(bot, callback.from_user.id, repo, gazetteer, options, callback_data.id)
+    chosen = await places.kelurahan_from_button(callback, callback_data, bot, gazetteer)
+    if chosen is not None:
+        await send_invite(bot, callback.from_user.id, repo, gazetteer, options, chosen)
 
 
 async def send_invite(

@@ -15,8 +15,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import screens
 from conversations.options import ConversationOptions
-from conversations.staff import places, screens
+from conversations.staff import places
 from conversations.staff.callbacks import OfficerCb
 from conversations.staff.filters import IsCoordinator
 from conversations.staff.menu import reset_menu, show_staff_menu

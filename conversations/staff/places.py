@@ -9,11 +9,12 @@ from contextlib import suppress
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations.staff.callbacks import PlaceCb
+from conversations.texts import quote
 from services.gazetteer import Gazetteer, KelurahanEntry
 
 # More than this many "did you mean" buttons is no longer helping: ask to type more.
@@ -77,3 +78,44 @@ async def browse(
             message_id=callback.message.message_id,
             reply_markup=markup,
         )
+
+
+async def kelurahan_from_command(
+    message: Message, typed: str, gazetteer: Gazetteer, purpose: str, ask: str
+) -> int | None:
+    """The kelurahan named after a command; otherwise None, once the coordinator has been
+    asked to choose (`ask` when nothing was typed, the buttons of near matches when several)."""
+    if not typed:
+        await message.answer(ask, reply_markup=kecamatan_keyboard(gazetteer, purpose))
+        return None
+    matches = gazetteer.match_kelurahan(typed)
+    if not matches:
+        await message.answer(
+            _("I know no kelurahan called “{typed}”. Choose the kecamatan:").format(
+                typed=quote(typed[:60])
+            ),
+            reply_markup=kecamatan_keyboard(gazetteer, purpose),
+        )
+        return None
+    if len(matches) > 1:
+        await message.answer(
+            _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
+            reply_markup=choices_keyboard(gazetteer, matches, purpose),
+        )
+        return None
+    return matches[0].id
+
+
+async def kelurahan_from_button(
+    callback: CallbackQuery, callback_data: PlaceCb, bot: Bot, gazetteer: Gazetteer
+) -> int | None:
+    """The kelurahan a picker button chose; None while browsing kecamatan or for a button of
+    a kelurahan that no longer exists (answered here)."""
+    if callback_data.level != "kel":
+        await browse(callback, callback_data, bot, gazetteer)
+        return None
+    if gazetteer.kelurahan(callback_data.id) is None:
+        await callback.answer(_("This button is no longer active."))
+        return None
+    await callback.answer()
+    return callback_data.id

@@ -15,8 +15,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import screens
 from conversations.options import ConversationOptions
-from conversations.staff import places, screens
+from conversations.staff import places
 from conversations.staff.callbacks import PlaceCb, RosterCb, ShiftOfficerCb
 from conversations.staff.filters import IsCoordinator
 from conversations.staff.states import StaffForm
@@ -28,7 +29,6 @@ from conversations.staff.texts import (
     weekday_name,
     zone_name,
 )
-from conversations.texts import quote
 from services.gazetteer import Gazetteer
 from services.officers import list_officers
 from services.roster import (
@@ -99,31 +99,14 @@ async def roster_command(
     options: ConversationOptions,
 ) -> None:
     typed = (command.args or "").strip()
-    if not typed:
-        await message.answer(
-            _(
-                "Which kelurahan's roster? Choose the kecamatan, or send /jadwal followed by "
-                "the kelurahan's name, e.g. <code>/jadwal Menteng</code>."
-            ),
-            reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE),
-        )
+    ask = _(
+        "Which kelurahan's roster? Choose the kecamatan, or send /jadwal followed by "
+        "the kelurahan's name, e.g. <code>/jadwal Menteng</code>."
+    )
+    chosen = await places.kelurahan_from_command(message, typed, gazetteer, PURPOSE, ask)
+    if chosen is None:
         return
-    matches = gazetteer.match_kelurahan(typed)
-    if not matches:
-        await message.answer(
-            _("I know no kelurahan called “{typed}”. Choose the kecamatan:").format(
-                typed=quote(typed[:60])
-            ),
-            reply_markup=places.kecamatan_keyboard(gazetteer, PURPOSE),
-        )
-        return
-    if len(matches) > 1:
-        await message.answer(
-            _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
-            reply_markup=places.choices_keyboard(gazetteer, matches, PURPOSE),
-        )
-        return
-    text, markup = await roster_view(repo, gazetteer, options, matches[0].id)
+    text, markup = await roster_view(repo, gazetteer, options, chosen)
     await message.answer(text, reply_markup=markup)
 
 
@@ -135,14 +118,10 @@ async def place_chosen(
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
-    if callback_data.level != "kel":
-        await places.browse(callback, callback_data, bot, gazetteer)
+    chosen = await places.kelurahan_from_button(callback, callback_data, bot, gazetteer)
+    if chosen is None:
         return
-    if gazetteer.kelurahan(callback_data.id) is None:
-        await callback.answer(_("This button is no longer active."))
-        return
-    await callback.answer()
-    text, markup = await roster_view(repo, gazetteer, options, callback_data.id)
+    text, markup = await roster_view(repo, gazetteer, options, chosen)
     await screens.replace(callback, bot, text, markup)
 
 
