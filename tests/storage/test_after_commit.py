@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -12,75 +13,69 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares.database import DatabaseMiddleware
 from storage.models import AuditLog
 from storage.repositories import Repo
-from storage.session_context import after_commit
+from storage.session_context import AfterCommit, after_commit
+
+Sessions = async_sessionmaker[AsyncSession]
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[str]]
 
 
-async def audit_rows(session_factory: async_sessionmaker[AsyncSession]) -> int:
+async def audit_rows(session_factory: Sessions) -> int:
     async with session_factory() as session:
         return int(await session.scalar(select(func.count()).select_from(AuditLog)) or 0)
 
 
-async def test_deferred_actions_see_the_committed_change(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
-    seen: list[int] = []
+def storing_handler(*deferred: AfterCommit, fail: bool = False) -> Handler:
+    """An update that stores an audit row, defers `deferred`, and fails if told to."""
 
-    async def handler(event: TelegramObject, data: dict[str, Any]) -> str:
+    async def handle(event: TelegramObject, data: dict[str, Any]) -> str:
         repo: Repo = data["repo"]
         await repo.audit.record("report_submitted", actor_id=None)
-
-        async def tell() -> None:
-            # Read from another session: what the resident is told must already be stored.
-            seen.append(await audit_rows(session_factory))
-
-        after_commit(repo.session, tell)
-        assert not seen, "nothing deferred may run inside the transaction"
+        for action in deferred:
+            after_commit(repo.session, action)
+        if fail:
+            raise RuntimeError("the handler failed after deferring")
         return "handled"
 
-    result = await DatabaseMiddleware(session_factory)(handler, TelegramObject(), {})
-    assert result == "handled"
+    return handle
+
+
+async def test_deferred_actions_see_the_committed_change(session_factory: Sessions) -> None:
+    seen: list[int] = []
+
+    async def tell() -> None:
+        # Read from another session: what the resident is told must already be stored.
+        seen.append(await audit_rows(session_factory))
+
+    middleware = DatabaseMiddleware(session_factory)
+    assert await middleware(storing_handler(tell), TelegramObject(), {}) == "handled"
     assert seen == [1]
 
 
-async def test_a_failed_update_runs_nothing_it_deferred(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
+async def test_a_failed_update_runs_nothing_it_deferred(session_factory: Sessions) -> None:
     ran: list[str] = []
 
-    async def handler(event: TelegramObject, data: dict[str, Any]) -> None:
-        repo: Repo = data["repo"]
-        await repo.audit.record("report_submitted", actor_id=None)
-
-        async def tell() -> None:
-            ran.append("told")
-
-        after_commit(repo.session, tell)
-        raise RuntimeError("the handler failed after deferring")
+    async def tell() -> None:
+        ran.append("told")
 
     with pytest.raises(RuntimeError):
-        await DatabaseMiddleware(session_factory)(handler, TelegramObject(), {})
+        await DatabaseMiddleware(session_factory)(
+            storing_handler(tell, fail=True), TelegramObject(), {}
+        )
     assert ran == []
     assert await audit_rows(session_factory) == 0
 
 
 async def test_a_failing_deferred_action_does_not_undo_or_stop_the_rest(
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: Sessions,
 ) -> None:
     ran: list[str] = []
 
-    async def handler(event: TelegramObject, data: dict[str, Any]) -> None:
-        repo: Repo = data["repo"]
-        await repo.audit.record("report_submitted", actor_id=None)
+    async def broken() -> None:
+        raise ConnectionError("Telegram went away")
 
-        async def broken() -> None:
-            raise ConnectionError("Telegram went away")
+    async def second() -> None:
+        ran.append("second")
 
-        async def second() -> None:
-            ran.append("second")
-
-        after_commit(repo.session, broken)
-        after_commit(repo.session, second)
-
-    await DatabaseMiddleware(session_factory)(handler, TelegramObject(), {})
+    await DatabaseMiddleware(session_factory)(storing_handler(broken, second), TelegramObject(), {})
     assert ran == ["second"]
     assert await audit_rows(session_factory) == 1
