@@ -134,7 +134,7 @@ async def render_in_child(
     )
     try:
         async with asyncio.timeout(patience):
-            output, errors = await process.communicate(request)
+            output, _stderr = await process.communicate(request)
     except TimeoutError:
         raise ChartError(f"the chart process took more than {patience:.0f} s") from None
     finally:
@@ -142,8 +142,9 @@ async def render_in_child(
             process.kill()
             await process.wait()
     if process.returncode != 0:
-        tail = errors.decode(errors="replace").strip().splitlines()[-3:]
-        raise ChartError(f"the chart process exited with {process.returncode}: {tail}")
+        # Not the child's stderr: the error is logged, and a traceback's last line may quote
+        # a chart label (an officer's name).
+        raise ChartError(f"the chart process exited with {process.returncode}")
     pngs = _unpack(output)
     if len(pngs) != len(charts) or not all(png.startswith(PNG_SIGNATURE) for png in pngs):
         raise ChartError("the chart process did not answer with one PNG per chart")
