@@ -93,11 +93,15 @@ class Dispatcher:
                 raise injected
             counted = is_counted_send(canonical)
             chat_key, is_group = self._flood_key(bot, params) if counted else (None, False)
-            if counted and (wait := self.limiter.retry_after(token, chat_key, is_group)):
+            if counted and (wait := self.limiter.admit(token, chat_key, is_group)):
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
-            result = await entry[1](CallContext(self.state, bot, params, self.runtime))
+            try:
+                result = await entry[1](CallContext(self.state, bot, params, self.runtime))
+            except ApiError:
+                if counted:
+                    self.limiter.refund(token, chat_key, is_group)
+                raise
             if counted:
-                self.limiter.consume(token, chat_key, is_group)
                 self.stats.count(token, "sent", len(result) if isinstance(result, list) else 1)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:

@@ -68,11 +68,41 @@ class RateLimiter:
         wait = max(waits)
         return max(1, math.ceil(wait - 1e-9)) if wait > 0 else None
 
-    def consume(self, token: str, chat: ChatKey | None, is_group: bool) -> None:
+    def admit(self, token: str, chat: ChatKey | None, is_group: bool) -> int | None:
+        """Counts a send the moment it arrives, or returns the whole seconds to wait.
+
+        Checked and counted in one step, with no await between: a send counted only after
+        its handler ran would be dated late by however long the handler took, and a burst of
+        sends would be checked against a window that did not yet hold the ones before it.
+        """
+        wait = self.retry_after(token, chat, is_group)
+        if wait is None:
+            self._consume(token, chat, is_group, self._clock())
+        return wait
+
+    def refund(self, token: str, chat: ChatKey | None, is_group: bool) -> None:
+        """A send Telegram refused (a 400, a 403) is not counted against the limits."""
         limits = self._limits()
         if not limits.enabled:
             return
-        now = self._clock()
+        window = self._global.get(token)
+        if window:
+            window.pop()
+        if chat is not None:
+            key = (token, chat)
+            if key in self._buckets:
+                tokens, last = self._buckets[key]
+                self._buckets[key] = (min(float(limits.per_chat_burst), tokens + 1.0), last)
+            if is_group and (minute := self._groups.get(key)):
+                minute.pop()
+
+    def consume(self, token: str, chat: ChatKey | None, is_group: bool) -> None:
+        self._consume(token, chat, is_group, self._clock())
+
+    def _consume(self, token: str, chat: ChatKey | None, is_group: bool, now: float) -> None:
+        limits = self._limits()
+        if not limits.enabled:
+            return
         self._global.setdefault(token, deque()).append(now)
         if chat is not None:
             key = (token, chat)

@@ -75,6 +75,15 @@ async def send_to_all(person: Person, text: str, recipients: int) -> int:
     return int(message.text.split("#", 1)[1].split(" ", 1)[0])
 
 
+def too_many_requests(emulator: BotAPIEmulator) -> list[tuple[str, object, float]]:
+    """The calls answered 429, to say in a failure which limit the bot went past."""
+    return [
+        (call.method, call.params.get("chat_id"), round(call.at, 3))
+        for call in emulator.calls
+        if call.error_code == 429
+    ]
+
+
 def copies(emulator: BotAPIEmulator, recipients: Iterable[int]) -> Counter[int]:
     """Accepted copyMessage calls per recipient chat (the coordinator's preview left out)."""
     wanted = set(recipients)
@@ -164,7 +173,7 @@ async def test_a_resident_who_blocks_the_bot_midway_is_counted_and_unsubscribed(
     assert "Delivered: 59" in report.text and "Blocked the bot: 1" in report.text
     assert not received(last)
     await becomes(lambda: subscribed(bot, last.id), False)
-    assert emulator.stats[emulator.token]["429"] == 0
+    assert emulator.stats[emulator.token]["429"] == 0, too_many_requests(emulator)
 
 
 async def test_two_thousand_recipients_each_once_with_an_urgent_alert_in_between(

@@ -108,6 +108,34 @@ def test_global_limit_across_chats() -> None:
     assert limiter.retry_after("t", 999, False) is None
 
 
+def test_a_send_counts_from_its_arrival_not_from_its_answer() -> None:
+    """A send is counted when it is admitted, so a handler that takes a while cannot date it
+    late: the window empties one second after the sends arrived."""
+    clock = FakeClock()
+    limiter = RateLimiter(lambda: RateLimits(global_per_second=30), clock)
+    for chat in range(30):
+        assert limiter.admit("t", chat, False) is None
+    clock.now += 0.5  # as if the answers took half a second
+    assert limiter.admit("t", 999, False) == 1
+    clock.now += 0.51
+    assert limiter.admit("t", 999, False) is None
+
+
+async def test_refused_sends_do_not_use_up_the_limits(
+    limited: tuple[BotAPIEmulator, ApiClient],
+) -> None:
+    _, api = limited
+    for _ in range(5):
+        status, body = await api.call(
+            "sendMessage", chat_id=1001, text="<b>tidak ditutup", parse_mode="HTML"
+        )
+        assert status == 400, body
+    for _ in range(3):  # the whole burst is still there
+        await api.ok("sendMessage", chat_id=1001, text="diterima")
+    status, _ = await api.call("sendMessage", chat_id=1001, text="kebanyakan")
+    assert status == 429
+
+
 def test_group_limit_per_minute() -> None:
     clock = FakeClock()
     limiter = RateLimiter(lambda: RateLimits(group_per_minute=20, per_chat_burst=100), clock)
