@@ -21,6 +21,7 @@ from services import scheduling
 from services.alerting import ESCALATE, AlertPolicy
 from services.clock import Clock
 from services.escalation import run_escalation_step
+from storage.db import write_transaction
 from storage.models import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class JobRunner:
             return await self._run_batch()
 
     async def _run_batch(self) -> int:
-        async with self._session_factory() as session, session.begin():
+        async with write_transaction(self._session_factory) as session:
             jobs = await scheduling.claim_due(
                 session, now=self._clock.now(), limit=BATCH, lease=LEASE
             )
@@ -78,18 +79,17 @@ class JobRunner:
     async def _run_one(self, job_id: int, kind: str) -> bool:
         handler = self._handlers.get(kind)
         try:
-            async with self._session_factory() as session:
-                async with session.begin():
-                    job = await session.get(ScheduledJob, job_id)
-                    if job is None or job.done_at is not None:
-                        return False
-                    if handler is not None:
-                        await handler(session, job)
-                    else:
-                        log.error("no handler for scheduled job kind %s", kind)
-                    scheduling.finish(job, self._clock.now())
-                if session.info.pop("outbox_dirty", False) and self._on_outbox is not None:
-                    self._on_outbox()
+            async with write_transaction(self._session_factory) as session:
+                job = await session.get(ScheduledJob, job_id)
+                if job is None or job.done_at is not None:
+                    return False
+                if handler is not None:
+                    await handler(session, job)
+                else:
+                    log.error("no handler for scheduled job kind %s", kind)
+                scheduling.finish(job, self._clock.now())
+            if session.info.pop("outbox_dirty", False) and self._on_outbox is not None:
+                self._on_outbox()
         except Exception:
             # The claim expires and the job is retried; one bad job must not stop the others.
             log.exception("scheduled job %s (%s) failed", job_id, kind)

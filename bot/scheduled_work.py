@@ -14,6 +14,7 @@ from services.clock import Clock
 from services.digest import DIGEST, DigestPolicy, run_digest, schedule_next_digest
 from services.followups import FOLLOWUP, FollowupPolicy, run_followup
 from services.reminders import REMIND, ReminderPolicy, run_reminder
+from storage.db import write_transaction
 from storage.models import ScheduledJob
 
 
@@ -63,5 +64,5 @@ async def schedule_daily_digest(
     session_factory: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
 ) -> None:
     """Make sure the next digest is scheduled (a no-op when it is, e.g. by another instance)."""
-    async with session_factory() as session, session.begin():
+    async with write_transaction(session_factory) as session:
         await schedule_next_digest(session, digest_policy(settings), clock.now())

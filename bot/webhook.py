@@ -40,7 +40,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.app import Service
 from bot.config import parse_listen
 from bot.ops import Operations, bound_port
-from storage.db import is_sqlite
+from storage.db import is_sqlite, write_transaction
 from storage.models import ProcessedUpdate, utcnow
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class WebhookServer:
             .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
             .returning(ProcessedUpdate.update_id)
         )
-        async with self.service.session_factory() as session, session.begin():
+        async with write_transaction(self.service.session_factory) as session:
             return (await session.scalar(statement)) is not None
 
     async def _process(self, update: Update) -> None:

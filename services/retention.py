@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import write_transaction
 from storage.models import (
     CaseNote,
     Evidence,
@@ -44,7 +45,7 @@ async def anonymise_closed_cases(
     cutoff = now - retention
     total = 0
     while True:
-        async with session_factory() as session, session.begin():
+        async with write_transaction(session_factory) as session:
             ids = list(
                 await session.scalars(
                     select(Report.id)
@@ -103,7 +104,7 @@ async def prune_processed_updates(
     session_factory: async_sessionmaker[AsyncSession], *, now: datetime
 ) -> int:
     """Forget webhook update ids older than the TTL; returns how many rows went."""
-    async with session_factory() as session, session.begin():
+    async with write_transaction(session_factory) as session:
         result = await session.execute(
             delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - PROCESSED_UPDATES_TTL)
         )

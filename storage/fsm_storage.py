@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import write_transaction
 from storage.models import FsmState, utcnow
 from storage.session_context import current_session
 
@@ -81,7 +82,7 @@ class SQLAlchemyStorage(BaseStorage):
             # The update's middleware commits or rolls back; we only add to its transaction.
             yield ambient, ambient.info.setdefault(_CACHE, {})
             return
-        async with self._session_factory() as session, session.begin():
+        async with write_transaction(self._session_factory) as session:
             yield session, None
 
     async def _row(

@@ -15,6 +15,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import write_transaction
 from storage.repositories import Repo
 from storage.session_context import current_session
 
@@ -30,6 +31,10 @@ class SentMessagesMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         response = await make_request(bot, method)
+        if method.__api_method__.startswith("edit"):
+            # The message was remembered when it was sent; an edit only costs a write (after
+            # a Kirim, one more turn at SQLite's lock while alerts wait: bench/, figure 2).
+            return response
         # aiogram's annotation says Response, but the session hands back the bare result.
         messages = _private_messages(getattr(response, "result", response))
         if messages:
@@ -44,7 +49,8 @@ class SentMessagesMiddleware(BaseRequestMiddleware):
             for message in messages:
                 await repo.messages.remember(message.chat.id, message.message_id)
             return
-        async with self._session_factory() as own, own.begin():
+        # After a commit (a Kirim's summary losing its buttons): a writer of its own.
+        async with write_transaction(self._session_factory) as own:
             repo = Repo.over(own)
             for message in messages:
                 await repo.messages.remember(message.chat.id, message.message_id)
