@@ -34,14 +34,13 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.app import Service
 from bot.config import parse_listen
 from bot.ops import Operations, bound_port
-from storage.db import is_sqlite, write_transaction
+from storage.db import write_transaction
 from storage.models import ProcessedUpdate, utcnow
+from storage.on_conflict import insert_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,6 @@ class WebhookServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._runner: web.AppRunner | None = None
-        self._insert = sqlite_insert if is_sqlite(service.settings.database_url) else pg_insert
         self.port: int | None = None
 
     def app(self) -> web.Application:
@@ -157,13 +155,12 @@ class WebhookServer:
 
     async def _take(self, update_id: int) -> bool:
         """Record the update as taken; False if some instance took it already."""
-        statement = (
-            self._insert(ProcessedUpdate)
-            .values(bot_id=self.service.bot.id, update_id=update_id, received_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
-            .returning(ProcessedUpdate.update_id)
-        )
         async with write_transaction(self.service.session_factory) as session:
+            statement = (
+                insert_or_skip(session, ProcessedUpdate, ["bot_id", "update_id"])
+                .values(bot_id=self.service.bot.id, update_id=update_id, received_at=utcnow())
+                .returning(ProcessedUpdate.update_id)
+            )
             return (await session.scalar(statement)) is not None
 
     async def _process(self, update: Update) -> None:

@@ -11,11 +11,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
+from storage.on_conflict import insert_or_skip
 
 # Lower lanes go first: an urgent alert before any other, no alert behind a broadcast.
 LANE_URGENT = 0
@@ -62,13 +61,10 @@ async def enqueue(
         "not_before": not_before or utcnow(),
         "created_at": utcnow(),
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(OutboxMessage)
+        insert_or_skip(session, OutboxMessage, ["dedupe_key"])
         # Core inserts still go through the column types: the payload is encrypted here too.
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id)
     )
     new_id = await session.scalar(statement)

@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ScheduledJob
+from storage.on_conflict import insert_or_skip
 
 
 async def schedule(
@@ -28,10 +27,8 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Schedule a job; False when a job with this key exists already."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(ScheduledJob)
+        insert_or_skip(session, ScheduledJob, ["key"])
         .values(
             key=key,
             kind=kind,
@@ -41,7 +38,6 @@ async def schedule(
             cancelled=False,
             attempts=0,
         )
-        .on_conflict_do_nothing(index_elements=["key"])
         .returning(ScheduledJob.id)
     )
     return (await session.scalar(statement)) is not None

@@ -23,12 +23,11 @@ from typing import Any, cast
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
 from storage.models import FsmState, utcnow
+from storage.on_conflict import insert_or_skip, insert_or_update
 from storage.session_context import current_session
 
 _table = cast(Table, FsmState.__table__)
@@ -213,26 +212,15 @@ async def _delete_if_empty(session: AsyncSession, key: StorageKey) -> None:
     )
 
 
-def _insert_for(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def _upsert(session: AsyncSession, key: StorageKey, values: dict[str, Any]) -> None:
-    insert = _insert_for(session)
-    statement = insert(_table).values(key=storage_key(key), updated_at=utcnow(), **values)
-    # `excluded` reuses the inserted (already encrypted) value instead of binding it twice.
-    changes = {name: statement.excluded[name] for name in (*values, "updated_at")}
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=[_table.c.key], set_=changes)
-    )
+    statement = insert_or_update(session, _table, ["key"], [*values, "updated_at"])
+    await session.execute(statement.values(key=storage_key(key), updated_at=utcnow(), **values))
 
 
 async def _insert_missing(session: AsyncSession, key: StorageKey) -> None:
-    insert = _insert_for(session)
+    statement = insert_or_skip(session, _table, ["key"])
     await session.execute(
-        insert(_table)
-        .values(key=storage_key(key), state=None, data=None, updated_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[_table.c.key])
+        statement.values(key=storage_key(key), state=None, data=None, updated_at=utcnow())
     )
 
 

@@ -12,11 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, DeliveryAttempt, OutboxMessage, ScheduledJob, utcnow
+from storage.on_conflict import insert_or_skip
 
 # The outbox kind of a broadcast's copies (services/broadcasts.py enqueues them).
 OUTBOX_KIND = "broadcast"
@@ -88,12 +87,8 @@ class BroadcastRepo:
             }
             for chat_id, payload in payloads.items()
         ]
-        bind = self._session.bind
-        insert = (
-            pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
-        )
         for start in range(0, len(rows), _CHUNK):
-            statement = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            statement = insert_or_skip(self._session, OutboxMessage, ["dedupe_key"])
             # A list of parameter sets: executemany, batched by the driver (insertmanyvalues).
             await self._session.execute(statement, rows[start : start + _CHUNK])
         if rows:

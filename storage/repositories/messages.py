@@ -3,11 +3,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatMessage, utcnow
+from storage.on_conflict import insert_or_skip
 
 # Telegram lets a bot delete messages in a private chat only within 48 hours.
 DELETE_WINDOW = timedelta(hours=48)
@@ -22,12 +21,9 @@ class ChatMessageRepo:
     async def remember(self, chat_id: int, message_id: int, at: datetime | None = None) -> None:
         # Edits and retries report the same id again: ignore duplicates instead of failing the
         # update's transaction.
-        values = {"chat_id": chat_id, "message_id": message_id, "at": at or utcnow()}
-        insert = pg_insert if self._session.bind.dialect.name == "postgresql" else sqlite_insert
+        statement = insert_or_skip(self._session, ChatMessage, ["chat_id", "message_id"])
         await self._session.execute(
-            insert(ChatMessage)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+            statement.values(chat_id=chat_id, message_id=message_id, at=at or utcnow())
         )
 
     async def deletable(self, chat_id: int, now: datetime | None = None) -> list[int]:
