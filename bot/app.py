@@ -30,6 +30,7 @@ from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.language import DEFAULT_LOCALE, UserLanguageMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.sent_messages import SentMessagesMiddleware
+from bot.middlewares.shared_budget import SharedBudgetMiddleware
 from bot.scheduled_work import followup_policy, register_scheduled_work, schedule_daily_digest
 from bot.scheduler import create_scheduler
 from bot.sender import Sender
@@ -229,6 +230,8 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
     sender = create_sender(settings, bot, session_factory, clock, SystemClock())
     if isinstance(bot.session, BotApiSession):
         bot.session.on_answer = sender.telegram_answered
+    # Inside the retries: each attempt of a reply takes its own room.
+    bot.session.middleware(SharedBudgetMiddleware(sender.send_elsewhere))
     jobs = JobRunner(session_factory, clock, alert_policy(settings), sender.wake)
     # --- Scheduled work: follow-ups, officer reminders, daily digest (bot/scheduled_work.py) ---
     register_scheduled_work(jobs, settings, clock)

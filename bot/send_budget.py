@@ -144,6 +144,7 @@ class RateBudget:
         self._paused_chats: dict[int, float] = {}
         self._paused_until = 0.0
         self._recent_429: deque[tuple[float, int]] = deque()
+        self._last_broadcast = -math.inf
         # A reserve as large as the whole bucket would starve broadcasts for good.
         self._reserve = min(limits.alert_reserve, max(0, whole(window) - 1))
 
@@ -162,6 +163,10 @@ class RateBudget:
         the alerts' reserve once the `planned` sends of other lanes are taken."""
         spare = self.global_sends(now) - planned - self._reserve
         return max(0, min(whole(self._broadcast.available(now)), spare))
+
+    def broadcasting(self, now: float) -> bool:
+        """A broadcast's copy is among the sends of the bot-wide window."""
+        return now - self._last_broadcast < 1.0 + ARRIVAL_MARGIN
 
     def chat_sends(self, chat_id: int, now: float) -> int:
         """Whole sends this chat allows now (per-chat bucket, group minute, any pause)."""
@@ -204,6 +209,14 @@ class RateBudget:
             self._group(chat_id, now).take(now)
         if broadcast:
             self._broadcast.take(now)
+            self._last_broadcast = now
+
+    def take_elsewhere(self, now: float) -> None:
+        """A send that did not come from this sender (a handler's reply) used the bot-wide
+        window. Not its chat's: a conversation is paced by the person in it, and counting it
+        there only held back the next outbox message to that chat (a coordinator's progress
+        report behind the replies of the /siaran wizard) without a 429 ever seen."""
+        self._global.take(now)
 
     def give_back(self, chat_id: int, now: float, *, broadcast: bool) -> None:
         """A send that never reached Telegram (network error, 5xx) did not count there."""

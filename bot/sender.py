@@ -79,6 +79,10 @@ YIELD_POLL = 0.1
 __all__ = ["RetryPolicy", "Sender", "SenderCounters", "SenderLimits"]
 
 
+# How long a handler's own message may wait for room in the bot-wide window (seconds).
+DIRECT_PATIENCE = 2.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Backoff for transient failures; tests shrink the delays."""
@@ -261,6 +265,22 @@ class Sender:
             self._breaker.open_until = 0.0
             self._probe_now = True
             self.wake()
+
+    async def send_elsewhere(self) -> None:
+        """Count a message a handler sends itself in the bot-wide window and, while a
+        broadcast fills that window, first wait for room: on top of a broadcast at its full
+        rate a burst of replies went over Telegram's limit and got 429. Otherwise replies
+        only count (residents pace them; alerts keep their reserve), and never wait longer
+        than DIRECT_PATIENCE: past that, Telegram decides (and the retry middleware waits)."""
+        give_up = _seconds(self._clock.now()) + DIRECT_PATIENCE
+        while True:
+            moment = _seconds(self._clock.now())
+            room = self._budget.global_sends(moment) >= 1
+            if room or not self._budget.broadcasting(moment) or moment >= give_up:
+                self._budget.take_elsewhere(moment)
+                return
+            ready = self._budget.next_send_at(moment, broadcast=False)
+            await asyncio.sleep(min(max(ready - moment, 0.005), give_up - moment))
 
     async def pending_by_lane(self) -> dict[int, int]:
         async with self._sessions() as session:

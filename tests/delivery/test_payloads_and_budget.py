@@ -156,3 +156,14 @@ def test_a_broadcast_at_full_rate_leaves_the_reserve_to_alerts() -> None:
         # An alert arriving at any moment finds budget at once.
         assert budget.global_sends(now) >= 5
     assert len(broadcast) / 4 >= 0.9 * 25, "the broadcast must still run at its rate"
+
+
+def test_replies_sent_by_handlers_leave_less_for_a_broadcast() -> None:
+    budget = RateBudget(SenderLimits(broadcast_per_second=25, alert_reserve=5), now=0.0)
+    assert not budget.broadcasting(0.0)
+    for _ in range(20):
+        budget.take_elsewhere(0.0)
+    assert budget.global_sends(0.0) == 10 and budget.broadcast_sends(0.0) == 10 - 5
+    budget.take(1, 0.1, broadcast=True)
+    # A copy in the window makes the next replies wait for room rather than go over.
+    assert budget.broadcasting(1.0) and not budget.broadcasting(1.2)
