@@ -7,21 +7,15 @@ from typing import Any
 
 import pytest
 from aiogram.types import TelegramObject
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares.database import DatabaseMiddleware
-from storage.models import AuditLog
 from storage.repositories import Repo
 from storage.session_context import AfterCommit, after_commit
+from tests.storage.rows import audit_rows
 
 Sessions = async_sessionmaker[AsyncSession]
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[str]]
-
-
-async def audit_rows(session_factory: Sessions) -> int:
-    async with session_factory() as session:
-        return int(await session.scalar(select(func.count()).select_from(AuditLog)) or 0)
 
 
 def storing_handler(*deferred: AfterCommit, fail: bool = False) -> Handler:

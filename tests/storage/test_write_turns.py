@@ -5,19 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import is_sqlite, write_transaction, write_turns, writers_waiting
-from storage.models import AuditLog
 from storage.repositories import Repo
+from tests.storage.rows import audit_rows
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def audit_rows(session_factory: Sessions) -> int:
-    async with session_factory() as session:
-        return int(await session.scalar(select(func.count()).select_from(AuditLog)) or 0)
 
 
 async def store_one(session_factory: Sessions) -> None:
