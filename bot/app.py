@@ -169,8 +169,14 @@ def create_dispatcher(
         options=conversation_options(settings, clock),
         gazetteer=gazetteer,
         i18n=i18n,
+        # Registered below, inside the update's session (see there).
+        disable_fsm=True,
     )
+    # The session first, then aiogram's FSM middleware: that one reads the state before any
+    # handler, and outside the update's session the read took a session, a transaction and
+    # (SQLite) a write turn of its own, and the handler's reads could not use what it read.
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, on_outbox))
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     # Not on errors: the failed update's session is gone; the error handler finds the language.
     UserLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
     dispatcher.errors.register(FriendlyErrorHandler(session_factory, i18n).as_handler())
