@@ -198,3 +198,47 @@ async def test_inside_an_update_the_row_is_read_once_and_kept_true(
     assert await _rows(session_factory) == 0
     # A new update reads afresh.
     assert await storage.get_data(KEY) == {}
+
+
+async def test_inside_an_update_a_merge_and_a_clear_write_only_what_they_must(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Once the update has read the row (aiogram's FSM middleware does, under the user's
+    lock), merging an answer is one write, and finishing the report two."""
+    storage = SQLAlchemyStorage(session_factory)
+    await storage.set_state(KEY, Form.kecamatan)
+    await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if "fsm_state" in statement:
+            statements.append(statement.split()[0].upper())
+
+    async def in_an_update(*steps: str) -> None:
+        async with session_factory() as session, session.begin():
+            token = current_session.set(session)
+            try:
+                assert await storage.get_state(KEY) == "Form:kecamatan"
+                if "merge" in steps:
+                    merged = await storage.update_data(KEY, {"kelurahan": "Palangka"})
+                    assert merged == {"kecamatan": "Jekan Raya", "kelurahan": "Palangka"}
+                    merged["kelurahan"] = "changed by the caller"
+                    assert (await storage.get_data(KEY))["kelurahan"] == "Palangka"
+                if "clear" in steps:
+                    await storage.set_state(KEY, None)
+                    await storage.set_data(KEY, {})
+            finally:
+                current_session.reset(token)
+
+    engine = session_factory.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await in_an_update("merge")
+        assert statements == ["SELECT", "INSERT"], statements  # the read, one upsert
+        assert await storage.get_data(KEY) == {"kecamatan": "Jekan Raya", "kelurahan": "Palangka"}
+        statements.clear()
+        await in_an_update("clear")
+        assert statements == ["SELECT", "UPDATE", "DELETE"], statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert await _rows(session_factory) == 0
