@@ -293,7 +293,9 @@ class Sender:
         while not self._stopping:
             try:
                 await self.run_once()
-                delay = await self._idle_delay()
+                # Woken during the pass (a Kirim committed its alert): go again at once,
+                # without asking the database when the next row is due.
+                delay = 0.0 if self._wake.is_set() else await self._idle_delay()
                 failures = 0
             except Exception:
                 # The database is away (or a hook is broken): keep trying, slower and slower.
