@@ -265,10 +265,17 @@ class BotProcess:
 
 
 def bot_process(
-    name: str, emulator: BotAPIEmulator, config: BotConfig, workdir: Path, bot_id: int
+    name: str,
+    emulator: BotAPIEmulator,
+    config: BotConfig,
+    workdir: Path,
+    bot_id: int,
+    *,
+    module: str = "bot",
 ) -> BotProcess:
+    """`python -m bot run`, or a bench module that runs it (bench.unthrottled_bot)."""
     token = new_token(bot_id)
-    return BotProcess(name, "bot", emulator, token, config.env(emulator, token), workdir)
+    return BotProcess(name, module, emulator, token, config.env(emulator, token), workdir)
 
 
 def echo_process(name: str, emulator: BotAPIEmulator, workdir: Path, bot_id: int) -> BotProcess:
