@@ -13,7 +13,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
@@ -28,6 +28,7 @@ from bot.housekeeping import add_housekeeping
 from bot.jobs import JobRunner
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.language import DEFAULT_LOCALE, UserLanguageMiddleware
+from bot.middlewares.one_at_a_time import OneUpdateAtATime
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.sent_messages import SentMessagesMiddleware
 from bot.middlewares.shared_budget import SharedBudgetMiddleware
@@ -161,20 +162,24 @@ def create_dispatcher(
     on_outbox: Callable[[], None],
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
+    # One update at a time per user: two quick taps on Kirim are handled one after the
+    # other, so the second sees the report already sent.
+    isolation = events_isolation or SimpleEventIsolation()
     dispatcher = Dispatcher(
         storage=SQLAlchemyStorage(session_factory),
-        # One update at a time per user: two quick taps on Kirim are handled one after the
-        # other, so the second sees the report already sent.
-        events_isolation=events_isolation or SimpleEventIsolation(),
+        # Its FSM middleware is registered below, inside the update's session, and the
+        # isolation goes around both (OneUpdateAtATime).
+        events_isolation=DisabledEventIsolation(),
+        disable_fsm=True,
         options=conversation_options(settings, clock),
         gazetteer=gazetteer,
         i18n=i18n,
-        # Registered below, inside the update's session (see there).
-        disable_fsm=True,
     )
-    # The session first, then aiogram's FSM middleware: that one reads the state before any
-    # handler, and outside the update's session the read took a session, a transaction and
-    # (SQLite) a write turn of its own, and the handler's reads could not use what it read.
+    dispatcher.shutdown.register(isolation.close)
+    # The user's lock, the session, then aiogram's FSM middleware: that one reads the state
+    # before any handler, and outside the update's session the read took a session, a
+    # transaction and (SQLite) a write turn of its own, and the handler read it again.
+    dispatcher.update.outer_middleware(OneUpdateAtATime(dispatcher.fsm, isolation))
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, on_outbox))
     dispatcher.update.outer_middleware(dispatcher.fsm)
     # Not on errors: the failed update's session is gone; the error handler finds the language.
