@@ -1,0 +1,104 @@
+"""aiosqlite, one trip to its thread per statement.
+
+aiosqlite runs each SQLite call in a thread of its own, and every call is a round trip: a
+queue put, the thread's turn, then a wake-up of the event loop through its self-pipe.
+SQLAlchemy's adapter makes three or four of those per statement (open a cursor, execute,
+fetch, close). A Kirim runs about twenty statements, so those round trips, not SQLite, were
+a large part of the bot's CPU (bench/, figure 2). Here one function does the cursor's whole
+job in the thread, so a statement costs one trip. Everything else (the pool, transactions,
+errors, server-side cursors) is SQLAlchemy's own aiosqlite dialect.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from typing import Any
+
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
+    SQLiteDialect_aiosqlite,
+)
+
+DRIVER = "aiosqlite_onetrip"
+
+# (description, rows, lastrowid, rowcount), as SQLAlchemy's cursor keeps them.
+_Outcome = tuple[Any, list[Any], int | None, int]
+
+
+def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
+    """In aiosqlite's thread: what SQLAlchemy's adapter does in four trips."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+            return None, [], cursor.lastrowid, cursor.rowcount
+        if parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        if cursor.description:
+            return cursor.description, cursor.fetchall(), -1, -1
+        return None, [], cursor.lastrowid, cursor.rowcount
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ()
+
+    def _one_trip(self, operation: Any, parameters: Any, many: bool) -> None:
+        aiosqlite_connection = self._connection
+        try:
+            outcome: _Outcome = self.await_(
+                # aiosqlite's own queue to its thread (what its public methods use)
+                aiosqlite_connection._execute(
+                    _run, aiosqlite_connection._conn, operation, parameters, many
+                )
+            )
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        description, rows, lastrowid, self.rowcount = outcome
+        # None before any INSERT, passed on as SQLAlchemy's own adapter does.
+        self.lastrowid = lastrowid  # type: ignore[assignment]
+        self.description = description
+        self._rows = deque(rows)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._one_trip(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        self._one_trip(operation, seq_of_parameters, many=True)
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+
+    def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
+        if server_side:
+            return AsyncAdapt_aiosqlite_ss_cursor(self)
+        return OneTripCursor(self)
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        adapted = super().connect(*arg, **kw)
+        if type(adapted) is AsyncAdapt_aiosqlite_connection:
+            return OneTripConnection(self, adapted._connection)
+        return adapted  # the sync fallback (tests of SQLAlchemy itself): left as it is
+
+
+class OneTripDialect(SQLiteDialect_aiosqlite):
+    driver = DRIVER
+    supports_statement_cache = True
+
+    @classmethod
+    def import_dbapi(cls) -> AsyncAdapt_aiosqlite_dbapi:
+        return OneTripDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, "OneTripDialect")

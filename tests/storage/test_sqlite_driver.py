@@ -1,0 +1,110 @@
+"""The SQLite driver: the same results as SQLAlchemy's aiosqlite adapter, one thread round trip
+per statement (storage/sqlite_driver.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import create_engine
+from storage.sqlite_driver import DRIVER
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.sqlite3'}")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
+        )
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+class _Trips:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> _Trips:
+    """Counts the calls aiosqlite runs in its thread."""
+    counter = _Trips()
+    original = aiosqlite.Connection._execute
+
+    async def counted(
+        self: aiosqlite.Connection, fn: object, *args: object, **kw: object
+    ) -> object:
+        counter.count += 1
+        return await original(self, fn, *args, **kw)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return counter
+
+
+async def test_the_bot_uses_the_one_trip_driver_for_aiosqlite_urls(engine: AsyncEngine) -> None:
+    assert engine.dialect.name == "sqlite"
+    assert engine.dialect.driver == DRIVER
+
+
+async def test_rows_counts_and_ids_are_what_sqlalchemy_reports(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        first = await connection.execute(text("INSERT INTO things (name) VALUES ('a')"))
+        assert first.lastrowid == 1
+        assert first.rowcount == 1
+        many = await connection.execute(
+            text("INSERT INTO things (name) VALUES (:name)"), [{"name": "b"}, {"name": "c"}]
+        )
+        assert many.rowcount == 2
+        changed = await connection.execute(text("UPDATE things SET name = name || '!'"))
+        assert changed.rowcount == 3
+        rows = await connection.execute(text("SELECT id, name FROM things ORDER BY id"))
+        assert [tuple(row) for row in rows] == [(1, "a!"), (2, "b!"), (3, "c!")]
+        returned = await connection.execute(
+            text("INSERT INTO things (name) VALUES ('d') RETURNING id, name")
+        )
+        assert [tuple(row) for row in returned] == [(4, "d")]
+        empty = await connection.execute(text("SELECT id FROM things WHERE name = 'zzz'"))
+        assert empty.first() is None
+
+
+async def test_errors_are_sqlalchemys_and_the_transaction_rolls_back(engine: AsyncEngine) -> None:
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO things (name) VALUES ('x')"))
+            await connection.execute(text("INSERT INTO things (name) VALUES ('x')"))
+    with pytest.raises(OperationalError):
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT nothing FROM nowhere"))
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM things"))).scalar() == 0
+
+
+async def test_streamed_results_still_come_in_chunks(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO things (name) VALUES (:name)"),
+            [{"name": f"n{index}"} for index in range(250)],
+        )
+    async with engine.connect() as connection:
+        stream = await connection.stream(text("SELECT name FROM things ORDER BY id"))
+        names = [row.name async for row in stream]
+    assert names == [f"n{index}" for index in range(250)]
+
+
+async def test_a_statement_is_one_trip_to_the_thread(engine: AsyncEngine, trips: _Trips) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # the pool's first checkout
+        before = trips.count
+        for _ in range(5):
+            await connection.execute(text("SELECT id, name FROM things"))
+        # SQLAlchemy's own adapter makes four: cursor, execute, fetchall, close.
+        assert trips.count - before == 5
