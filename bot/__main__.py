@@ -29,12 +29,15 @@ def _configure_logging(settings: Settings) -> None:
 
 async def _run(settings: Settings) -> None:
     from bot.app import create_service, run_polling
+    from bot.heap import freeze_start_up_heap
     from bot.ops import Operations, OpsServer
     from bot.webhook import run_webhook
 
     if settings.webhook_url:
         settings.require_webhook_secret()
     service = await create_service(settings)
+    frozen = freeze_start_up_heap()
+    logging.getLogger("bot").info("start-up heap frozen: %d objects", frozen)
     ops = Operations(service)
     try:
         if settings.webhook_url:
