@@ -24,6 +24,7 @@ from bot.api_session import BotApiSession
 from bot.commands import register_commands, staff_menus_at_startup
 from bot.config import Settings
 from bot.errors import FriendlyErrorHandler
+from bot.fsm_context import clearing_fsm
 from bot.housekeeping import add_housekeeping
 from bot.jobs import JobRunner
 from bot.middlewares.database import DatabaseMiddleware
@@ -176,6 +177,7 @@ def create_dispatcher(
         i18n=i18n,
     )
     dispatcher.shutdown.register(isolation.close)
+    dispatcher.fsm = clearing_fsm(dispatcher.fsm)
     # The user's lock, the session, then aiogram's FSM middleware: that one reads the state
     # before any handler, and outside the update's session the read took a session, a
     # transaction and (SQLite) a write turn of its own, and the handler read it again.

@@ -116,6 +116,14 @@ class SQLAlchemyStorage(BaseStorage):
                     await _delete_if_empty(session, key)
             _remember(cache, key, known, state=name)
 
+    async def forget(self, key: StorageKey) -> None:
+        """State and data gone at once, in one statement (aiogram's clear() is two writes:
+        no state, then no data)."""
+        async with self._session() as (session, cache):
+            await _delete(session, key)
+            if cache is not None:
+                cache[storage_key(key)] = _Row(None, None)
+
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._session() as (session, cache):
             return (await self._row(session, cache, key)).state

@@ -9,6 +9,7 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.fsm_context import ClearingFSMContext
 from storage.fsm_storage import SQLAlchemyStorage, storage_key
 from storage.models import FsmState
 from storage.session_context import current_session
@@ -241,4 +242,40 @@ async def test_inside_an_update_a_merge_and_a_clear_write_only_what_they_must(
         assert statements == ["SELECT", "UPDATE", "DELETE"], statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+    assert await _rows(session_factory) == 0
+
+
+async def test_the_bots_clear_is_one_delete_and_the_update_sees_it(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """The bot's FSM context (bot/fsm_context.py) ends a conversation with one statement."""
+    storage = SQLAlchemyStorage(session_factory)
+    await storage.set_state(KEY, Form.kecamatan)
+    await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
+    context = ClearingFSMContext(storage=storage, key=KEY)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if "fsm_state" in statement:
+            statements.append(statement.split()[0].upper())
+
+    engine = session_factory.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        async with session_factory() as session, session.begin():
+            token = current_session.set(session)
+            try:
+                assert await context.get_state() == "Form:kecamatan"
+                await context.clear()
+                assert await context.get_state() is None
+                assert await context.get_data() == {}
+            finally:
+                current_session.reset(token)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == ["SELECT", "DELETE"], statements
+    assert await _rows(session_factory) == 0
+    # Outside an update it is one transaction of its own, and as thorough.
+    await storage.set_data(KEY, {"kecamatan": "Pahandut"})
+    await context.clear()
     assert await _rows(session_factory) == 0
