@@ -24,11 +24,11 @@ class Submitted:
     duplicate: bool  # True when this draft had already been stored (a second tap on Kirim)
 
 
-async def _unique_code(repo: Repo) -> str:
-    while True:
+async def _unique_code(repo: Repo, code: str, taken: bool) -> str:
+    while taken:
         code = new_code()
-        if not await repo.reports.code_exists(code):
-            return code
+        taken = await repo.reports.code_exists(code)
+    return code
 
 
 def _source(item: Attachment, linked: bool) -> dict[str, object]:
@@ -56,7 +56,8 @@ async def submit_report(
     repo: Repo, draft: Draft, *, chat_id: int, language: str, now: datetime | None = None
 ) -> Submitted:
     """Store the draft as a new report with status `baru`; idempotent per draft."""
-    existing = await repo.reports.by_draft(draft.draft_id)
+    code = new_code()
+    existing, code_taken = await repo.reports.by_draft_or_code(draft.draft_id, code)
     if existing is not None:
         return Submitted(existing, duplicate=True)
     missing = draft.missing()
@@ -66,7 +67,7 @@ async def submit_report(
     linked = draft.consent is True
     cipher = get_cipher()
     report = Report(
-        code=await _unique_code(repo),
+        code=await _unique_code(repo, code, code_taken),
         draft_id=draft.draft_id,
         status="baru",
         urgent=bool(draft.urgent),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -32,11 +32,15 @@ class ReportRepo:
         )
         return report
 
-    async def by_draft(self, draft_id: str) -> Report | None:
-        report: Report | None = await self._session.scalar(
-            select(Report).where(Report.draft_id == draft_id)
+    async def by_draft_or_code(self, draft_id: str, code: str) -> tuple[Report | None, bool]:
+        """The report stored from this draft, if any, and whether `code` is taken: one query
+        where a Kirim used to ask twice."""
+        rows = await self._session.scalars(
+            select(Report).where(or_(Report.draft_id == draft_id, Report.code == code))
         )
-        return report
+        found = list(rows)
+        existing = next((report for report in found if report.draft_id == draft_id), None)
+        return existing, any(report.code == code for report in found)
 
     async def code_exists(self, code: str) -> bool:
         return (
