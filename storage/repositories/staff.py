@@ -12,6 +12,10 @@ from storage.models import OfficerArea, User, utcnow
 STAFF_ROLES = ("officer", "coordinator")
 
 
+# session.info key: staff rows read in this session, kept alive for session.get().
+_KEPT = "staff_rows_read"
+
+
 class StaffRepo:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -79,7 +83,11 @@ class StaffRepo:
         rows = await self._session.scalars(
             select(User).where(User.id.in_(bound), User.role.in_(STAFF_ROLES)).order_by(User.id)
         )
-        return list(rows)
+        staff = list(rows)
+        # The session's identity map holds rows weakly: callers keep ids, and each alert then
+        # read its officer again for the language. Held until the session ends.
+        self._session.info.setdefault(_KEPT, []).extend(staff)
+        return staff
 
     async def bind(self, officer_id: int, kelurahan_id: int) -> bool:
         """Bind the officer to the kelurahan; False when they already were."""
