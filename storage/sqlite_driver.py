@@ -26,8 +26,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 
 DRIVER = "aiosqlite_onetrip"
 
-# (description, rows, lastrowid, rowcount), as SQLAlchemy's cursor keeps them.
-_Outcome = tuple[Any, list[Any], int | None, int]
+# (description, rows, lastrowid, rowcount), as SQLAlchemy's cursor keeps them, and whether
+# a transaction is open on the connection afterwards.
+_Outcome = tuple[Any, list[Any], int | None, int, bool]
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
@@ -36,14 +37,15 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
     try:
         if many:
             cursor.executemany(operation, parameters)
-            return None, [], cursor.lastrowid, cursor.rowcount
+            return None, [], cursor.lastrowid, cursor.rowcount, connection.in_transaction
         if parameters is None:
             cursor.execute(operation)
         else:
             cursor.execute(operation, parameters)
         if cursor.description:
-            return cursor.description, cursor.fetchall(), -1, -1
-        return None, [], cursor.lastrowid, cursor.rowcount
+            rows = cursor.fetchall()
+            return cursor.description, rows, -1, -1, connection.in_transaction
+        return None, [], cursor.lastrowid, cursor.rowcount, connection.in_transaction
     finally:
         cursor.close()
 
@@ -53,6 +55,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _one_trip(self, operation: Any, parameters: Any, many: bool) -> None:
         aiosqlite_connection = self._connection
+        adapted = self._adapt_connection
+        if isinstance(adapted, OneTripConnection):
+            adapted.open_transaction = True  # until the thread says otherwise
         try:
             outcome: _Outcome = self.await_(
                 # aiosqlite's own queue to its thread (what its public methods use)
@@ -62,7 +67,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             )
         except Exception as error:
             self._adapt_connection._handle_exception(error)
-        description, rows, lastrowid, self.rowcount = outcome
+        description, rows, lastrowid, self.rowcount, open_transaction = outcome
+        if isinstance(adapted, OneTripConnection):
+            adapted.open_transaction = open_transaction
         # None before any INSERT, passed on as SQLAlchemy's own adapter does.
         self.lastrowid = lastrowid  # type: ignore[assignment]
         self.description = description
@@ -76,12 +83,36 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """Also knows when no transaction is open, so that the pool's rollback on every return
+    (after every commit too) costs no trip for nothing: a third of a short transaction's."""
+
+    __slots__ = ("open_transaction",)
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        # Unknown counts as open: a rollback too many is only a trip, one too few a lock held.
+        self.open_transaction = True
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         if server_side:
+            self.open_transaction = True
             return AsyncAdapt_aiosqlite_ss_cursor(self)
         return OneTripCursor(self)
+
+    def execute(self, *args: Any, **kw: Any) -> Any:
+        self.open_transaction = True
+        return super().execute(*args, **kw)
+
+    def commit(self) -> None:
+        self.open_transaction = True
+        super().commit()
+        self.open_transaction = False
+
+    def rollback(self) -> None:
+        if not self.open_transaction:
+            return
+        super().rollback()
+        self.open_transaction = False
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -108,3 +108,30 @@ async def test_a_statement_is_one_trip_to_the_thread(engine: AsyncEngine, trips:
             await connection.execute(text("SELECT id, name FROM things"))
         # SQLAlchemy's own adapter makes four: cursor, execute, fetchall, close.
         assert trips.count - before == 5
+
+
+async def test_a_commit_is_not_followed_by_a_rollback_for_nothing(
+    engine: AsyncEngine, trips: _Trips
+) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    before = trips.count
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO things (name) VALUES ('a')"))
+    # The statement and the commit; the pool's reset on return finds nothing to undo.
+    assert trips.count - before == 2
+
+
+async def test_an_abandoned_transaction_is_rolled_back_and_frees_the_lock(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("INSERT INTO things (name) VALUES ('half')"))
+        # Closed without a commit.
+    async with engine.begin() as connection:
+        await connection.execute(text("PRAGMA busy_timeout=100"))
+        # Would wait for the lock (and fail) had the first connection kept its transaction.
+        await connection.execute(text("INSERT INTO things (name) VALUES ('whole')"))
+    async with engine.connect() as connection:
+        names = (await connection.execute(text("SELECT name FROM things"))).scalars().all()
+    assert names == ["whole"]
