@@ -10,6 +10,7 @@ from services.alerting import load_report
 from services.cases import may_change
 from storage.models import Report
 from storage.repositories import Repo
+from storage.session_context import after_commit
 
 
 async def changeable_case(
@@ -22,5 +23,12 @@ async def changeable_case(
     await repo.audit.record(
         refusal, actor_id=callback.from_user.id, report_id=callback_data.report_id
     )
-    await callback.answer(_("You are not allowed to do this."), show_alert=True)
+    refuse(callback, repo)
     return None
+
+
+def refuse(callback: CallbackQuery, repo: Repo) -> None:
+    """Say no once the update has committed: the refusal is in the audit log by the time the
+    presser (or a test reading the log) sees it."""
+    text = _("You are not allowed to do this.")  # in the update's language, read now
+    after_commit(repo.session, lambda: callback.answer(text, show_alert=True))

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations.callbacks import CaseCb
-from conversations.cases.guard import changeable_case
+from conversations.cases.guard import changeable_case, refuse
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.alerting import load_report
@@ -57,7 +57,7 @@ async def ask_reply(
     report = await load_report(repo.session, callback_data.report_id)
     if report is None or not is_reporter(report, callback.from_user.id):
         await repo.audit.record("reply_refused", actor_id=None, report_id=callback_data.report_id)
-        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+        refuse(callback, repo)
         return
     await state.set_state(RelayForm.to_officer)
     await state.update_data(report_id=report.id)

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
-from conversations.cases.guard import changeable_case
+from conversations.cases.guard import changeable_case, refuse
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services import labels
@@ -24,7 +24,7 @@ async def _refuse(callback: CallbackQuery, repo: Repo, report_id: int) -> None:
     await repo.audit.record(
         "case_button_refused", actor_id=callback.from_user.id, report_id=report_id
     )
-    await callback.answer(_("You are not allowed to do this."), show_alert=True)
+    refuse(callback, repo)
 
 
 async def open_card(
@@ -126,7 +126,7 @@ async def _change(
             outcome=outcome,
         )
     except NotAllowed:
-        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+        refuse(callback, repo)
         return
     await callback.answer(
         _("Status: {status}").format(status=labels.label(_, labels.STATUS, status))

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
+from conversations.cases.guard import refuse
 from conversations.options import ConversationOptions
 from services import case_buttons
 from services.alerting import load_report
@@ -34,7 +35,7 @@ async def take(
             repo.session, callback_data.report_id, callback.from_user.id, options.clock.now()
         )
     except NotAllowed:
-        await callback.answer(_("You are not allowed to do this."), show_alert=True)
+        refuse(callback, repo)
         return
     report = await load_report(repo.session, callback_data.report_id)
     assert report is not None
