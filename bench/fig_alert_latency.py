@@ -93,6 +93,21 @@ async def kirim_one_by_one(
     return latencies
 
 
+async def start_broadcast(
+    emulator: BotAPIEmulator, config: BotConfig, bot: BotProcess, ids: range
+) -> None:
+    """A broadcast to `ids`, running at its full rate when this returns."""
+    emulator.rate_limits = TELEGRAM_LIMITS
+    async with data.database(config) as sessions:
+        await data.add_residents(sessions, ids, subscribed=True)
+        data.register_people(emulator, bot.token, ids)
+        await data.enqueue_broadcast(sessions, emulator, bot.token, ids)
+    copies = emulator.stats.for_token(bot.token)
+    start = copies["sent"]
+    # In full flow: wait until it runs at its rate (the sender claims in passes).
+    await wait_until(lambda: copies["sent"] - start >= 100, 120, "the broadcast")
+
+
 def _alerted(
     emulator: BotAPIEmulator, bot: BotProcess, officers: list[int], code: str
 ) -> Callable[[], bool]:
@@ -125,6 +140,15 @@ async def run(options: Options) -> Figure:
         module="bench.unthrottled_bot",
     )
     free_officers = list(await data.staffed_database(free_config, emulator, free_bot.token))
+    paid_config = BotConfig(
+        sqlite_database(options.workdir, "latency-paid"),
+        extra_env={"ALERT_PAID_BROADCAST": "true"},
+    )
+    paid_bot = bot_process("bot-paid", emulator, paid_config, options.workdir, 620_003)
+    paid_officers = list(await data.staffed_database(paid_config, emulator, paid_bot.token))
+    paid_idle: list[list[float]] = []
+    paid_busy: list[list[float]] = []
+    paid_messages = 0
     try:
         async with running(free_bot):
             for index in range(options.runs):
@@ -148,22 +172,31 @@ async def run(options: Options) -> Figure:
                 await prepare_residents(emulator, bot, USER_BASE + (30 + index) * 1_000, singles)
                 for index in range(options.runs)
             ]
-            emulator.rate_limits = TELEGRAM_LIMITS
             ids = range(RECIPIENT_BASE, RECIPIENT_BASE + recipients)
-            async with data.database(config) as sessions:
-                await data.add_residents(sessions, ids, subscribed=True)
-                data.register_people(emulator, bot.token, ids)
-                await data.enqueue_broadcast(sessions, emulator, bot.token, ids)
-            copies = emulator.stats.for_token(bot.token)
-            start = copies["sent"]
-            # In full flow: wait until it runs at its rate (the sender claims in passes).
-            await wait_until(lambda: copies["sent"] - start >= 100, 120, "the broadcast")
+            await start_broadcast(emulator, config, bot, ids)
             for people in waiting:
                 busy.append(await kirim_burst(emulator, bot, officers, people))
                 await asyncio.sleep(2)
             for people in alone:
                 single.append(await kirim_one_by_one(emulator, bot, officers, people))
             broadcast_sent = len(emulator.calls_of("copyMessage", token=bot.token))
+        # ALERT_PAID_BROADCAST: alerts over the free limit go as paid broadcasts.
+        async with running(paid_bot):
+            for index in range(options.runs):
+                people = await prepare_residents(
+                    emulator, paid_bot, USER_BASE + (40 + index) * 1_000, count
+                )
+                paid_idle.append(await kirim_burst(emulator, paid_bot, paid_officers, people))
+            waiting = [
+                await prepare_residents(emulator, paid_bot, USER_BASE + (50 + index) * 1_000, count)
+                for index in range(options.runs)
+            ]
+            ids = range(RECIPIENT_BASE, RECIPIENT_BASE + recipients)
+            await start_broadcast(emulator, paid_config, paid_bot, ids)
+            for people in waiting:
+                paid_busy.append(await kirim_burst(emulator, paid_bot, paid_officers, people))
+                await asyncio.sleep(2)
+            paid_messages = emulator.stats.for_token(paid_bot.token)["paid"]
     finally:
         await emulator.stop()
 
@@ -171,6 +204,8 @@ async def run(options: Options) -> Figure:
         ("idle", idle),
         (f"during a {recipients:,}-recipient broadcast", busy),
         ("idle, no flood limits (emulator and sender)", unlimited),
+        ("idle, alerts over the limit as paid broadcasts", paid_idle),
+        ("during the broadcast, alerts over the limit as paid broadcasts", paid_busy),
         (f"one report at a time during the broadcast ({singles}, 1 s apart)", single),
     )
     for label, runs in variants:
@@ -191,10 +226,19 @@ async def run(options: Options) -> Figure:
         + (floor if count > 30 else "")
         + "; on SQLite the Kirims also commit one after another"
     )
+    figure.notes.append(
+        "Paid broadcasts: the same bursts with ALERT_PAID_BROADCAST=true and Telegram's limits "
+        "on; alerts that find the bot-wide 30 a second used up go at once with "
+        f"allow_paid_broadcast (0.1 Telegram Stars each): {paid_messages} paid messages in "
+        f"{2 * options.runs} bursts of {count}"
+    )
     figure.raw = {
         "idle": idle,
         "during_broadcast": busy,
         "idle_limits_lifted": unlimited,
+        "idle_paid_alerts": paid_idle,
+        "during_broadcast_paid_alerts": paid_busy,
+        "paid_messages": paid_messages,
         "emulator_429": emulator.stats.for_token(bot.token)["429"],
         "broadcast_copies_during_runs": broadcast_sent,
     }

@@ -35,6 +35,7 @@ from bot.middlewares.sent_messages import SentMessagesMiddleware
 from bot.middlewares.shared_budget import SharedBudgetMiddleware
 from bot.scheduled_work import followup_policy, register_scheduled_work, schedule_daily_digest
 from bot.scheduler import create_scheduler
+from bot.send_budget import SenderLimits
 from bot.sender import Sender
 from conversations.options import ConversationOptions
 from services.alerting import AlertPolicy
@@ -222,8 +223,13 @@ def create_sender(
         session_factory,
         hooks,
         pacing_clock,
+        create_sender_limits(settings),
         broadcast_rate=settings.broadcast_rate,
     )
+
+
+def create_sender_limits(settings: Settings) -> SenderLimits:
+    return SenderLimits(paid_alerts=settings.alert_paid_broadcast)
 
 
 async def create_service(settings: Settings, clock: Clock | None = None) -> Service:

@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     quiet_hours: QuietHours = (21, 7)
     timezone: str = "Asia/Jakarta"
     broadcast_rate: float = 25.0
+    # Alerts that find Telegram's ~30 messages a second used up go out at once as paid
+    # broadcasts (0.1 Telegram Stars each, from the bot's balance) instead of waiting. Off
+    # unless the city has chosen to pay: see the README, "Alerts in a burst".
+    alert_paid_broadcast: bool = False
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8081"

@@ -95,6 +95,7 @@ class _ServiceCollector(Collector):
             ("server_errors", "5xx answers"),
             ("network_errors", "Network errors and timeouts"),
             ("dead", "Outbox rows given up on (dead-lettered)"),
+            ("paid", "Alerts sent as paid broadcasts (0.1 Telegram Stars each)"),
         ):
             yield CounterMetricFamily(
                 f"lapor_aman_sender_{name}", description, value=counters.get(name, 0)

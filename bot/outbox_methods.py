@@ -48,9 +48,12 @@ def method_name(payload: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
-def build_method(payload: Mapping[str, Any], chat_id: int) -> TelegramMethod[Any]:
+def build_method(
+    payload: Mapping[str, Any], chat_id: int, *, paid_broadcast: bool = False
+) -> TelegramMethod[Any]:
     """The aiogram method for a payload; the row's chat is the target unless the payload
-    names one (or edits an inline message, which has no chat)."""
+    names one (or edits an inline message, which has no chat). `paid_broadcast` sends it
+    with allow_paid_broadcast where the method has it."""
     name = method_name(payload)
     params = payload.get("params")
     method_class = _method_classes().get(name.lower())
@@ -61,6 +64,8 @@ def build_method(payload: Mapping[str, Any], chat_id: int) -> TelegramMethod[Any
     arguments = dict(params)
     if "chat_id" in method_class.model_fields and "inline_message_id" not in arguments:
         arguments.setdefault("chat_id", chat_id)
+    if paid_broadcast and "allow_paid_broadcast" in method_class.model_fields:
+        arguments["allow_paid_broadcast"] = True
     try:
         return method_class(**arguments)
     except ValidationError as error:

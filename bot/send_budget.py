@@ -18,6 +18,9 @@ GLOBAL_429_CHATS = 3
 GLOBAL_429_WINDOW = 1.0
 # Telegram's bot-wide limit: about 30 messages in any one second.
 TELEGRAM_PER_SECOND = 30.0
+# With allow_paid_broadcast (Bot API 7.11) a message is outside that limit, up to 1,000 a
+# second, for 0.1 Telegram Stars from the bot's balance.
+TELEGRAM_PAID_PER_SECOND = 1000.0
 # The sender counts a send when it decides it, Telegram when it arrives, and two sends do not
 # take equally long to get there: sends decided exactly one window apart can arrive less than
 # one apart (one 429 in ~1,000 sends in the test suite on a busy machine). Every window and
@@ -42,6 +45,10 @@ class SenderLimits:
     # Sends of every second a broadcast may never use, so an alert always finds budget at once;
     # on top of global_per_second as far as Telegram's 30 allow.
     alert_reserve: int = 5
+    # ALERT_PAID_BROADCAST: alerts that find the bot-wide window full go out at once as paid
+    # broadcasts instead of waiting for it (at most this many a second).
+    paid_alerts: bool = False
+    paid_per_second: float = 900.0
 
 
 class TokenBucket:
@@ -147,6 +154,9 @@ class RateBudget:
         self._last_broadcast = -math.inf
         # A reserve as large as the whole bucket would starve broadcasts for good.
         self._reserve = min(limits.alert_reserve, max(0, whole(window) - 1))
+        self._paid = SlidingWindow(
+            min(limits.paid_per_second, TELEGRAM_PAID_PER_SECOND), ARRIVAL_MARGIN
+        )
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -157,6 +167,12 @@ class RateBudget:
         if now < self._paused_until:
             return 0
         return whole(self._global.available(now))
+
+    def paid_sends(self, now: float) -> int:
+        """Paid alerts that may go now: none while Telegram asked for a pause."""
+        if now < self._paused_until:
+            return 0
+        return whole(self._paid.available(now))
 
     def broadcast_sends(self, now: float, *, planned: int = 0) -> int:
         """What a broadcast may use now: its own rate, and only the global budget left above
@@ -210,6 +226,15 @@ class RateBudget:
         if broadcast:
             self._broadcast.take(now)
             self._last_broadcast = now
+
+    def take_paid(self, chat_id: int, now: float) -> None:
+        """A paid broadcast: outside the bot-wide window, inside its chat's limits."""
+        self._paid.take(now)
+        self._chat(chat_id, now).take(now)
+
+    def give_back_paid(self, chat_id: int, now: float) -> None:
+        self._paid.give_back(now)
+        self._chat(chat_id, now).give_back(now)
 
     def take_elsewhere(self, now: float) -> None:
         """A send that did not come from this sender (a handler's reply) used the bot-wide

@@ -114,6 +114,8 @@ class SenderCounters:
     server_errors: int = 0
     network_errors: int = 0
     dead: int = 0
+    # Messages sent as paid broadcasts (ALERT_PAID_BROADCAST): 0.1 Telegram Stars each.
+    paid: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -155,6 +157,8 @@ class _Unit:
 
     rows: list[OutboxMessage]
     payload: dict[str, Any]
+    # Sent with allow_paid_broadcast, outside the bot-wide window (alerts only).
+    paid: bool = False
 
     @property
     def chat_id(self) -> int:
@@ -228,6 +232,9 @@ class Sender:
         self._pushed_back: set[int] = set()
         self._probe_now = False
         self._no_combine: set[int] = set()
+        # Telegram refused a paid broadcast (no Stars, not allowed): alerts wait for the free
+        # window again until the bot restarts.
+        self._paid_refused = False
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -325,8 +332,11 @@ class Sender:
             # limit): look again soon rather than spin. New alerts wake the sender anyway.
             due = {lane: at for lane, at in due.items() if lane <= LANE_ALERT}
             candidates.append(moment + YIELD_POLL)
+        paying = self._paying(moment)
         for lane, at in due.items():
             budget_at = self._budget.next_send_at(moment, broadcast=lane >= LANE_BROADCAST)
+            if paying and lane <= LANE_ALERT:
+                budget_at = moment  # a paid broadcast need not wait for the window
             candidates.append(max(_seconds(at), budget_at))
         # Never a busy loop, even when a computed moment is already past.
         return max(min(candidates) - moment, 0.005)
@@ -349,14 +359,28 @@ class Sender:
                 await repo.bring_forward(session, self._pushed_back, now=now)
         limit = 1 if self._breaker.probing(moment) else self._budget.global_sends(moment)
         limit = min(limit, self._batch_size)
+        paid = False
+        if limit < 1 and self._paying(moment):
+            # The bot-wide window is full: alerts go now as paid broadcasts, nothing else does.
+            limit, paid = min(self._budget.paid_sends(moment), self._batch_size), True
         if limit < 1:
             return 0
-        rows = await self._claim(limit)
+        rows = await self._claim(limit, alerts_only=paid)
         if not rows:
             return 0
         units, held = self._plan(rows, moment)
+        for unit in units:
+            unit.paid = paid
         await self._release(held)
         return await self._deliver(units)
+
+    def _paying(self, moment: float) -> bool:
+        return (
+            self.limits.paid_alerts
+            and not self._paid_refused
+            and not self._breaker.probing(moment)
+            and self._budget.paid_sends(moment) >= 1
+        )
 
     def _yield_to_updates(self, moment: float) -> bool:
         if writers_waiting(self._sessions) == 0:
@@ -366,14 +390,14 @@ class Sender:
             self._yielding_since = moment
         return moment - self._yielding_since < YIELD_LIMIT
 
-    async def _claim(self, limit: int) -> list[OutboxMessage]:
+    async def _claim(self, limit: int, *, alerts_only: bool = False) -> list[OutboxMessage]:
         async with self._transaction() as session:
             # Read the clock once the turn is ours: rows committed while this claim waited
             # for it (the alert of the update before) are due too, not left for a pass later.
             now = self._clock.now()
             moment = _seconds(now)
             waiting = self._budget.waiting_chats(moment)
-            alerts_only = self._yield_to_updates(moment)
+            alerts_only = self._yield_to_updates(moment) or alerts_only
             rows = await self._claim_lanes(
                 session, now, limit, waiting, broadcasts=False, alerts_only=alerts_only
             )
@@ -485,14 +509,17 @@ class Sender:
 
     async def _send_unit(self, unit: _Unit) -> int:
         moment = _seconds(self._clock.now())
-        self._budget.take(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
+        if unit.paid:
+            self._budget.take_paid(unit.chat_id, moment)
+        else:
+            self._budget.take(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
         outcome = await self._call_telegram(unit)
         await self._settle(unit, outcome)
         return len(unit.rows) if outcome.status == SENT else 0
 
     async def _call_telegram(self, unit: _Unit) -> Outcome:
         try:
-            method = build_method(unit.payload, unit.chat_id)
+            method = build_method(unit.payload, unit.chat_id, paid_broadcast=unit.paid)
         except PayloadError as error:
             return Outcome(INVALID_PAYLOAD, detail=str(error))
         async with self._in_flight:
@@ -516,7 +543,9 @@ class Sender:
         """Update the budget and breaker, then record the outcome of every row in the unit."""
         now = self._clock.now()
         outage_over = self._learn(unit, outcome, _seconds(now))
-        if outcome.status == BAD_REQUEST and unit.combined:
+        if outcome.status == BAD_REQUEST and unit.paid:
+            await self._paid_refused_by_telegram(unit, outcome, now)
+        elif outcome.status == BAD_REQUEST and unit.combined:
             await self._split_combined(unit, outcome, now)
         else:
             await self._record(unit, outcome, now)
@@ -533,7 +562,10 @@ class Sender:
             self._breaker.failure(moment)
             self._pass_failed = True
             # Otherwise a chat that was tried during the outage would wait its turn after it.
-            self._budget.give_back(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
+            if unit.paid:
+                self._budget.give_back_paid(unit.chat_id, moment)
+            else:
+                self._budget.give_back(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
         elif outcome.status not in NOT_FROM_TELEGRAM:
             # Any answer from Telegram but a failure means it is reachable again.
             return self._breaker.success()
@@ -550,6 +582,28 @@ class Sender:
         async with self._transaction() as session:
             await repo.bring_forward(session, pushed_back, now=now)
         log.info("Telegram reachable again; sending what is pending")
+
+    async def _paid_refused_by_telegram(self, unit: _Unit, outcome: Outcome, now: datetime) -> None:
+        # Not the alert's fault (no Stars on the bot's balance, or paid broadcasts not allowed
+        # for this bot): it waits for the free window like any other, and so do the rest.
+        self._paid_refused = True
+        async with self._transaction() as session:
+            for row in unit.rows:
+                await repo.record_attempt(
+                    session,
+                    row.id,
+                    at=now,
+                    outcome=BAD_REQUEST,
+                    error_code=outcome.error_code,
+                    detail=f"paid broadcast refused ({outcome.detail}); sending unpaid",
+                )
+            await repo.release(session, [row.id for row in unit.rows], worker_id=self.worker_id)
+        log.error(
+            "Telegram refused a paid broadcast (%s): alerts wait for the free limit again; "
+            "check the bot's Stars balance or turn ALERT_PAID_BROADCAST off",
+            outcome.error_code,
+        )
+        self.wake()
 
     async def _split_combined(self, unit: _Unit, outcome: Outcome, now: datetime) -> None:
         # Telegram refused the combination (not the alerts, which each passed on their own
@@ -736,6 +790,7 @@ class Sender:
             counters.sent += rows
             counters.messages += 1
             counters.combined += rows if unit.combined else 0
+            counters.paid += unit.paid
         elif outcome.status == RETRY_AFTER:
             counters.rate_limited += 1
         elif outcome.transient:

@@ -20,6 +20,9 @@ from playground.emulator.recording import Call, Stats
 from playground.emulator.registry import CallContext, Runtime, find_method, is_counted_send
 from playground.emulator.state import BotState, EmulatorState
 
+# What a paid broadcast costs, in tenths of a Telegram Star.
+PAID_BROADCAST_TENTHS = 1
+
 
 class Dispatcher:
     def __init__(
@@ -93,16 +96,22 @@ class Dispatcher:
                 raise injected
             counted = is_counted_send(canonical)
             chat_key, is_group = self._flood_key(bot, params) if counted else (None, False)
-            if counted and (wait := self.limiter.admit(token, chat_key, is_group)):
+            paid = counted and params.flag("allow_paid_broadcast")
+            if paid and bot.star_tenths < PAID_BROADCAST_TENTHS:
+                raise ApiError(400, "Bad Request: not enough Telegram Stars for a paid broadcast")
+            if counted and (wait := self.limiter.admit(token, chat_key, is_group, paid)):
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
             try:
                 result = await entry[1](CallContext(self.state, bot, params, self.runtime))
             except ApiError:
                 if counted:
-                    self.limiter.refund(token, chat_key, is_group)
+                    self.limiter.refund(token, chat_key, is_group, paid)
                 raise
             if counted:
                 self.stats.count(token, "sent", len(result) if isinstance(result, list) else 1)
+            if paid:
+                bot.star_tenths -= PAID_BROADCAST_TENTHS
+                self.stats.count(token, "paid")
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
             status, body = error.error_code, error.payload()

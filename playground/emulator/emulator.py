@@ -150,6 +150,13 @@ class BotAPIEmulator:
             )
         worker.start()
 
+    def set_stars(self, stars: float, token: str | None = None) -> None:
+        """The bot's Telegram Stars balance, which paid broadcasts draw on (0.1 each)."""
+        self._bot(token).star_tenths = round(stars * 10)
+
+    def stars(self, token: str | None = None) -> float:
+        return self._bot(token).star_tenths / 10
+
     # --- faults ---------------------------------------------------------------------------
 
     def set_outage(self, mode: str | None) -> None:

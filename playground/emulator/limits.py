@@ -2,7 +2,9 @@
 
 Per bot token: a sliding one-second window over all chats, a token bucket per
 chat (short bursts allowed, then about one message a second) and a one-minute
-window per group chat.
+window per group chat. A paid broadcast (allow_paid_broadcast) is outside the
+bot-wide window and has one of its own, of 1,000 a second; the chat's limits
+still apply.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class RateLimits:
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
     group_per_minute: int = 20
+    paid_per_second: int = 1000
 
 
 ChatKey = int | str
@@ -47,16 +50,23 @@ class RateLimiter:
         tokens, last = self._buckets.get(key, (float(limits.per_chat_burst), now))
         return min(float(limits.per_chat_burst), tokens + (now - last) * limits.per_chat_per_second)
 
-    def retry_after(self, token: str, chat: ChatKey | None, is_group: bool) -> int | None:
+    @staticmethod
+    def _window(token: str, paid: bool) -> str:
+        return f"{token}#paid" if paid else token
+
+    def retry_after(
+        self, token: str, chat: ChatKey | None, is_group: bool, paid: bool = False
+    ) -> int | None:
         """Whole seconds to wait before this send is allowed, or None if it is allowed now."""
         limits = self._limits()
         if not limits.enabled:
             return None
         now = self._clock()
         waits = [0.0]
-        window = self._prune(self._global.setdefault(token, deque()), now - 1.0)
-        if len(window) >= limits.global_per_second:
-            waits.append(window[len(window) - limits.global_per_second] + 1.0 - now)
+        window = self._prune(self._global.setdefault(self._window(token, paid), deque()), now - 1.0)
+        per_second = limits.paid_per_second if paid else limits.global_per_second
+        if len(window) >= per_second:
+            waits.append(window[len(window) - per_second] + 1.0 - now)
         if chat is not None:
             tokens = self._bucket((token, chat), now, limits)
             if tokens < 1.0:
@@ -68,24 +78,26 @@ class RateLimiter:
         wait = max(waits)
         return max(1, math.ceil(wait - 1e-9)) if wait > 0 else None
 
-    def admit(self, token: str, chat: ChatKey | None, is_group: bool) -> int | None:
+    def admit(
+        self, token: str, chat: ChatKey | None, is_group: bool, paid: bool = False
+    ) -> int | None:
         """Counts a send the moment it arrives, or returns the whole seconds to wait.
 
         Checked and counted in one step, with no await between: a send counted only after
         its handler ran would be dated late by however long the handler took, and a burst of
         sends would be checked against a window that did not yet hold the ones before it.
         """
-        wait = self.retry_after(token, chat, is_group)
+        wait = self.retry_after(token, chat, is_group, paid)
         if wait is None:
-            self._consume(token, chat, is_group, self._clock())
+            self._consume(token, chat, is_group, self._clock(), paid)
         return wait
 
-    def refund(self, token: str, chat: ChatKey | None, is_group: bool) -> None:
+    def refund(self, token: str, chat: ChatKey | None, is_group: bool, paid: bool = False) -> None:
         """A send Telegram refused (a 400, a 403) is not counted against the limits."""
         limits = self._limits()
         if not limits.enabled:
             return
-        window = self._global.get(token)
+        window = self._global.get(self._window(token, paid))
         if window:
             window.pop()
         if chat is not None:
@@ -99,11 +111,13 @@ class RateLimiter:
     def consume(self, token: str, chat: ChatKey | None, is_group: bool) -> None:
         self._consume(token, chat, is_group, self._clock())
 
-    def _consume(self, token: str, chat: ChatKey | None, is_group: bool, now: float) -> None:
+    def _consume(
+        self, token: str, chat: ChatKey | None, is_group: bool, now: float, paid: bool = False
+    ) -> None:
         limits = self._limits()
         if not limits.enabled:
             return
-        self._global.setdefault(token, deque()).append(now)
+        self._global.setdefault(self._window(token, paid), deque()).append(now)
         if chat is not None:
             key = (token, chat)
             self._buckets[key] = (self._bucket(key, now, limits) - 1.0, now)

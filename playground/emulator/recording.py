@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-COUNTERS = ("sent", "429", "403", "5xx")
+COUNTERS = ("sent", "429", "403", "5xx", "paid")
 
 
 @dataclass

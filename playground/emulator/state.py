@@ -261,6 +261,10 @@ class PollTicket:
     terminated: bool = False
 
 
+# 1,000 Stars: enough for 10,000 paid broadcasts; tests set less to see a refusal.
+DEFAULT_STAR_TENTHS = 10_000
+
+
 class BotState:
     def __init__(self, token: str, username: str, first_name: str) -> None:
         self.token = token
@@ -276,6 +280,8 @@ class BotState:
         self.texts: dict[tuple[str, str], str] = {}
         self.callback_queries: dict[str, CallbackQueryState] = {}
         self.delivered_ids: set[int] = set()
+        # The bot's Telegram Stars, in tenths: a paid broadcast costs 0.1 Star.
+        self.star_tenths = DEFAULT_STAR_TENTHS
 
     def api_user(self) -> dict[str, Any]:
         return {

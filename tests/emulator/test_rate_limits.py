@@ -147,3 +147,38 @@ def test_group_limit_per_minute() -> None:
     assert limiter.retry_after("t", -100123, True) == 40
     clock.now += 40.0
     assert limiter.retry_after("t", -100123, True) is None
+
+
+async def test_paid_broadcasts_go_past_the_bot_wide_limit_for_stars(
+    emulator_factory: EmulatorFactory, clock: FakeClock
+) -> None:
+    emu = await emulator_factory(rate_limits=RateLimits(), rate_clock=clock)
+    for user in range(2001, 2041):
+        emu.user(user)
+    emu.set_stars(3.0)
+    async with aiohttp.ClientSession() as session:
+        api = ApiClient(session, emu)
+        for user in range(2001, 2031):
+            await api.ok("sendMessage", chat_id=user, text="gratis")
+        status, _ = await api.call("sendMessage", chat_id=2031, text="tanpa bayar")
+        assert status == 429  # the 31st free message of the second
+        for user in range(2031, 2041):
+            await api.ok("sendMessage", chat_id=user, text="berbayar", allow_paid_broadcast=True)
+        # The chat's own limits still hold for a paid message.
+        for _ in range(2):
+            await api.ok("sendMessage", chat_id=2040, text="lagi", allow_paid_broadcast=True)
+        status, _ = await api.call(
+            "sendMessage", chat_id=2040, text="terlalu cepat", allow_paid_broadcast=True
+        )
+        assert status == 429
+        # 12 paid messages at 0.1 Star each; with less than 0.1 left, Telegram refuses.
+        assert emu.stats["paid"] == 12
+        assert emu.stars() == pytest.approx(1.8)
+        emu.set_stars(0.05)
+        status, body = await api.call(
+            "sendMessage", chat_id=2039, text="tanpa bintang", allow_paid_broadcast=True
+        )
+    assert status == 400
+    assert body["description"] == "Bad Request: not enough Telegram Stars for a paid broadcast"
+    assert "tanpa bintang" not in [m.text for m in emu.chat(2039).messages]
+    assert emu.stats["paid"] == 12

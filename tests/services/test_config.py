@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app import create_sender_limits
 from bot.config import ConfigError, load_settings, parse_duration
 
 
@@ -55,3 +56,18 @@ def test_missing_token_names_the_variable() -> None:
     settings = load_settings(_env_file=None, bot_token=None)
     with pytest.raises(ConfigError, match="BOT_TOKEN"):
         settings.require_token()
+
+
+def test_paid_alerts_are_off_unless_the_city_turns_them_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ALERT_PAID_BROADCAST", raising=False)
+    settings = load_settings(_env_file=None)
+    assert settings.alert_paid_broadcast is False
+    assert create_sender_limits(settings).paid_alerts is False
+    monkeypatch.setenv("ALERT_PAID_BROADCAST", "true")
+    settings = load_settings(_env_file=None)
+    assert create_sender_limits(settings).paid_alerts is True
+    monkeypatch.setenv("ALERT_PAID_BROADCAST", "maybe")
+    with pytest.raises(ConfigError, match="ALERT_PAID_BROADCAST"):
+        load_settings(_env_file=None)
