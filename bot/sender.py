@@ -21,6 +21,10 @@ Why it is built the way it is:
   doubles (1 s, 2 s, 4 s ... 60 s, with jitter), then one message, the most urgent, probes;
   when it gets through, everything pending goes out again, lane by lane. Alerts and relays are
   retried for as long as it takes; notices and broadcasts give up after `max_attempts`.
+- ALERT_PAID_BROADCAST: a pass that finds the bot-wide window full claims alerts only and
+  sends them with allow_paid_broadcast (past Telegram's ~30 a second, for Stars). Nothing
+  else is paid for, and nothing while the free window has room. A refusal (no Stars) sends
+  the alert unpaid instead, never dead-letters it.
 - Several senders may run against one PostgreSQL database (claims use SKIP LOCKED), but each
   keeps its own budget: run one per bot token to stay under Telegram's limits.
 """
