@@ -14,7 +14,8 @@ import runpy
 import sys
 from dataclasses import dataclass
 
-import bot.sender
+import bot.app
+from bot.config import Settings
 from bot.send_budget import SenderLimits
 
 
@@ -25,8 +26,13 @@ class UnthrottledLimits(SenderLimits):
     per_chat_burst: int = 1_000
 
 
+def _unthrottled(settings: Settings) -> SenderLimits:
+    return UnthrottledLimits(paid_alerts=settings.alert_paid_broadcast)
+
+
 def main() -> None:
-    bot.sender.SenderLimits = UnthrottledLimits  # type: ignore[misc]
+    # Where the service builds its sender's limits (bot.app.create_sender_limits).
+    bot.app.create_sender_limits = _unthrottled
     sys.argv = ["bot", "run"]
     runpy.run_module("bot", run_name="__main__", alter_sys=True)
 

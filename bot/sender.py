@@ -236,9 +236,10 @@ class Sender:
         self._pushed_back: set[int] = set()
         self._probe_now = False
         self._no_combine: set[int] = set()
-        # Telegram refused a paid broadcast (no Stars, not allowed): alerts wait for the free
-        # window again until the bot restarts.
+        # Telegram refused a paid broadcast: alerts wait for the free window again until the
+        # bot restarts, unless the refused rows fail unpaid too (then it was the message).
         self._paid_refused = False
+        self._refused_paid_rows: set[int] = set()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -547,6 +548,8 @@ class Sender:
         """Update the budget and breaker, then record the outcome of every row in the unit."""
         now = self._clock.now()
         outage_over = self._learn(unit, outcome, _seconds(now))
+        if not unit.paid:
+            self._learn_about_paid_refusal(unit, outcome)
         if outcome.status == BAD_REQUEST and unit.paid:
             await self._paid_refused_by_telegram(unit, outcome, now)
         elif outcome.status == BAD_REQUEST and unit.combined:
@@ -588,9 +591,10 @@ class Sender:
         log.info("Telegram reachable again; sending what is pending")
 
     async def _paid_refused_by_telegram(self, unit: _Unit, outcome: Outcome, now: datetime) -> None:
-        # Not the alert's fault (no Stars on the bot's balance, or paid broadcasts not allowed
-        # for this bot): it waits for the free window like any other, and so do the rest.
+        # Most likely not the alert's fault (no Stars on the bot's balance): it waits for the
+        # free window like any other, and so do the rest. Sent unpaid, it tells which it was.
         self._paid_refused = True
+        self._refused_paid_rows.update(row.id for row in unit.rows)
         async with self._transaction() as session:
             for row in unit.rows:
                 await repo.record_attempt(
@@ -608,6 +612,17 @@ class Sender:
             outcome.error_code,
         )
         self.wake()
+
+    def _learn_about_paid_refusal(self, unit: _Unit, outcome: Outcome) -> None:
+        """An alert refused as a paid broadcast, now sent unpaid: refused again, the message
+        itself was bad (it is dead-lettered as usual) and paying may go on."""
+        refused = {row.id for row in unit.rows} & self._refused_paid_rows
+        if not refused:
+            return
+        self._refused_paid_rows -= refused
+        if outcome.status == BAD_REQUEST and self._paid_refused:
+            self._paid_refused = False
+            log.info("the refused paid broadcast was refused unpaid too: paying again")
 
     async def _split_combined(self, unit: _Unit, outcome: Outcome, now: datetime) -> None:
         # Telegram refused the combination (not the alerts, which each passed on their own

@@ -115,3 +115,38 @@ async def test_a_refused_paid_broadcast_costs_no_alert(
     assert all(detail and "paid broadcast refused" in detail for detail in refused)
     delivered = [int(c.params["chat_id"]) for c in delivered_calls(emulator, "sendMessage")]
     assert sorted(delivered) == sorted([*OFFICERS, *RESIDENTS])
+
+
+async def test_a_bad_alert_refused_as_paid_does_not_stop_paying(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    """A 400 for a paid alert may be about the message, not the Stars: sent unpaid, it fails
+    again and is dead-lettered as any bad message, and later bursts are paid for again."""
+    for officer in OFFICERS:
+        await queue(session_factory, people(officer), f"Laporan {officer}", lane=outbox.LANE_ALERT)
+    bad = await queue(
+        session_factory, people(6099), "<b>tidak ditutup", lane=outbox.LANE_ALERT, kind="alert"
+    )
+    sender = make_sender(limits=SenderLimits(paid_alerts=True))
+    await sender.start()
+    sender.wake()
+    await wait_until(lambda: all_settled(session_factory), within=20, message="first burst")
+    stored = await rows(session_factory)
+    assert stored[bad].status == "dead"
+    assert all(row.status == "sent" for row_id, row in stored.items() if row_id != bad)
+    async with session_factory() as session:
+        tried = list(
+            await session.scalars(
+                select(DeliveryAttempt.detail)
+                .where(DeliveryAttempt.outbox_id == bad)
+                .order_by(DeliveryAttempt.id)
+            )
+        )
+    assert len(tried) == 2 and "paid broadcast refused" in (tried[0] or ""), tried
+
+    second = range(6101, 6146)
+    for officer in second:
+        await queue(session_factory, people(officer), f"Laporan {officer}", lane=outbox.LANE_ALERT)
+    sender.wake()
+    await wait_until(lambda: all_settled(session_factory), within=20, message="second burst")
+    assert set(_paid(emulator)) & set(second), "paying stopped for good after a bad message"
