@@ -93,6 +93,23 @@ async def kirim_one_by_one(
     return latencies
 
 
+async def bursts_during_broadcast(
+    emulator: BotAPIEmulator,
+    config: BotConfig,
+    bot: BotProcess,
+    officers: list[int],
+    waiting: list[list[Resident]],
+    ids: range,
+) -> list[list[float]]:
+    """Start a broadcast to `ids`, then one Kirim burst per group of waiting residents."""
+    await start_broadcast(emulator, config, bot, ids)
+    latencies: list[list[float]] = []
+    for people in waiting:
+        latencies.append(await kirim_burst(emulator, bot, officers, people))
+        await asyncio.sleep(2)
+    return latencies
+
+
 async def start_broadcast(
     emulator: BotAPIEmulator, config: BotConfig, bot: BotProcess, ids: range
 ) -> None:
@@ -173,10 +190,7 @@ async def run(options: Options) -> Figure:
                 for index in range(options.runs)
             ]
             ids = range(RECIPIENT_BASE, RECIPIENT_BASE + recipients)
-            await start_broadcast(emulator, config, bot, ids)
-            for people in waiting:
-                busy.append(await kirim_burst(emulator, bot, officers, people))
-                await asyncio.sleep(2)
+            busy = await bursts_during_broadcast(emulator, config, bot, officers, waiting, ids)
             for people in alone:
                 single.append(await kirim_one_by_one(emulator, bot, officers, people))
             broadcast_sent = len(emulator.calls_of("copyMessage", token=bot.token))
@@ -192,10 +206,9 @@ async def run(options: Options) -> Figure:
                 for index in range(options.runs)
             ]
             ids = range(RECIPIENT_BASE, RECIPIENT_BASE + recipients)
-            await start_broadcast(emulator, paid_config, paid_bot, ids)
-            for people in waiting:
-                paid_busy.append(await kirim_burst(emulator, paid_bot, paid_officers, people))
-                await asyncio.sleep(2)
+            paid_busy = await bursts_during_broadcast(
+                emulator, paid_config, paid_bot, paid_officers, waiting, ids
+            )
             paid_messages = emulator.stats.for_token(paid_bot.token)["paid"]
     finally:
         await emulator.stop()

@@ -595,6 +595,19 @@ class Sender:
         # free window like any other, and so do the rest. Sent unpaid, it tells which it was.
         self._paid_refused = True
         self._refused_paid_rows.update(row.id for row in unit.rows)
+        await self._refused_for_now(unit, outcome, now, "paid broadcast refused", "sending unpaid")
+        log.error(
+            "Telegram refused a paid broadcast (%s): alerts wait for the free limit again; "
+            "check the bot's Stars balance or turn ALERT_PAID_BROADCAST off",
+            outcome.error_code,
+        )
+        self.wake()
+
+    async def _refused_for_now(
+        self, unit: _Unit, outcome: Outcome, now: datetime, refused: str, instead: str
+    ) -> None:
+        """Telegram's 400 to the way the rows were sent, not (yet) to the rows: note it on
+        each and give them back, to go the other way."""
         async with self._transaction() as session:
             for row in unit.rows:
                 await repo.record_attempt(
@@ -603,15 +616,9 @@ class Sender:
                     at=now,
                     outcome=BAD_REQUEST,
                     error_code=outcome.error_code,
-                    detail=f"paid broadcast refused ({outcome.detail}); sending unpaid",
+                    detail=f"{refused} ({outcome.detail}); {instead}",
                 )
             await repo.release(session, [row.id for row in unit.rows], worker_id=self.worker_id)
-        log.error(
-            "Telegram refused a paid broadcast (%s): alerts wait for the free limit again; "
-            "check the bot's Stars balance or turn ALERT_PAID_BROADCAST off",
-            outcome.error_code,
-        )
-        self.wake()
 
     def _learn_about_paid_refusal(self, unit: _Unit, outcome: Outcome) -> None:
         """An alert refused as a paid broadcast, now sent unpaid: refused again, the message
@@ -628,17 +635,9 @@ class Sender:
         # Telegram refused the combination (not the alerts, which each passed on their own
         # way in): send them one by one, and let a bad one fail alone.
         self._no_combine.update(row.id for row in unit.rows)
-        async with self._transaction() as session:
-            for row in unit.rows:
-                await repo.record_attempt(
-                    session,
-                    row.id,
-                    at=now,
-                    outcome=BAD_REQUEST,
-                    error_code=outcome.error_code,
-                    detail=f"combined message refused ({outcome.detail}); sending one by one",
-                )
-            await repo.release(session, [row.id for row in unit.rows], worker_id=self.worker_id)
+        await self._refused_for_now(
+            unit, outcome, now, "combined message refused", "sending one by one"
+        )
         log.warning("combined alerts for chat %s refused; sending one by one", unit.chat_id)
 
     async def _record(self, unit: _Unit, outcome: Outcome, now: datetime) -> None:

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from bot.app import Service, alert_policy
 from playground.emulator import BotMessage, SimulatedUser
 from services.alerting import dispatch_new_report
-from services.report_draft import Attachment, Draft
+from services.report_draft import Attachment
 from services.reporting import submit_report
 from storage.models import DutyOverride, Kelurahan, OfficerArea, User, utcnow
 from storage.repositories import Repo
 from tests.conversations.resident import when_shown
+from tests.fixtures.drafts import finished_draft
 
 
 async def kelurahan_id(service: Service, name: str) -> tuple[int, int]:
@@ -53,18 +54,12 @@ async def file_report(
 ) -> tuple[int, str]:
     """A report as the conversation would store it, routed in the same transaction."""
     kel_id, kec_id = await kelurahan_id(service, kelurahan)
-    draft = Draft(
+    draft = finished_draft(
+        kel_id,
+        kec_id,
         urgent=urgent,
-        relation="witness",
-        category="physical",
-        victim="girl",
-        victim_age="6-12",
-        kecamatan_id=kec_id,
-        kelurahan_id=kel_id,
-        occurred="today",
         description_parts=[description],
         evidence=evidence or [],
-        anonymous=True,
         consent=consent,
     )
     async with service.session_factory() as session, session.begin():

@@ -12,12 +12,12 @@ from bot.scheduled_work import followup_policy
 from services.alerting import dispatch_new_report
 from services.clock import ManualClock
 from services.followups import schedule_first_followup
-from services.report_draft import Draft
 from services.reporting import submit_report
 from storage.models import AuditLog, DutyOverride, OfficerArea, OutboxMessage, ScheduledJob, User
 from storage.repositories import Repo
 from tests.cases.staffing import kelurahan_id
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.drafts import finished_draft
 from tests.translations import translate
 
 # English msgids of what the reporter sees (see shown()).
@@ -91,17 +91,15 @@ async def file_report(
     """A report as conversations/report/submit.py stores it: routed, and its first follow-up
     scheduled, in one transaction. The reporter has talked to the bot (they have a user row)."""
     kel_id, kec_id = await kelurahan_id(service, kelurahan)
-    draft = Draft(
+    draft = finished_draft(
+        kel_id,
+        kec_id,
         urgent=urgent,
         relation="victim",
         category="psychological",
         victim="adult_woman",
         victim_age="25-44",
-        kecamatan_id=kec_id,
-        kelurahan_id=kel_id,
-        occurred="today",
         description_parts=["Suami saya mengancam saya setiap malam."],
-        anonymous=True,
         consent=consent,
     )
     async with service.session_factory() as session, session.begin():

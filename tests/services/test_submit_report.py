@@ -12,6 +12,7 @@ from services.reporting import submit_report
 from storage.gazetteer_seed import seed_gazetteer
 from storage.models import Kelurahan, Report
 from storage.repositories import Repo
+from tests.fixtures.drafts import finished_draft
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -21,21 +22,7 @@ async def _draft(session_factory: Sessions, draft_id: str) -> Draft:
         await seed_gazetteer(session)
         kelurahan = await session.scalar(select(Kelurahan).order_by(Kelurahan.id).limit(1))
         assert kelurahan is not None
-    draft = Draft(
-        urgent=False,
-        relation="witness",
-        category="physical",
-        victim="girl",
-        victim_age="6-12",
-        kecamatan_id=kelurahan.kecamatan_id,
-        kelurahan_id=kelurahan.id,
-        occurred="today",
-        description_parts=["Tetangga memukul anaknya setiap malam."],
-        anonymous=True,
-        consent=False,
-    )
-    draft.draft_id = draft_id
-    return draft
+    return finished_draft(kelurahan.id, kelurahan.kecamatan_id, draft_id=draft_id)
 
 
 async def _submit(session_factory: Sessions, draft: Draft) -> tuple[str, bool]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
@@ -55,6 +57,23 @@ async def test_update_data_merges_and_returns_a_copy(
     assert merged == {"a": 3, "b": 2}
     merged["c"] = 4
     assert await storage.get_data(KEY) == {"a": 3, "b": 2}
+
+
+@contextlib.contextmanager
+def _fsm_statements(session_factory: async_sessionmaker[AsyncSession]) -> Iterator[list[str]]:
+    """The verbs of the statements on the FSM table while the block runs."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if "fsm_state" in statement:
+            statements.append(statement.split()[0].upper())
+
+    engine = session_factory.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_concurrent_updates_lose_nothing(
@@ -209,11 +228,6 @@ async def test_inside_an_update_a_merge_and_a_clear_write_only_what_they_must(
     storage = SQLAlchemyStorage(session_factory)
     await storage.set_state(KEY, Form.kecamatan)
     await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        if "fsm_state" in statement:
-            statements.append(statement.split()[0].upper())
 
     async def in_an_update(*steps: str) -> None:
         async with session_factory() as session, session.begin():
@@ -231,17 +245,13 @@ async def test_inside_an_update_a_merge_and_a_clear_write_only_what_they_must(
             finally:
                 current_session.reset(token)
 
-    engine = session_factory.kw["bind"].sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with _fsm_statements(session_factory) as statements:
         await in_an_update("merge")
         assert statements == ["SELECT", "INSERT"], statements  # the read, one upsert
         assert await storage.get_data(KEY) == {"kecamatan": "Jekan Raya", "kelurahan": "Palangka"}
         statements.clear()
         await in_an_update("clear")
         assert statements == ["SELECT", "UPDATE", "DELETE"], statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert await _rows(session_factory) == 0
 
 
@@ -253,15 +263,7 @@ async def test_the_bots_clear_is_one_delete_and_the_update_sees_it(
     await storage.set_state(KEY, Form.kecamatan)
     await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
     context = ClearingFSMContext(storage=storage, key=KEY)
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        if "fsm_state" in statement:
-            statements.append(statement.split()[0].upper())
-
-    engine = session_factory.kw["bind"].sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with _fsm_statements(session_factory) as statements:
         async with session_factory() as session, session.begin():
             token = current_session.set(session)
             try:
@@ -271,8 +273,6 @@ async def test_the_bots_clear_is_one_delete_and_the_update_sees_it(
                 assert await context.get_data() == {}
             finally:
                 current_session.reset(token)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert statements == ["SELECT", "DELETE"], statements
     assert await _rows(session_factory) == 0
     # Outside an update it is one transaction of its own, and as thorough.
