@@ -28,7 +28,7 @@ async def changeable_case(
 
 
 def refuse(callback: CallbackQuery, repo: Repo) -> None:
-    """Say no once the update has committed: the refusal is in the audit log by the time the
-    presser (or a test reading the log) sees it."""
+    """Say no once the update has committed: by the time the presser sees the refusal, it is
+    in the audit log."""
     text = _("You are not allowed to do this.")  # in the update's language, read now
     after_commit(repo.session, lambda: callback.answer(text, show_alert=True))
