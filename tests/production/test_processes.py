@@ -56,6 +56,13 @@ async def test_webhook_process_stops_on_sigterm_and_polling_unhooks(
     assert code == 0, log
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert any(entry["msg"] == "webhook registered" for entry in lines)
+    # The real process froze its start-up heap (bot/heap.py), not only the function's test.
+    frozen = [
+        int(entry["msg"].rsplit(" ", 2)[-2])
+        for entry in lines
+        if entry["msg"].startswith("start-up heap frozen: ")
+    ]
+    assert frozen and frozen[0] > 10_000, frozen
     assert emulator.token not in log
     # Stopping one instance leaves the webhook for the others.
     assert emulator.bot.webhook.url
