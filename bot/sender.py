@@ -12,11 +12,13 @@ Why it is built the way it is:
   other. Broadcasts (lane 3) are claimed last, only with the budget the others left and never
   the reserve kept for alerts, and a pass drops its broadcast wave when new rows were
   committed meanwhile: an alert arriving during a broadcast goes out next.
-- At least once, and only once in practice: a row is marked sent in a transaction right after
-  Telegram accepted it. Were the process to die between Telegram's answer and that commit, the
-  row's claim would run out after `lease` (30 s) and another sender would send it again; that
-  window, one HTTP answer plus one commit, is the only way a message can arrive twice. Requests
-  time out (10 s) well within the lease, so a live sender never loses its claim mid-send.
+- At least once, and only once in practice: the rows Telegram accepted are marked sent in one
+  transaction when their wave is done (one commit a wave, not one a message: a burst of
+  Kirims waits for the sender's turns). Were the process to die between Telegram's answer and
+  that commit, the row's claim would run out after `lease` (30 s) and another sender would
+  send it again; that window, the rest of the wave's requests plus one commit, is the only way
+  a message can arrive twice. Requests time out (10 s) well within the lease, so a live
+  sender never loses its claim mid-send.
 - Outages (5xx, network errors, timeouts) open a breaker: nothing is sent for a backoff that
   doubles (1 s, 2 s, 4 s ... 60 s, with jitter), then one message, the most urgent, probes;
   when it gets through, everything pending goes out again, lane by lane. Alerts and relays are
@@ -494,32 +496,38 @@ class Sender:
         by_chat: dict[int, list[_Unit]] = {}
         for unit in wave:
             by_chat.setdefault(unit.chat_id, []).append(unit)
-        results = await asyncio.gather(
-            *(self._send_chat(units) for units in by_chat.values()), return_exceptions=True
-        )
+        delivered: list[_Settled] = []
+        try:
+            results = await asyncio.gather(
+                *(self._send_chat(units, delivered) for units in by_chat.values()),
+                return_exceptions=True,
+            )
+        finally:
+            # Even when a chat failed: what Telegram took must not be sent again.
+            await self._record_delivered(delivered)
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             raise failures[0]
         return sum(r for r in results if isinstance(r, int))
 
-    async def _send_chat(self, units: list[_Unit]) -> int:
+    async def _send_chat(self, units: list[_Unit], delivered: list[_Settled]) -> int:
         """One chat's units, in order; the rest waits when the chat or everything pauses."""
         sent = 0
         for index, unit in enumerate(units):
             if self._halted(unit.chat_id):
                 await self._release([row.id for later in units[index:] for row in later.rows])
                 break
-            sent += await self._send_unit(unit)
+            sent += await self._send_unit(unit, delivered)
         return sent
 
-    async def _send_unit(self, unit: _Unit) -> int:
+    async def _send_unit(self, unit: _Unit, delivered: list[_Settled]) -> int:
         moment = _seconds(self._clock.now())
         if unit.paid:
             self._budget.take_paid(unit.chat_id, moment)
         else:
             self._budget.take(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
         outcome = await self._call_telegram(unit)
-        await self._settle(unit, outcome)
+        await self._settle(unit, outcome, delivered)
         return len(unit.rows) if outcome.status == SENT else 0
 
     async def _call_telegram(self, unit: _Unit) -> Outcome:
@@ -544,13 +552,16 @@ class Sender:
 
     # --- outcomes -------------------------------------------------------------------------
 
-    async def _settle(self, unit: _Unit, outcome: Outcome) -> None:
-        """Update the budget and breaker, then record the outcome of every row in the unit."""
+    async def _settle(self, unit: _Unit, outcome: Outcome, delivered: list[_Settled]) -> None:
+        """Update the budget and breaker, then record the outcome of every row in the unit:
+        a delivery with the rest of its wave, anything else at once."""
         now = self._clock.now()
         outage_over = self._learn(unit, outcome, _seconds(now))
         if not unit.paid:
             self._learn_about_paid_refusal(unit, outcome)
-        if outcome.status == BAD_REQUEST and unit.paid:
+        if outcome.status == SENT:
+            delivered.append((unit, outcome, now))
+        elif outcome.status == BAD_REQUEST and unit.paid:
             await self._paid_refused_by_telegram(unit, outcome, now)
         elif outcome.status == BAD_REQUEST and unit.combined:
             await self._split_combined(unit, outcome, now)
@@ -644,26 +655,40 @@ class Sender:
         """One transaction for the unit; if a hook breaks it, record without hooks rather
         than leave a sent row claimed (it would be sent again when the lease runs out)."""
         try:
-            await self._record_once(unit, outcome, now, with_hooks=True)
+            await self._record_once([(unit, outcome, now)], with_hooks=True)
         except Exception:
             log.exception(
                 "outbox %s: a delivery hook failed; recording the outcome without it",
                 ",".join(str(row.id) for row in unit.rows),
             )
-            await self._record_once(unit, outcome, now, with_hooks=False)
+            await self._record_once([(unit, outcome, now)], with_hooks=False)
 
-    async def _record_once(
-        self, unit: _Unit, outcome: Outcome, now: datetime, *, with_hooks: bool
-    ) -> None:
-        settle = self._settlers()[outcome.status]
+    async def _record_delivered(self, delivered: list[_Settled]) -> None:
+        """A wave's deliveries in one transaction: one commit, not one per message, while
+        the next Kirims wait for their turn. Should it fail, each unit goes on its own."""
+        if not delivered:
+            return
+        try:
+            await self._record_once(delivered, with_hooks=True)
+        except Exception:
+            for unit, outcome, now in delivered:
+                await self._record(unit, outcome, now)
+        for unit, outcome, _now in delivered:
+            self._count(unit, outcome)
+            self._log(unit, outcome)
+
+    async def _record_once(self, settled: list[_Settled], *, with_hooks: bool) -> None:
         async with self._transaction() as session:
-            if outcome.status == SENT:
-                await self._remember_messages(session, unit, outcome, now)
-            if outcome.status == FORBIDDEN:
-                await repo.mark_chat_unreachable(session, unit.chat_id, now=now)
-            hooks = [await settle(session, row, unit, outcome, now) for row in unit.rows]
-            # Hooks run once every row of the unit is settled: a hook looking at a combined
-            # alert must find all of its rows sent.
+            hooks: list[_Hook | None] = []
+            for unit, outcome, now in settled:
+                settle = self._settlers()[outcome.status]
+                if outcome.status == SENT:
+                    await self._remember_messages(session, unit, outcome, now)
+                if outcome.status == FORBIDDEN:
+                    await repo.mark_chat_unreachable(session, unit.chat_id, now=now)
+                hooks += [await settle(session, row, unit, outcome, now) for row in unit.rows]
+            # Hooks run once every row is settled: a hook looking at a combined alert must
+            # find all of its rows sent.
             for hook in hooks:
                 if hook is not None and with_hooks:
                     await hook(session)
@@ -873,6 +898,8 @@ class Sender:
 
 
 _Hook = Callable[[AsyncSession], Awaitable[None]]
+# A unit, what Telegram answered and when.
+_Settled = tuple[_Unit, Outcome, datetime]
 _Settler = Callable[
     [AsyncSession, OutboxMessage, _Unit, Outcome, datetime], Awaitable[_Hook | None]
 ]
