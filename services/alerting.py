@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -53,18 +54,21 @@ class AlertPolicy:
         return self.urgent_ack_timeout if report.urgent else self.ack_timeout
 
 
+_LOAD_REPORT = (
+    select(Report)
+    .where(Report.id == bindparam("report_id"))
+    .options(
+        joinedload(Report.kelurahan).joinedload(Kelurahan.kecamatan),
+        joinedload(Report.evidence),
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 async def load_report(session: AsyncSession, report_id: int) -> Report | None:
     # One joined query (not one per relationship): every Kirim and every delivered alert
     # comes through here.
-    result = await session.execute(
-        select(Report)
-        .where(Report.id == report_id)
-        .options(
-            joinedload(Report.kelurahan).joinedload(Kelurahan.kecamatan),
-            joinedload(Report.evidence),
-        )
-        .execution_options(populate_existing=True)
-    )
+    result = await session.execute(_LOAD_REPORT, {"report_id": report_id})
     report: Report | None = result.unique().scalar_one_or_none()
     return report
 
@@ -124,6 +128,10 @@ async def dispatch_new_report(
     return recipients
 
 
+# Core, built once: nothing reads the row back in this transaction.
+_INSERT_ALERT = insert(cast(Table, Alert.__table__))
+
+
 def _lane(report: Report) -> int:
     return outbox.LANE_URGENT if report.urgent else outbox.LANE_ALERT
 
@@ -158,14 +166,15 @@ async def send_alert(
     )
     if outbox_id is None:
         return False
-    session.add(
-        Alert(
-            report_id=report.id,
-            recipient_id=recipient,
-            level=level,
-            round=round_,
-            outbox_id=outbox_id,
-        )
+    await session.execute(
+        _INSERT_ALERT,
+        {
+            "report_id": report.id,
+            "recipient_id": recipient,
+            "level": level,
+            "round": round_,
+            "outbox_id": outbox_id,
+        },
     )
     if with_details:
         await _queue_details(session, report, recipient, language, text.continuations)

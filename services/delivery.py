@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
@@ -22,6 +22,9 @@ ALERT_KINDS = ("alert", "alert_detail", "evidence")
 # text is forgotten too.
 RECEIPT_KIND = "receipt"
 
+# Built once: asked for every alert delivered.
+_OWNER = select(Report.owner_id).where(Report.id == bindparam("report_id"))
+
 
 class CaseDeliveryHooks:
     def __init__(self, policy: AlertPolicy, clock: Clock) -> None:
@@ -35,7 +38,7 @@ class CaseDeliveryHooks:
         if row.kind != "alert" or row.report_id is None:
             return
         # Nearly always nobody has taken it yet: look at the owner alone before loading more.
-        owner = await session.scalar(select(Report.owner_id).where(Report.id == row.report_id))
+        owner = await session.scalar(_OWNER, {"report_id": row.report_id})
         if owner is None or owner == row.chat_id:
             return
         report = await load_report(session, row.report_id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
-from storage.on_conflict import insert_or_skip
+from storage.on_conflict import prepared_insert_or_skip
 
 # Lower lanes go first: an urgent alert before any other, no alert behind a broadcast.
 LANE_URGENT = 0
@@ -61,13 +61,11 @@ async def enqueue(
         "not_before": not_before or utcnow(),
         "created_at": utcnow(),
     }
-    statement = (
-        insert_or_skip(session, OutboxMessage, ["dedupe_key"])
-        # Core inserts still go through the column types: the payload is encrypted here too.
-        .values(**values)
-        .returning(OutboxMessage.id)
+    statement = prepared_insert_or_skip(
+        session, OutboxMessage, ("dedupe_key",), returning=OutboxMessage.id
     )
-    new_id = await session.scalar(statement)
+    # Core inserts still go through the column types: the payload is encrypted here too.
+    new_id = await session.scalar(statement, values)
     if new_id is None:
         return None
     # Read after commit by whoever owns the transaction, to wake the sender at once.

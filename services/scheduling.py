@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ScheduledJob
-from storage.on_conflict import insert_or_skip
+from storage.on_conflict import prepared_insert_or_skip
 
 
 async def schedule(
@@ -27,20 +27,17 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Schedule a job; False when a job with this key exists already."""
-    statement = (
-        insert_or_skip(session, ScheduledJob, ["key"])
-        .values(
-            key=key,
-            kind=kind,
-            due_at=due_at,
-            report_id=report_id,
-            payload=payload,
-            cancelled=False,
-            attempts=0,
-        )
-        .returning(ScheduledJob.id)
-    )
-    return (await session.scalar(statement)) is not None
+    statement = prepared_insert_or_skip(session, ScheduledJob, ("key",), returning=ScheduledJob.id)
+    values = {
+        "key": key,
+        "kind": kind,
+        "due_at": due_at,
+        "report_id": report_id,
+        "payload": payload,
+        "cancelled": False,
+        "attempts": 0,
+    }
+    return (await session.scalar(statement, values)) is not None
 
 
 async def cancel_for_report(session: AsyncSession, report_id: int, kind: str) -> None:

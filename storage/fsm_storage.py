@@ -21,15 +21,18 @@ from typing import Any, cast
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
 from storage.models import FsmState, utcnow
-from storage.on_conflict import insert_or_skip, insert_or_update
+from storage.on_conflict import prepared_insert_or_skip, prepared_insert_or_update
 from storage.session_context import current_session
 
 _table = cast(Table, FsmState.__table__)
+# Built once: every update of a conversation reads its row, and every end deletes it.
+_SELECT_ROW = select(_table.c.state, _table.c.data).where(_table.c.key == bindparam("fsm_key"))
+_DELETE_ROW = delete(_table).where(_table.c.key == bindparam("fsm_key"))
 _KEY_LIMIT = 255
 
 
@@ -89,9 +92,7 @@ class SQLAlchemyStorage(BaseStorage):
         name = storage_key(key)
         if cache is not None and name in cache:
             return cache[name]
-        found = (
-            await session.execute(select(_table.c.state, _table.c.data).where(_table.c.key == name))
-        ).first()
+        found = (await session.execute(_SELECT_ROW, {"fsm_key": name})).first()
         row = _Row(found.state, found.data) if found is not None else _Row(None, None)
         if cache is not None:
             cache[name] = row
@@ -214,7 +215,7 @@ def _json_draft(data: dict[str, Any] | None) -> dict[str, Any]:
 async def _delete(session: AsyncSession, key: StorageKey) -> None:
     # A finished or cancelled conversation leaves no row: no trace that this chat ever
     # reported, which matters when the resident declined to be contacted.
-    await session.execute(delete(_table).where(_table.c.key == storage_key(key)))
+    await session.execute(_DELETE_ROW, {"fsm_key": storage_key(key)})
 
 
 async def _write_data(session: AsyncSession, key: StorageKey, data: dict[str, Any]) -> None:
@@ -242,14 +243,14 @@ async def _delete_if_empty(session: AsyncSession, key: StorageKey) -> None:
 
 
 async def _upsert(session: AsyncSession, key: StorageKey, values: dict[str, Any]) -> None:
-    statement = insert_or_update(session, _table, ["key"], [*values, "updated_at"])
-    await session.execute(statement.values(key=storage_key(key), updated_at=utcnow(), **values))
+    statement = prepared_insert_or_update(session, _table, ("key",), (*values, "updated_at"))
+    await session.execute(statement, {"key": storage_key(key), "updated_at": utcnow(), **values})
 
 
 async def _insert_missing(session: AsyncSession, key: StorageKey) -> None:
-    statement = insert_or_skip(session, _table, ["key"])
+    statement = prepared_insert_or_skip(session, _table, ("key",))
     await session.execute(
-        statement.values(key=storage_key(key), state=None, data=None, updated_at=utcnow())
+        statement, {"key": storage_key(key), "state": None, "data": None, "updated_at": utcnow()}
     )
 
 

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DeliveryAttempt, OutboxMessage, User
@@ -23,6 +34,10 @@ DEAD = "dead"
 # Column sizes in storage/models.py: longer texts are cut rather than failing the transaction.
 _ERROR_LENGTH = 255
 _OUTCOME_LENGTH = 16
+
+
+# Core, built once: one row for every message sent.
+_INSERT_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -107,21 +122,30 @@ async def _update_pending(
     return row
 
 
+# Built once: one per message sent.
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.status == PENDING)
+    .values(
+        status=SENT,
+        sent_at=bindparam("now"),
+        result_message_id=bindparam("message_id"),
+        claimed_until=None,
+        claimed_by=None,
+    )
+    .returning(OutboxMessage)
+    .execution_options(populate_existing=True)
+)
+
+
 async def mark_sent(
     session: AsyncSession, row_id: int, *, now: datetime, message_id: int | None
 ) -> OutboxMessage | None:
-    """Telegram accepted the row. None if it was no longer pending."""
-    return await _update_pending(
-        session,
-        row_id,
-        {
-            "status": SENT,
-            "sent_at": now,
-            "result_message_id": message_id,
-            "claimed_until": None,
-            "claimed_by": None,
-        },
+    """Telegram accepted the row. None if it was no longer pending (see `_update_pending`)."""
+    row: OutboxMessage | None = await session.scalar(
+        _MARK_SENT, {"row_id": row_id, "now": now, "message_id": message_id}
     )
+    return row
 
 
 async def reschedule(
@@ -197,13 +221,14 @@ async def record_attempt(
     detail: str | None = None,
 ) -> None:
     await session.execute(
-        insert(DeliveryAttempt).values(
-            outbox_id=row_id,
-            at=at,
-            outcome=outcome[:_OUTCOME_LENGTH],
-            error_code=error_code,
-            detail=detail[:_ERROR_LENGTH] if detail is not None else None,
-        )
+        _INSERT_ATTEMPT,
+        {
+            "outbox_id": row_id,
+            "at": at,
+            "outcome": outcome[:_OUTCOME_LENGTH],
+            "error_code": error_code,
+            "detail": detail[:_ERROR_LENGTH] if detail is not None else None,
+        },
     )
 
 

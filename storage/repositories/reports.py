@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import Evidence, Report, ReportStatusChange, utcnow
+
+# Built once: every Kirim asks.
+_BY_DRAFT_OR_CODE = select(Report).where(
+    or_(Report.draft_id == bindparam("draft"), Report.code == bindparam("code"))
+)
 
 
 class ReportRepo:
@@ -35,10 +40,9 @@ class ReportRepo:
     async def by_draft_or_code(self, draft_id: str, code: str) -> tuple[Report | None, bool]:
         """The report stored from this draft, if any, and whether `code` is taken: one query
         where a Kirim used to ask twice."""
-        rows = await self._session.scalars(
-            select(Report).where(or_(Report.draft_id == draft_id, Report.code == code))
+        found = list(
+            await self._session.scalars(_BY_DRAFT_OR_CODE, {"draft": draft_id, "code": code})
         )
-        found = list(rows)
         existing = next((report for report in found if report.draft_id == draft_id), None)
         return existing, any(report.code == code for report in found)
 

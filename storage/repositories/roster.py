@@ -5,10 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DutyOverride, RosterShift
+
+# Built once: routing asks them for every report.
+_SHIFTS_ORDER = (
+    RosterShift.weekday,
+    RosterShift.start_minute,
+    RosterShift.officer_id,
+    RosterShift.id,
+)
+_SHIFTS_IN = (
+    select(RosterShift)
+    .where(RosterShift.kelurahan_id.in_(bindparam("kelurahan_ids", expanding=True)))
+    .order_by(*_SHIFTS_ORDER)
+)
+_SHIFTS_OF_OFFICERS_IN = _SHIFTS_IN.where(
+    RosterShift.officer_id.in_(bindparam("officer_ids", expanding=True))
+)
+_OVERRIDES = select(DutyOverride.officer_id, DutyOverride.on_duty).where(
+    DutyOverride.officer_id.in_(bindparam("officer_ids", expanding=True)),
+    DutyOverride.until > bindparam("at"),
+)
 
 
 class RosterRepo:
@@ -19,17 +39,13 @@ class RosterRepo:
         self, kelurahan_ids: Iterable[int], officer_ids: Iterable[int] | None = None
     ) -> list[RosterShift]:
         """Shifts of these kelurahan (of these officers only, when given), in week order."""
-        query = select(RosterShift).where(RosterShift.kelurahan_id.in_(list(kelurahan_ids)))
-        if officer_ids is not None:
-            query = query.where(RosterShift.officer_id.in_(list(officer_ids)))
-        rows = await self._session.scalars(
-            query.order_by(
-                RosterShift.weekday,
-                RosterShift.start_minute,
-                RosterShift.officer_id,
-                RosterShift.id,
+        if officer_ids is None:
+            rows = await self._session.scalars(_SHIFTS_IN, {"kelurahan_ids": list(kelurahan_ids)})
+        else:
+            rows = await self._session.scalars(
+                _SHIFTS_OF_OFFICERS_IN,
+                {"kelurahan_ids": list(kelurahan_ids), "officer_ids": list(officer_ids)},
             )
-        )
         return list(rows)
 
     async def shifts_of(self, officer_id: int) -> list[RosterShift]:
@@ -84,11 +100,7 @@ class RosterRepo:
         ids = list(officer_ids)
         if not ids:
             return {}
-        rows = await self._session.execute(
-            select(DutyOverride.officer_id, DutyOverride.on_duty).where(
-                DutyOverride.officer_id.in_(ids), DutyOverride.until > at
-            )
-        )
+        rows = await self._session.execute(_OVERRIDES, {"officer_ids": ids, "at": at})
         return {officer_id: on_duty for officer_id, on_duty in rows}
 
     async def set_override(self, officer_id: int, *, on_duty: bool, until: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OfficerArea, User, utcnow
@@ -14,6 +14,21 @@ STAFF_ROLES = ("officer", "coordinator")
 
 # session.info key: staff rows read in this session, kept alive for session.get().
 _KEPT = "staff_rows_read"
+
+
+# Built once: routing asks it for every report.
+_SERVING = (
+    select(User)
+    .where(
+        User.id.in_(
+            select(OfficerArea.officer_id).where(
+                OfficerArea.kelurahan_id.in_(bindparam("kelurahan_ids", expanding=True))
+            )
+        ),
+        User.role.in_(STAFF_ROLES),
+    )
+    .order_by(User.id)
+)
 
 
 class StaffRepo:
@@ -79,11 +94,7 @@ class StaffRepo:
         ids = list(kelurahan_ids)
         if not ids:
             return []
-        bound = select(OfficerArea.officer_id).where(OfficerArea.kelurahan_id.in_(ids))
-        rows = await self._session.scalars(
-            select(User).where(User.id.in_(bound), User.role.in_(STAFF_ROLES)).order_by(User.id)
-        )
-        staff = list(rows)
+        staff = list(await self._session.scalars(_SERVING, {"kelurahan_ids": ids}))
         # The session's identity map holds rows weakly: callers keep ids, and each alert then
         # read its officer again for the language. Held until the session ends.
         self._session.info.setdefault(_KEPT, []).extend(staff)

@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from storage.models import User, utcnow
+
+# Built once (not on every update).
+_SEEN = (
+    update(User)
+    .where(User.id == bindparam("user_id"))
+    .values(last_seen_at=bindparam("now"), blocked_at=None, unreachable_at=None)
+    .returning(User)
+)
 
 
 class UserRepo:
@@ -27,12 +35,7 @@ class UserRepo:
             known.unreachable_at = None
             return known
         # Every update starts here: one UPDATE ... RETURNING rather than a read and a write.
-        user: User | None = await self._session.scalar(
-            update(User)
-            .where(User.id == user_id)
-            .values(last_seen_at=now, blocked_at=None, unreachable_at=None)
-            .returning(User)
-        )
+        user: User | None = await self._session.scalar(_SEEN, {"user_id": user_id, "now": now})
         if user is None:
             user = User(id=user_id, role="resident", created_at=now, last_seen_at=now)
             self._session.add(user)
