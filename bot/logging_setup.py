@@ -64,6 +64,15 @@ def configure_logging(level: str, log_format: str) -> None:
     root.setLevel(level.upper())
     # aiohttp's access log would record every Prometheus scrape; the webhook counts requests.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Kept for LOG_LEVEL=DEBUG only: at INFO, APScheduler wrote two lines for every tick of
+    # the clock and aiogram one for every update, nine lines in ten of the log in a burst of
+    # reports, each formatted and written while alerts waited. /metrics counts both.
+    chatty = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(chatty)
+
+
+_CHATTY = ("apscheduler", "aiogram.event")
 
 
 __all__ = ["JsonFormatter", "KeyValueFormatter", "configure_logging", "redact"]

@@ -6,11 +6,12 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
 
-from bot.logging_setup import JsonFormatter, KeyValueFormatter
+from bot.logging_setup import JsonFormatter, KeyValueFormatter, configure_logging
 from bot.ops import Operations, OpsServer
 from playground.emulator import BotAPIEmulator
 from tests.cases.staffing import add_officer, file_report
@@ -92,3 +93,34 @@ def test_logs_never_carry_the_token(formatter: logging.Formatter) -> None:
         assert json.loads(line)["level"] == "error"
     else:
         assert line.split()[1] == "level=error"
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    chatty = {name: logging.getLogger(name).level for name in ("apscheduler", "aiogram.event")}
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, old in chatty.items():
+            logging.getLogger(name).setLevel(old)
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_the_clock_and_each_update_are_logged_only_when_debugging(
+    level: str, restored_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(level, "kv")
+    logging.getLogger("apscheduler.executors.default").info('Running job "tick"')
+    logging.getLogger("aiogram.event").info("Update id=1 is handled. Duration 3 ms")
+    logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+    logging.getLogger("bot.sender").info("outbox 1 kind=alert: sent")
+
+    lines = capsys.readouterr().err.splitlines()
+    assert any("Run time of job was missed" in line for line in lines)
+    assert any("outbox 1 kind=alert: sent" in line for line in lines)
+    chatter = [line for line in lines if "Running job" in line or "is handled" in line]
+    assert len(chatter) == (2 if level == "DEBUG" else 0)
