@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from playground.emulator.scenario import BotMessage
 from storage.models import Evidence, Report
 from tests.conversations.resident import (
     CONSENT_Q,
@@ -19,6 +23,13 @@ from tests.conversations.resident import (
 from tests.fixtures.bot import RunningBot
 
 TRICKY = "Dia bilang <b>jangan</b> lapor & ancam *saya* _lagi_ 😢 a<b & c>d </i>"
+
+
+async def _until_no_buttons(message: BotMessage, patience: float = 5.0) -> None:
+    deadline = time.monotonic() + patience
+    while message.buttons:
+        assert time.monotonic() < deadline, "the sent summary still has its buttons"
+        await asyncio.sleep(0.02)
 
 
 async def stored_reports(bot: RunningBot) -> list[Report]:
@@ -59,6 +70,8 @@ async def test_anonymous_report_in_indonesian(resident: Resident, bot: RunningBo
     assert report.reporter_name is None and report.reporter_phone is None
     # No consent: not even an index of the chat stays with the report.
     assert report.reporter_chat_id is None and report.reporter_chat_index is None
+    # The summary's buttons go once it is sent (behind the alerts, through the outbox).
+    await _until_no_buttons(summary)
 
 
 async def test_named_report_in_english_with_urgent_evidence_and_contact(
