@@ -670,7 +670,13 @@ class Sender:
             return
         try:
             await self._record_once(delivered, with_hooks=True)
-        except Exception:
+        except Exception as error:
+            # The type only: the error may quote the statement's parameters.
+            log.warning(
+                "recording a wave of %d deliveries failed (%s); recording each on its own",
+                len(delivered),
+                type(error).__name__,
+            )
             for unit, outcome, now in delivered:
                 await self._record(unit, outcome, now)
         for unit, outcome, _now in delivered:
