@@ -156,12 +156,18 @@ class WebhookServer:
     async def _take(self, update_id: int) -> bool:
         """Record the update as taken; False if some instance took it already."""
         async with write_transaction(self.service.session_factory) as session:
-            statement = (
-                insert_or_skip(session, ProcessedUpdate, ["bot_id", "update_id"])
-                .values(bot_id=self.service.bot.id, update_id=update_id, received_at=utcnow())
-                .returning(ProcessedUpdate.update_id)
+            statement = insert_or_skip(
+                session,
+                ProcessedUpdate,
+                ("bot_id", "update_id"),
+                returning=ProcessedUpdate.update_id,
             )
-            return (await session.scalar(statement)) is not None
+            values = {
+                "bot_id": self.service.bot.id,
+                "update_id": update_id,
+                "received_at": utcnow(),
+            }
+            return (await session.scalar(statement, values)) is not None
 
     async def _process(self, update: Update) -> None:
         dispatcher, bot = self.service.dispatcher, self.service.bot

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
-from storage.on_conflict import prepared_insert_or_skip
+from storage.on_conflict import insert_or_skip
 
 # Lower lanes go first: an urgent alert before any other, no alert behind a broadcast.
 LANE_URGENT = 0
@@ -61,9 +61,7 @@ async def enqueue(
         "not_before": not_before or utcnow(),
         "created_at": utcnow(),
     }
-    statement = prepared_insert_or_skip(
-        session, OutboxMessage, ("dedupe_key",), returning=OutboxMessage.id
-    )
+    statement = insert_or_skip(session, OutboxMessage, ("dedupe_key",), returning=OutboxMessage.id)
     # Core inserts still go through the column types: the payload is encrypted here too.
     new_id = await session.scalar(statement, values)
     if new_id is None:

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ScheduledJob
-from storage.on_conflict import prepared_insert_or_skip
+from storage.on_conflict import insert_or_skip
 
 
 async def schedule(
@@ -27,7 +27,7 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Schedule a job; False when a job with this key exists already."""
-    statement = prepared_insert_or_skip(session, ScheduledJob, ("key",), returning=ScheduledJob.id)
+    statement = insert_or_skip(session, ScheduledJob, ("key",), returning=ScheduledJob.id)
     values = {
         "key": key,
         "kind": kind,

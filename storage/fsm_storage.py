@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
 from storage.models import FsmState, utcnow
-from storage.on_conflict import prepared_insert_or_skip, prepared_insert_or_update
+from storage.on_conflict import insert_or_skip, insert_or_update
 from storage.session_context import current_session
 
 _table = cast(Table, FsmState.__table__)
@@ -243,12 +243,12 @@ async def _delete_if_empty(session: AsyncSession, key: StorageKey) -> None:
 
 
 async def _upsert(session: AsyncSession, key: StorageKey, values: dict[str, Any]) -> None:
-    statement = prepared_insert_or_update(session, _table, ("key",), (*values, "updated_at"))
+    statement = insert_or_update(session, _table, ("key",), (*values, "updated_at"))
     await session.execute(statement, {"key": storage_key(key), "updated_at": utcnow(), **values})
 
 
 async def _insert_missing(session: AsyncSession, key: StorageKey) -> None:
-    statement = prepared_insert_or_skip(session, _table, ("key",))
+    statement = insert_or_skip(session, _table, ("key",))
     await session.execute(
         statement, {"key": storage_key(key), "state": None, "data": None, "updated_at": utcnow()}
     )

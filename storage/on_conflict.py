@@ -6,6 +6,10 @@ compiled anew on every execution: four in every Kirim (three outbox rows and the
 job), one for each message id remembered and one for every step of a conversation (bench/,
 figures 1 and 2). Here every distinct clause gets a class of its own and a class only ever
 carries that clause: the class is part of the cache key, so the key covers the clause too.
+
+Each statement is also built once per kind of database, and its values are given at
+execution: building the outbox insert and its cache key took 0.36 ms of the 1.0 ms it takes
+to run (measured alone), on every row of every Kirim.
 """
 
 from __future__ import annotations
@@ -41,42 +45,20 @@ def _clause_class(postgres: bool, conflict: tuple[str, ...], update: tuple[str, 
     return type(name, (base,), {"inherit_cache": True, "_cache_key_traversal": []})
 
 
-def _statement(
+def insert_or_skip(
+    session: AsyncSession, target: Target, conflict: Sequence[str], returning: Any = None
+) -> Executable:
+    """INSERT … ON CONFLICT (conflict) DO NOTHING [RETURNING returning]: pass the values at
+    execution (`session.scalar(statement, values)`, or a list of them for executemany)."""
+    return _prepared(_postgres(session), target, tuple(conflict), (), returning)
+
+
+def insert_or_update(
     session: AsyncSession, target: Target, conflict: Sequence[str], update: Sequence[str]
-) -> Insert:
-    return _build(_postgres(session), target, conflict, update)
-
-
-def _build(
-    postgres: bool, target: Target, conflict: Sequence[str], update: Sequence[str]
-) -> Insert:
-    statement: Insert = (_PostgresInsert if postgres else _SqliteInsert)(target)
-    clause_class = _clause_class(postgres, tuple(conflict), tuple(update))
-    clause: ClauseElement
-    if update:
-        changes = {name: statement.excluded[name] for name in update}
-        clause = clause_class(index_elements=list(conflict), set_=changes)
-    else:
-        clause = clause_class(index_elements=list(conflict))
-    # What on_conflict_do_nothing()/_update() set, with a clause of our keyed class.
-    statement._post_values_clause = clause
-    return statement
-
-
-def prepared_insert_or_skip(
-    session: AsyncSession, target: Target, conflict: tuple[str, ...], returning: Any = None
 ) -> Executable:
-    """`insert_or_skip` built once per kind of database, for the statements of every update:
-    pass the values at execution (`session.scalar(statement, values)`). Building the outbox
-    insert and its cache key took 0.36 ms of the 1.0 ms it takes to run (measured alone)."""
-    return _prepared(_postgres(session), target, conflict, (), returning)
-
-
-def prepared_insert_or_update(
-    session: AsyncSession, target: Target, conflict: tuple[str, ...], update: tuple[str, ...]
-) -> Executable:
-    """`insert_or_update`, built once per kind of database; values at execution."""
-    return _prepared(_postgres(session), target, conflict, update, None)
+    """INSERT … ON CONFLICT (conflict) DO UPDATE SET each of `update` to the inserted value
+    (`excluded`: the value is bound, and encrypted, once); values at execution."""
+    return _prepared(_postgres(session), target, tuple(conflict), tuple(update), None)
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -103,22 +85,23 @@ def _prepared(
     return statement
 
 
-def insert_or_skip(session: AsyncSession, target: Target, conflict: Sequence[str]) -> Insert:
-    """INSERT … ON CONFLICT (conflict) DO NOTHING; add `.values(...)` and `.returning(...)`."""
-    return _statement(session, target, conflict, ())
-
-
-def insert_or_update(
-    session: AsyncSession, target: Target, conflict: Sequence[str], update: Sequence[str]
+def _build(
+    postgres: bool, target: Target, conflict: tuple[str, ...], update: tuple[str, ...]
 ) -> Insert:
-    """INSERT … ON CONFLICT (conflict) DO UPDATE SET each of `update` to the inserted value
-    (`excluded`: the value is bound, and encrypted, once)."""
-    return _statement(session, target, conflict, update)
+    # Always the table: a mapped class with a parameter dict would take the ORM's bulk
+    # insert path, a layer of work per row for nothing (only ids ever come back).
+    table = target if isinstance(target, Table) else target.__table__
+    statement: Insert = (_PostgresInsert if postgres else _SqliteInsert)(table)
+    clause_class = _clause_class(postgres, conflict, update)
+    clause: ClauseElement
+    if update:
+        changes = {name: statement.excluded[name] for name in update}
+        clause = clause_class(index_elements=list(conflict), set_=changes)
+    else:
+        clause = clause_class(index_elements=list(conflict))
+    # What on_conflict_do_nothing()/_update() set, with a clause of our keyed class.
+    statement._post_values_clause = clause
+    return statement
 
 
-__all__ = [
-    "insert_or_skip",
-    "insert_or_update",
-    "prepared_insert_or_skip",
-    "prepared_insert_or_update",
-]
+__all__ = ["insert_or_skip", "insert_or_update"]

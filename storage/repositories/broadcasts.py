@@ -88,7 +88,7 @@ class BroadcastRepo:
             for chat_id, payload in payloads.items()
         ]
         for start in range(0, len(rows), _CHUNK):
-            statement = insert_or_skip(self._session, OutboxMessage, ["dedupe_key"])
+            statement = insert_or_skip(self._session, OutboxMessage, ("dedupe_key",))
             # A list of parameter sets: executemany, batched by the driver (insertmanyvalues).
             await self._session.execute(statement, rows[start : start + _CHUNK])
         if rows:

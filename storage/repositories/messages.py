@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatMessage, utcnow
-from storage.on_conflict import prepared_insert_or_skip
+from storage.on_conflict import insert_or_skip
 
 # Telegram lets a bot delete messages in a private chat only within 48 hours.
 DELETE_WINDOW = timedelta(hours=48)
@@ -21,7 +21,7 @@ class ChatMessageRepo:
     async def remember(self, chat_id: int, message_id: int, at: datetime | None = None) -> None:
         # Edits and retries report the same id again: ignore duplicates instead of failing the
         # update's transaction.
-        statement = prepared_insert_or_skip(self._session, ChatMessage, ("chat_id", "message_id"))
+        statement = insert_or_skip(self._session, ChatMessage, ("chat_id", "message_id"))
         await self._session.execute(
             statement, {"chat_id": chat_id, "message_id": message_id, "at": at or utcnow()}
         )

@@ -19,15 +19,14 @@ async def test_skip_and_update_keep_their_own_clause_and_are_cached(
         statuses = []
         for state in ("first", "second"):
             # Same table, same columns, other clauses: neither may reuse the other's SQL.
-            skip = insert_or_skip(session, FsmState, ["key"]).values(
-                key="k", state=state, data=None, updated_at=utcnow()
-            )
-            statuses.append((await session.execute(skip)).context.cache_hit)
+            skip = insert_or_skip(session, FsmState, ["key"])
+            values = {"key": "k", "state": state, "data": None, "updated_at": utcnow()}
+            statuses.append((await session.execute(skip, values)).context.cache_hit)
         assert await session.scalar(select(FsmState.state)) == "first"
         for state in ("third", "fourth"):
             update = insert_or_update(session, FsmState, ["key"], ["state", "updated_at"])
-            update = update.values(key="k", state=state, data=None, updated_at=utcnow())
-            statuses.append((await session.execute(update)).context.cache_hit)
+            values = {"key": "k", "state": state, "data": None, "updated_at": utcnow()}
+            statuses.append((await session.execute(update, values)).context.cache_hit)
             assert await session.scalar(select(FsmState.state)) == state
         # The first of each kind may have been compiled by an earlier test in this process;
         # the second must come from the cache (without it: NO_CACHE_KEY every time).
@@ -38,10 +37,7 @@ async def test_a_skipped_insert_returns_nothing(session_factory: Sessions) -> No
     async with session_factory() as session, session.begin():
         returned = []
         for _ in range(2):
-            statement = (
-                insert_or_skip(session, FsmState, ["key"])
-                .values(key="once", state=None, data=None, updated_at=utcnow())
-                .returning(FsmState.key)
-            )
-            returned.append(await session.scalar(statement))
+            statement = insert_or_skip(session, FsmState, ["key"], returning=FsmState.key)
+            values = {"key": "once", "state": None, "data": None, "updated_at": utcnow()}
+            returned.append(await session.scalar(statement, values))
     assert returned == ["once", None]
