@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations.callbacks import ReportCb
 
@@ -22,20 +26,24 @@ def choices(
     back: bool = True,
     extra: Iterable[tuple[str, str]] = (),
 ) -> InlineKeyboardMarkup:
-    """Buttons for `options` (value, label), then extra actions, then back and cancel."""
-    builder = InlineKeyboardBuilder()
-    for value, text in options:
-        builder.button(text=text, callback_data=ReportCb(step=step, value=value))
-    builder.adjust(columns)
-    for value, text in extra:
-        builder.row()
-        builder.button(text=text, callback_data=ReportCb(step=step, value=value))
-    navigation = InlineKeyboardBuilder()
-    if back:
-        navigation.button(text=_("⬅️ Back"), callback_data=ReportCb(step=step, value=BACK))
-    navigation.button(text=_("✖️ Cancel"), callback_data=ReportCb(step=step, value=CANCEL))
-    builder.attach(navigation)
-    return builder.as_markup()
+    """Buttons for `options` (value, label), then extra actions, then back and cancel.
+
+    Built as rows directly: aiogram's InlineKeyboardBuilder deep-copies its whole markup for
+    every button it adds, which made the kelurahan keyboard (up to 30 buttons) one of the
+    costliest parts of a step (bench/, figure 1's profile)."""
+
+    def button(value: str, text: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=ReportCb(step=step, value=value).pack()
+        )
+
+    answers = [button(value, text) for value, text in options]
+    rows = [answers[start : start + columns] for start in range(0, len(answers), columns)]
+    rows.extend([button(value, text)] for value, text in extra)
+    navigation = [button(BACK, _("⬅️ Back"))] if back else []
+    navigation.append(button(CANCEL, _("✖️ Cancel")))
+    rows.append(navigation)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def back_label() -> str:
