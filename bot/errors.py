@@ -1,7 +1,8 @@
 """Last line of defence: an update that failed gets a calm answer, never silence.
 
-The failed update's transaction was rolled back by the database middleware, so the resident's
-draft is exactly as before; the answer says so. Only the exception's type is logged: its text
+Either the failed update's transaction was rolled back by the database middleware, so the
+resident's draft is exactly as before, or it had committed and a reply after the commit did not
+go out (conversations/replies.py), so what they entered is stored: the answer is true of both. Only the exception's type is logged: its text
 or the update could carry what the resident wrote.
 """
 

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.broadcasts.offer import offer_subscription
 from conversations.callbacks import ConsentCb
 from conversations.menu import main_menu
@@ -46,7 +47,7 @@ async def ask_consent(bot: Bot, chat_id: int, *, then_report: bool = False) -> N
         text=_("🔒 Read the privacy notice"), callback_data=ConsentCb(action=READ_PRIVACY)
     )
     builder.adjust(1)
-    await bot.send_message(chat_id, consent_text(), reply_markup=builder.as_markup())
+    await replies.send(bot, chat_id, consent_text(), reply_markup=builder.as_markup())
 
 
 async def agreed(
@@ -58,7 +59,7 @@ async def agreed(
     state: FSMContext,
     gazetteer: Gazetteer,
 ) -> None:
-    await callback.answer(_("Thank you"))
+    await replies.answer(callback, _("Thank you"))
     first_time = db_user.consented_at is None
     if first_time:
         await repo.users.give_consent(db_user.id)
@@ -69,7 +70,8 @@ async def agreed(
 
         await start_report(bot, callback.from_user.id, state, db_user, gazetteer)
         return
-    await bot.send_message(
+    await replies.send(
+        bot,
         callback.from_user.id,
         _("What would you like to do?"),
         reply_markup=main_menu(),
@@ -79,8 +81,8 @@ async def agreed(
 
 
 async def read_privacy(callback: CallbackQuery, bot: Bot) -> None:
-    await callback.answer()
-    await bot.send_message(callback.from_user.id, privacy_notice())
+    await replies.answer(callback)
+    await replies.send(bot, callback.from_user.id, privacy_notice())
 
 
 def setup() -> Router:

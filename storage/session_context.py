@@ -29,9 +29,31 @@ def after_commit(session: AsyncSession, action: AfterCommit) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
+async def once_committed(action: AfterCommit) -> None:
+    """Inside an update: run `action` after its commit (after_commit). Outside one: now.
+
+    For replies: a reply waits for Telegram (a 429 for a chat over its pace of about a
+    message a second, or room in the bot's budget during a broadcast), and on SQLite an
+    update holds the database's one write lock until it commits, so every other update
+    and the sender's alerts waited with it (tests/cases/test_replies_wait_outside.py). Said
+    after the commit, a reply also never announces what was then rolled back.
+    """
+    session = current_session.get()
+    if session is None:
+        await action()
+    else:
+        after_commit(session, action)
+
+
 def take_after_commit(session: AsyncSession) -> list[AfterCommit]:
     actions: list[AfterCommit] = session.info.pop(_AFTER_COMMIT, [])
     return actions
 
 
-__all__ = ["AfterCommit", "after_commit", "current_session", "take_after_commit"]
+__all__ = [
+    "AfterCommit",
+    "after_commit",
+    "current_session",
+    "once_committed",
+    "take_after_commit",
+]

@@ -58,12 +58,18 @@ class DatabaseMiddleware(BaseMiddleware):
         # Committed: messages queued by this update (an alert!) go out now, not at the next tick.
         if session.info.pop("outbox_dirty", False) and self._on_outbox is not None:
             self._on_outbox()
+        failed: Exception | None = None
         for action in take_after_commit(session):
             try:
                 await action()
             except Exception as error:
                 # The change is durable already; log only the type: the text may quote a user.
                 log.warning("after-commit action failed: %s", type(error).__name__)
+                failed = failed or error
+        if failed is not None:
+            # A reply that did not go out: the error handler tells the user, who would
+            # otherwise wait for an answer that never comes.
+            raise failed
         return result
 
 

@@ -6,6 +6,7 @@ abuser is the case this exists for), and Telegram offers no way to list a chat's
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiogram import Bot
@@ -22,7 +23,7 @@ from storage.session_context import current_session
 
 class SentMessagesMiddleware(BaseRequestMiddleware):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+        self._after_commit = _RememberedTogether(session_factory)
 
     async def __call__(
         self,
@@ -49,11 +50,53 @@ class SentMessagesMiddleware(BaseRequestMiddleware):
             for message in messages:
                 await repo.messages.remember(message.chat.id, message.message_id)
             return
-        # After a commit (a Kirim's summary losing its buttons): a writer of its own.
-        async with write_transaction(self._session_factory) as own:
-            repo = Repo.over(own)
-            for message in messages:
-                await repo.messages.remember(message.chat.id, message.message_id)
+        # A reply said after its update's commit (conversations answer after committing).
+        await self._after_commit.remember([(m.chat.id, m.message_id) for m in messages])
+
+
+class _RememberedTogether:
+    """Ids of messages sent after a commit, written for many replies in one transaction.
+
+    Written one reply at a time, each reply was a write (a turn at SQLite's one write lock
+    and a commit) of its own, after nearly every update. Each caller still waits until its
+    ids are stored, so an update ends only with its messages remembered, and /hapus, which
+    waits for the user's previous update, always finds them.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._pending: list[tuple[int, int]] = []
+        self._stored: asyncio.Future[None] | None = None  # of the ids in _pending
+        self._writer: asyncio.Task[None] | None = None
+
+    async def remember(self, ids: list[tuple[int, int]]) -> None:
+        self._pending.extend(ids)
+        if self._stored is None:
+            self._stored = asyncio.get_running_loop().create_future()
+        stored = self._stored
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_while_pending())
+        # Shielded: a caller cancelled must not cancel the write of everyone else's ids.
+        await asyncio.shield(stored)
+
+    async def _write_while_pending(self) -> None:
+        try:
+            while self._pending and self._stored is not None:
+                ids, self._pending = self._pending, []
+                stored, self._stored = self._stored, None
+                try:
+                    async with write_transaction(self._session_factory) as session:
+                        await Repo.over(session).messages.remember_all(ids)
+                except Exception as error:
+                    stored.set_exception(error)
+                    stored.exception()  # retrieved: each waiting caller raises it itself
+                except BaseException:
+                    stored.cancel()  # shutting down: the callers are not left waiting
+                    raise
+                else:
+                    stored.set_result(None)
+        finally:
+            self._writer = None
 
 
 def _private_messages(result: Any) -> list[Message]:

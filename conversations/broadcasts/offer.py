@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations import replies
 from conversations.broadcasts.callbacks import SubscribeCb
 from services import outbox, subscriptions
 
@@ -45,7 +46,7 @@ async def offer_subscription(bot: Bot, chat_id: int, session: AsyncSession) -> N
     """Ask whether they want awareness messages, unless they get them already."""
     if await subscriptions.current(session, chat_id) is not None:
         return
-    await bot.send_message(chat_id, offer_text(), reply_markup=offer_keyboard())
+    await replies.send(bot, chat_id, offer_text(), reply_markup=offer_keyboard())
 
 
 async def queue_subscription_offer(session: AsyncSession, chat_id: int, *, dedupe_key: str) -> None:

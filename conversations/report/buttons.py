@@ -6,14 +6,12 @@ forged one) is answered and changes nothing.
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, InaccessibleMessage
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import ReportCb
 from conversations.report import flow
 from conversations.report import keyboards as kb
@@ -43,12 +41,11 @@ async def _mark_chosen(callback: CallbackQuery) -> None:
     )
     if chosen is None or message.html_text is None:
         return
-    with contextlib.suppress(TelegramBadRequest):
-        await message.edit_text(f"{message.html_text}\n\n✓ <i>{quote(chosen)}</i>")
+    await replies.edit_text(message, f"{message.html_text}\n\n✓ <i>{quote(chosen)}</i>")
 
 
 async def _unavailable(callback: CallbackQuery) -> None:
-    await callback.answer(_("That choice is not available. Please use the buttons shown."))
+    await replies.answer(callback, _("That choice is not available. Please use the buttons shown."))
 
 
 async def on_report_button(
@@ -56,20 +53,21 @@ async def on_report_button(
 ) -> None:
     """Every button of the report conversation arrives here first."""
     if callback_data.step != ctx.step:
-        await callback.answer(
-            _("This button belongs to an earlier question. Please answer the newest message.")
+        await replies.answer(
+            callback,
+            _("This button belongs to an earlier question. Please answer the newest message."),
         )
         # Ask the current question again, so the newest message is right below.
         await ctx.show(ctx.step)
         return
     value = callback_data.value
     if value == kb.CANCEL or (ctx.step == "summary" and value == CANCEL):
-        await callback.answer()
+        await replies.answer(callback)
         await _mark_chosen(callback)
         await flow.cancel_report(ctx.bot, ctx.chat_id, ctx.state)
         return
     if value == kb.BACK:
-        await callback.answer()
+        await replies.answer(callback)
         await _mark_chosen(callback)
         await ctx.back()
         return
@@ -81,7 +79,7 @@ async def on_report_button(
 async def _danger(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value not in ("yes", "no"):
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     ctx.draft.urgent = value == "yes"
     if ctx.draft.urgent:
@@ -95,7 +93,7 @@ def _simple_choice(attribute: str, allowed: tuple[str, ...]):  # type: ignore[no
     async def handle(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
         if value not in allowed:
             return False
-        await callback.answer()
+        await replies.answer(callback)
         await _mark_chosen(callback)
         setattr(ctx.draft, attribute, value)
         await ctx.advance()
@@ -107,7 +105,7 @@ def _simple_choice(attribute: str, allowed: tuple[str, ...]):  # type: ignore[no
 async def _victim(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value not in VICTIMS:
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     if ctx.draft.victim != value:
         ctx.draft.victim_age = None  # the age ranges depend on the victim
@@ -119,7 +117,7 @@ async def _victim(ctx: StepContext, value: str, callback: CallbackQuery) -> bool
 async def _victim_age(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value not in ages_for(ctx.draft.victim):
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     ctx.draft.victim_age = value
     await ctx.advance()
@@ -142,7 +140,7 @@ async def _kecamatan(ctx: StepContext, value: str, callback: CallbackQuery) -> b
     place = ctx.gazetteer.kecamatan(int(value)) if value.isdigit() else None
     if place is None:
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     await choose_kecamatan(ctx, place.id)
     return True
@@ -152,7 +150,7 @@ async def _kelurahan(ctx: StepContext, value: str, callback: CallbackQuery) -> b
     place = ctx.gazetteer.kelurahan(int(value)) if value.isdigit() else None
     if place is None or place.kecamatan_id != ctx.draft.kecamatan_id:
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     await choose_kelurahan(ctx, place.id)
     return True
@@ -161,7 +159,7 @@ async def _kelurahan(ctx: StepContext, value: str, callback: CallbackQuery) -> b
 async def _landmark(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value != SKIP:
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     ctx.draft.landmark = None
     await ctx.advance()
@@ -172,12 +170,13 @@ async def _description(ctx: StepContext, value: str, callback: CallbackQuery) ->
     if value != DONE:
         return False
     if not ctx.draft.has_description():
-        await callback.answer(
+        await replies.answer(
+            callback,
             _("Please tell us what happened first: write a message or send a voice note."),
             show_alert=True,
         )
         return True
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     await ctx.advance()
     return True
@@ -186,7 +185,7 @@ async def _description(ctx: StepContext, value: str, callback: CallbackQuery) ->
 async def _evidence(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value not in (DONE, SKIP):
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     await ctx.advance()
     return True
@@ -195,7 +194,7 @@ async def _evidence(ctx: StepContext, value: str, callback: CallbackQuery) -> bo
 async def _identity(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value not in ("anonymous", "named"):
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     ctx.draft.anonymous = value == "anonymous"
     if ctx.draft.anonymous:
@@ -208,7 +207,7 @@ async def _identity(ctx: StepContext, value: str, callback: CallbackQuery) -> bo
 async def _consent(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value not in ("yes", "no"):
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     ctx.draft.consent = value == "yes"
     await ctx.advance()
@@ -220,7 +219,7 @@ async def _summary(ctx: StepContext, value: str, callback: CallbackQuery) -> boo
         await send_report(ctx, callback)
         return True
     if value == EDIT:
-        await callback.answer()
+        await replies.answer(callback)
         await _mark_chosen(callback)
         await ctx.show("edit")
         return True
@@ -229,13 +228,13 @@ async def _summary(ctx: StepContext, value: str, callback: CallbackQuery) -> boo
 
 async def _edit(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value == TO_SUMMARY:
-        await callback.answer()
+        await replies.answer(callback)
         await _mark_chosen(callback)
         await ctx.show("summary")
         return True
     if value not in EDIT_GROUPS:
         return False
-    await callback.answer()
+    await replies.answer(callback)
     await _mark_chosen(callback)
     await ctx.show(start_editing(ctx.draft, value))
     return True

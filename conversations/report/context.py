@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 
+from conversations import replies
 from conversations.options import ConversationOptions
 from conversations.report import flow
 from services.gazetteer import Gazetteer
@@ -45,4 +46,4 @@ class StepContext:
         await flow.save_draft(self.state, self.draft)
 
     async def say(self, text: str, **kwargs: object) -> None:
-        await self.bot.send_message(self.chat_id, text, **kwargs)  # type: ignore[arg-type]
+        await replies.send(self.bot, self.chat_id, text, **kwargs)

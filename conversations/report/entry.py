@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import MenuCb
 from conversations.consent import ask_consent
 from conversations.report import flow
@@ -24,7 +25,8 @@ async def start_report(
         await ask_consent(bot, chat_id, then_report=True)
         return
     if await flow.current_step(state) is not None:
-        await bot.send_message(
+        await replies.send(
+            bot,
             chat_id,
             _(
                 "You already have a report in progress; it is kept. Here is where you were. "
@@ -34,7 +36,8 @@ async def start_report(
         await flow.reprompt(bot, chat_id, state, gazetteer)
         return
     await state.set_state(ReportForm.danger)
-    await bot.send_message(
+    await replies.send(
+        bot,
         chat_id,
         _(
             "📝 <b>New report</b>\n"
@@ -55,7 +58,7 @@ async def lapor_command(
 async def lapor_button(
     callback: CallbackQuery, bot: Bot, state: FSMContext, db_user: User, gazetteer: Gazetteer
 ) -> None:
-    await callback.answer()
+    await replies.answer(callback)
     await start_report(bot, callback.from_user.id, state, db_user, gazetteer)
 
 

@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.report.questions import question
 from conversations.report.states import STATE_OF_STEP, step_of
 from conversations.report.summary import edit_prompt, summary_prompt
@@ -45,7 +46,7 @@ async def show_step(
         prompt = edit_prompt()
     else:
         prompt = question(step, draft, gazetteer)
-    await bot.send_message(chat_id, prompt.text, reply_markup=prompt.markup)
+    await replies.send(bot, chat_id, prompt.text, reply_markup=prompt.markup)
 
 
 async def advance(
@@ -79,7 +80,8 @@ async def reprompt(bot: Bot, chat_id: int, state: FSMContext, gazetteer: Gazette
 
 async def cancel_report(bot: Bot, chat_id: int, state: FSMContext) -> None:
     await state.clear()
-    await bot.send_message(
+    await replies.send(
+        bot,
         chat_id,
         _(
             "The report was cancelled and nothing was saved. "
@@ -91,4 +93,4 @@ async def cancel_report(bot: Bot, chat_id: int, state: FSMContext) -> None:
 
 async def acknowledge(bot: Bot, chat_id: int, text: str) -> None:
     """A short confirmation that also removes a reply keyboard (contact/location steps)."""
-    await bot.send_message(chat_id, text, reply_markup=ReplyKeyboardRemove())
+    await replies.send(bot, chat_id, text, reply_markup=ReplyKeyboardRemove())

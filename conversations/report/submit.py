@@ -8,6 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.broadcasts.offer import queue_subscription_offer
 from conversations.report.context import StepContext
 from conversations.texts import emergency_text
@@ -29,8 +30,10 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
             now=ctx.options.clock.now(),
         )
     except DraftIncomplete as missing:
-        await callback.answer(
-            _("Some answers are still missing. Please complete them first."), show_alert=True
+        await replies.answer(
+            callback,
+            _("Some answers are still missing. Please complete them first."),
+            show_alert=True,
         )
         first = missing.missing[0]
         ctx.draft.editing = None
@@ -84,7 +87,7 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
 
 
 async def _close_summary(callback: CallbackQuery, toast: str) -> None:
-    await callback.answer(toast)
+    await replies.answer(callback, toast)  # after the commit: said at once
     message = callback.message
     if message is not None and not isinstance(message, InaccessibleMessage):
         with contextlib.suppress(TelegramBadRequest):

@@ -26,6 +26,20 @@ class ChatMessageRepo:
             statement, {"chat_id": chat_id, "message_id": message_id, "at": at or utcnow()}
         )
 
+    async def remember_all(self, ids: list[tuple[int, int]], at: datetime | None = None) -> None:
+        """Several (chat id, message id) pairs in one statement."""
+        if not ids:
+            return
+        when = at or utcnow()
+        statement = insert_or_skip(self._session, ChatMessage, ("chat_id", "message_id"))
+        await self._session.execute(
+            statement,
+            [
+                {"chat_id": chat_id, "message_id": message_id, "at": when}
+                for chat_id, message_id in ids
+            ],
+        )
+
     async def deletable(self, chat_id: int, now: datetime | None = None) -> list[int]:
         since = (now or utcnow()) - DELETE_WINDOW
         rows = await self._session.scalars(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import event, func, select
 
 from playground.emulator import BotAPIEmulator
 from services.report_draft import MAX_DESCRIPTION
@@ -153,19 +155,48 @@ async def test_typed_place_names_with_misspellings(resident: Resident, bot: Runn
 
 
 async def test_a_failed_update_apologises_and_keeps_the_draft(
-    resident: Resident, emulator: BotAPIEmulator
+    resident: Resident, bot: RunningBot
 ) -> None:
     await resident.start()
     await resident.begin_report()
     await resident.press("No")
     await resident.expect("<b>Who is making this report?</b>")
-    # Telegram refuses the next question: the update fails and its transaction rolls back.
-    emulator.fail_next("sendMessage", 400, "Bad Request: something unexpected")
-    await resident.press("Witness")
-    await resident.expect("Sorry, something went wrong on our side.")
+    # The database fails while the answer is saved: the update's transaction rolls back.
+    failures = {"left": 1}
+
+    def fail_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if failures["left"] and statement.startswith("INSERT INTO fsm_state"):
+            failures["left"] -= 1
+            raise OSError("disk I/O error")
+
+    engine = bot.service.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", fail_once)
+    try:
+        await resident.press("Witness")
+        await resident.expect("Sorry, something went wrong on our side.")
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_once)
     # The answer was not kept: the same question is still the current one, and works now.
     await resident.user.send_text("ok?")
     await resident.expect(SORRY)
     await resident.expect("<b>Who is making this report?</b>")
     await resident.press("Witness")
+    await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
+
+
+async def test_a_reply_refused_after_the_answer_was_saved_apologises(
+    resident: Resident, emulator: BotAPIEmulator
+) -> None:
+    """Replies go out after the update's commit: the answer is stored even if Telegram
+    then refuses the next question, and the resident is told, never left waiting."""
+    await resident.start()
+    await resident.begin_report()
+    await resident.press("No")
+    await resident.expect("<b>Who is making this report?</b>")
+    emulator.fail_next("sendMessage", 400, "Bad Request: something unexpected")
+    await resident.press("Witness")
+    await resident.expect("Sorry, something went wrong on our side.")
+    # The answer is kept: back in the report, the next question is the current one.
+    await resident.user.send_command("/lapor")
+    await resident.expect("You already have a report in progress; it is kept.")
     await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")

@@ -1,0 +1,66 @@
+"""A resident's reply that must wait for Telegram does not hold up anyone else's alert.
+
+On SQLite one update at a time holds the write lock, from its first write to its commit. A
+reply that waits out a 429 (Telegram's pace in a private chat is about a message a second)
+inside that transaction made every other update, and the sender, wait with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from playground.emulator import BotAPIEmulator
+from tests.cases.test_routing import OFFICER, staff
+from tests.conversations.resident import Resident
+from tests.fixtures.bot import RunningBot
+
+WAITING, REPORTER = 5101, 5102
+
+
+async def test_an_alert_leaves_while_another_residents_reply_waits_out_a_429(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    await staff(bot, emulator)
+    waiting = Resident(emulator.user(WAITING, first_name="Waiting"), language="en")
+    reporter = Resident(emulator.user(REPORTER, first_name="Reporter"), language="en")
+    await waiting.start()
+    await waiting.begin_report()
+    await reporter.start()
+    await reporter.begin_report()
+    await reporter.answer_until_description()
+    await reporter.describe("Anak tetangga dipukul setiap malam.")
+    await reporter.finish_anonymously()
+    await asyncio.sleep(1.1)  # the reporter's chat is quiet for a second
+    emulator.rate_limits.per_chat_per_second = 1
+    emulator.rate_limits.per_chat_burst = 1
+
+    # Danger: the emergency numbers, then the next question, in one update. The second
+    # message is over the chat's pace: Telegram answers 429 and the bot waits it out.
+    await waiting.press("Yes, someone is in danger")
+    await _until(lambda: emulator.stats[emulator.token]["429"] >= 1)
+    code = await reporter.send()
+    await emulator.user(OFFICER).wait_for(code)
+    await waiting.expect("<b>Who is making this report?</b>")
+
+    alert_at = _sent_at(emulator, OFFICER, code)
+    question_at = _sent_at(emulator, WAITING, waiting.t("<b>Who is making this report?</b>"))
+    assert alert_at < question_at, "the alert waited for the other resident's reply"
+
+
+def _sent_at(emulator: BotAPIEmulator, chat_id: int, text: str) -> float:
+    """When Telegram took the message (the emulator's clock), not counting refusals."""
+    return next(
+        call.at
+        for call in emulator.calls
+        if call.ok
+        and call.params.get("chat_id") in (chat_id, str(chat_id))
+        and text in str(call.params.get("text", ""))
+    )
+
+
+async def _until(condition: Callable[[], bool], patience: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + patience
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "never happened"
+        await asyncio.sleep(0.01)
