@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares.database import DatabaseMiddleware
 from storage.repositories import Repo
-from storage.session_context import AfterCommit, after_commit
+from storage.session_context import AfterCommit, after_commit, once_committed
 from tests.storage.rows import audit_rows
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -70,6 +70,30 @@ async def test_a_failing_deferred_action_does_not_undo_or_stop_the_rest(
     async def second() -> None:
         ran.append("second")
 
-    await DatabaseMiddleware(session_factory)(storing_handler(broken, second), TelegramObject(), {})
+    # Raised after the rest has run: the error handler then tells the user (bot/errors.py).
+    with pytest.raises(ConnectionError):
+        await DatabaseMiddleware(session_factory)(
+            storing_handler(broken, second), TelegramObject(), {}
+        )
     assert ran == ["second"]
     assert await audit_rows(session_factory) == 1
+
+
+async def test_once_committed_waits_for_the_commit_inside_an_update_only(
+    session_factory: Sessions,
+) -> None:
+    seen: list[str] = []
+
+    async def tell() -> None:
+        seen.append(f"told, {await audit_rows(session_factory)} stored")
+
+    async def handle(event: TelegramObject, data: dict[str, Any]) -> str:
+        await once_committed(tell)
+        await data["repo"].audit.record("report_submitted", actor_id=None)
+        seen.append("handled")
+        return "handled"
+
+    await DatabaseMiddleware(session_factory)(handle, TelegramObject(), {})
+    assert seen == ["handled", "told, 1 stored"]
+    await once_committed(tell)  # outside any update: at once
+    assert seen[-1] == "told, 1 stored" and len(seen) == 3
