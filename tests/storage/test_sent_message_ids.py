@@ -85,4 +85,3 @@ async def test_every_waiting_sender_hears_that_storing_failed(
     # Not stuck: the next reply is stored.
     await send(middleware, 920, 1)
     assert await stored(session_factory) == {(920, 1)}
-
