@@ -22,6 +22,10 @@ from conversations import (
 def setup() -> Router:
     """All conversation routers, in the order they must be tried."""
     router = Router(name="conversations")
+    # The report's buttons, most of all updates, first: aiogram tries each callback handler
+    # before them in turn (about 40, with their filters), and none of those can take them
+    # (each module's buttons carry its own prefix; these are "r:" in a report's states).
+    router.include_router(report.buttons_setup())
     # Before common: an officer's /start <invite code> must not be taken by the plain /start.
     router.include_router(staff.setup())
     # Commands first, so /batal or /darurat work in the middle of any conversation.

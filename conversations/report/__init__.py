@@ -10,12 +10,18 @@ from conversations.report.middleware import StepContextMiddleware
 from conversations.report.states import ReportForm
 
 
+def buttons_setup() -> Router:
+    """The report's buttons: tried before every other router (conversations.setup)."""
+    router = buttons.setup()
+    router.callback_query.middleware(StepContextMiddleware())
+    return router
+
+
 def setup() -> Router:
+    """Starting a report, and what the resident types or sends during one."""
     router = Router(name=__name__)
-    button_router, input_router = buttons.setup(), inputs.setup()
-    for step_router in (button_router, input_router):
-        step_router.message.middleware(StepContextMiddleware())
-        step_router.callback_query.middleware(StepContextMiddleware())
+    input_router = inputs.setup()
+    input_router.message.middleware(StepContextMiddleware())
     input_router.message.filter(StateFilter(ReportForm))
-    router.include_routers(entry.setup(), button_router, input_router)
+    router.include_routers(entry.setup(), input_router)
     return router
