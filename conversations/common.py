@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.callbacks import LanguageCb, MenuCb
 from conversations.consent import ask_consent
 from conversations.menu import main_menu
@@ -57,26 +58,28 @@ async def start(
     if db_user.consented_at is None:
         await ask_consent(bot, message.chat.id)
         return
-    await message.answer(
-        _("👋 Welcome back to Lapor Aman. What would you like to do?"), reply_markup=main_menu()
+    await replies.reply(
+        message,
+        _("👋 Welcome back to Lapor Aman. What would you like to do?"),
+        reply_markup=main_menu(),
     )
     await _resume_report(bot, message.chat.id, state, gazetteer)
 
 
 async def help_command(message: Message, bot: Bot, state: FSMContext, gazetteer: Gazetteer) -> None:
-    await message.answer(help_text())
+    await replies.reply(message, help_text())
     await _resume_report(bot, message.chat.id, state, gazetteer)
 
 
 async def help_button(callback: CallbackQuery, bot: Bot) -> None:
-    await callback.answer()
-    await bot.send_message(callback.from_user.id, help_text())
+    await replies.answer(callback)
+    await replies.send(bot, callback.from_user.id, help_text())
 
 
 async def privacy_command(
     message: Message, bot: Bot, state: FSMContext, gazetteer: Gazetteer
 ) -> None:
-    await message.answer(privacy_notice())
+    await replies.reply(message, privacy_notice())
     await _resume_report(bot, message.chat.id, state, gazetteer)
 
 
@@ -87,13 +90,13 @@ async def emergency_command(
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
-    await message.answer(emergency_text(list(options.emergency_numbers)))
+    await replies.reply(message, emergency_text(list(options.emergency_numbers)))
     await _resume_report(bot, message.chat.id, state, gazetteer)
 
 
 async def emergency_button(callback: CallbackQuery, bot: Bot, options: ConversationOptions) -> None:
-    await callback.answer()
-    await bot.send_message(callback.from_user.id, emergency_text(list(options.emergency_numbers)))
+    await replies.answer(callback)
+    await replies.send(bot, callback.from_user.id, emergency_text(list(options.emergency_numbers)))
 
 
 async def language_command(message: Message) -> None:
@@ -101,7 +104,7 @@ async def language_command(message: Message) -> None:
     for code, name in LANGUAGES.items():
         builder.button(text=name, callback_data=LanguageCb(code=code))
     builder.adjust(1)
-    await message.answer(_("Choose your language:"), reply_markup=builder.as_markup())
+    await replies.reply(message, _("Choose your language:"), reply_markup=builder.as_markup())
 
 
 async def language_chosen(
@@ -115,19 +118,21 @@ async def language_chosen(
     db_user: User,
 ) -> None:
     if callback_data.code not in LANGUAGES:
-        await callback.answer(_("That choice is not available. Please use the buttons shown."))
+        await replies.answer(
+            callback, _("That choice is not available. Please use the buttons shown.")
+        )
         return
     if callback_data.code == i18n.current_locale:
         # Nothing changes: a toast, and nothing new in the chat however often it is tapped.
         if db_user.language != callback_data.code:
             await repo.users.set_language(callback.from_user.id, callback_data.code)
-        await callback.answer(_("This is already your language."))
+        await replies.answer(callback, _("This is already your language."))
         return
     await repo.users.set_language(callback.from_user.id, callback_data.code)
     # The rest of this update speaks the new language already.
     i18n.current_locale = callback_data.code
-    await callback.answer()
-    await bot.send_message(callback.from_user.id, _("Language changed to English."))
+    await replies.answer(callback)
+    await replies.send(bot, callback.from_user.id, _("Language changed to English."))
     if db_user.consented_at is None:
         # The consent text they saw was in the other language: show it again in this one.
         await ask_consent(bot, callback.from_user.id)
@@ -142,9 +147,10 @@ async def cancel_command(message: Message, bot: Bot, state: FSMContext) -> None:
         return
     if await state.get_state() is not None:
         await state.clear()
-        await message.answer(_("Cancelled."), reply_markup=ReplyKeyboardRemove())
+        await replies.reply(message, _("Cancelled."), reply_markup=ReplyKeyboardRemove())
         return
-    await message.answer(
+    await replies.reply(
+        message,
         _("There is nothing to cancel. Send /lapor to report an incident."),
         reply_markup=ReplyKeyboardRemove(),
     )

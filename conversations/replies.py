@@ -13,13 +13,19 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from conversations import screens
 from storage.session_context import once_committed
 
 
 async def send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
     await once_committed(lambda: bot.send_message(chat_id, text, **kwargs))
+
+
+async def reply(message: Message, text: str, **kwargs: Any) -> None:
+    """A new message in the chat `message` came from."""
+    await once_committed(lambda: message.answer(text, **kwargs))
 
 
 async def answer(callback: CallbackQuery, text: str | None = None, **kwargs: Any) -> None:
@@ -43,3 +49,10 @@ async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
             await message.edit_text(text, **kwargs)
 
     await once_committed(edit)
+
+
+async def replace_screen(
+    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """conversations.screens.replace, once committed."""
+    await once_committed(lambda: screens.replace(callback, bot, text, markup))

@@ -12,6 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import MenuCb
 from conversations.options import ConversationOptions
 from conversations.report import flow
@@ -42,22 +43,24 @@ async def _answer(
     )
     if isinstance(result, TooManyAttempts):
         minutes = max(1, math.ceil(result.retry_in.total_seconds() / 60))
-        await message.answer(
+        await replies.reply(
+            message,
             _(
                 "Too many codes that did not match. For everyone's safety, please wait "
                 "{minutes} minutes and try again."
-            ).format(minutes=minutes)
+            ).format(minutes=minutes),
         )
         return True
     if isinstance(result, NotFound):
-        await message.answer(
+        await replies.reply(
+            message,
             _(
                 "No report has the code <code>{code}</code>. Please check it and try again: "
                 "codes look like <code>LA-ACDE-F347</code>."
-            ).format(code=quote(text.strip()[:40]))
+            ).format(code=quote(text.strip()[:40])),
         )
         return False
-    await message.answer(_status_text(result, options))
+    await replies.reply(message, _status_text(result, options))
     return True
 
 
@@ -92,23 +95,23 @@ async def status_command(
     if command.args:
         await _answer(message, command.args, message.from_user.id, repo, options)
     elif reporting:
-        await message.answer(_("To check a report, send /status followed by its code."))
+        await replies.reply(message, _("To check a report, send /status followed by its code."))
     else:
         await state.set_state(StatusForm.code)
-        await message.answer(_ask_code_text())
+        await replies.reply(message, _ask_code_text())
     if reporting:
         await flow.reprompt(bot, message.chat.id, state, gazetteer)
 
 
 async def status_button(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
-    await callback.answer()
+    await replies.answer(callback)
     if await flow.current_step(state) is not None:
-        await bot.send_message(
-            callback.from_user.id, _("To check a report, send /status followed by its code.")
+        await replies.send(
+            bot, callback.from_user.id, _("To check a report, send /status followed by its code.")
         )
         return
     await state.set_state(StatusForm.code)
-    await bot.send_message(callback.from_user.id, _ask_code_text())
+    await replies.send(bot, callback.from_user.id, _ask_code_text())
 
 
 async def code_typed(
@@ -120,7 +123,7 @@ async def code_typed(
 
 
 async def code_expected(message: Message) -> None:
-    await message.answer(_ask_code_text() + "\n" + _("Or send /batal to stop."))
+    await replies.reply(message, _ask_code_text() + "\n" + _("Or send /batal to stop."))
 
 
 def setup() -> Router:

@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from conversations import screens
+from conversations import replies
 from conversations.broadcasts.callbacks import SubscribeCb
 from conversations.options import ConversationOptions
 from conversations.staff.texts import place_name
@@ -27,6 +27,7 @@ from services import subscriptions
 from services.gazetteer import Gazetteer
 from storage.models import Subscription, User
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 # --- keyboards and texts ----------------------------------------------------------------------
 
@@ -84,13 +85,13 @@ async def said_yes(
     await subscriptions.subscribe(
         repo.session, callback.from_user.id, options.clock.now(), keep_place=True
     )
-    await callback.answer(_("Subscribed"))
-    await screens.replace(callback, bot, choose_place_text(), kecamatan_keyboard(gazetteer))
+    await replies.answer(callback, _("Subscribed"))
+    await replies.replace_screen(callback, bot, choose_place_text(), kecamatan_keyboard(gazetteer))
 
 
 async def said_no(callback: CallbackQuery, bot: Bot) -> None:
-    await callback.answer()
-    await screens.replace(
+    await replies.answer(callback)
+    await replies.replace_screen(
         callback,
         bot,
         _("All right, no awareness messages. If you change your mind, send /langganan."),
@@ -102,19 +103,22 @@ async def browse(
     callback: CallbackQuery, callback_data: SubscribeCb, bot: Bot, gazetteer: Gazetteer
 ) -> None:
     """Between the kecamatan list and one kecamatan's kelurahan, in the same message."""
-    await callback.answer()
+    await replies.answer(callback)
     if callback_data.action == "kec" and gazetteer.kecamatan(callback_data.id) is not None:
         markup = kelurahan_keyboard(gazetteer, callback_data.id)
     else:
         markup = kecamatan_keyboard(gazetteer)
     if callback.message is None:
         return
-    with suppress(TelegramBadRequest):
-        await bot.edit_message_reply_markup(
-            chat_id=callback.from_user.id,
-            message_id=callback.message.message_id,
-            reply_markup=markup,
-        )
+    message_id = callback.message.message_id
+
+    async def show_places() -> None:
+        with suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(
+                chat_id=callback.from_user.id, message_id=message_id, reply_markup=markup
+            )
+
+    await once_committed(show_places)
 
 
 async def place_chosen(
@@ -128,13 +132,13 @@ async def place_chosen(
     """A kelurahan, or "city-wide only": pressing it is asking to be subscribed."""
     kelurahan_id = callback_data.id if callback_data.action == "kel" else None
     if kelurahan_id is not None and gazetteer.kelurahan(kelurahan_id) is None:
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
     subscription = await subscriptions.subscribe(
         repo.session, callback.from_user.id, options.clock.now(), kelurahan_id=kelurahan_id
     )
-    await callback.answer(_("Saved"))
-    await screens.replace(callback, bot, subscribed_text(gazetteer, subscription), None)
+    await replies.answer(callback, _("Saved"))
+    await replies.replace_screen(callback, bot, subscribed_text(gazetteer, subscription), None)
 
 
 # --- the commands -------------------------------------------------------------------------------
@@ -159,21 +163,24 @@ async def subscribe_command(
         subscription = await subscriptions.subscribe(
             repo.session, user_id, now, kelurahan_id=matches[0].id
         )
-        await message.answer(subscribed_text(gazetteer, subscription))
+        await replies.reply(message, subscribed_text(gazetteer, subscription))
     elif before is None:
         await subscriptions.subscribe(repo.session, user_id, now, keep_place=True)
-        await message.answer(choose_place_text(), reply_markup=kecamatan_keyboard(gazetteer))
+        await replies.reply(
+            message, choose_place_text(), reply_markup=kecamatan_keyboard(gazetteer)
+        )
     else:
         if typed:
-            await message.answer(
-                _("I know no kelurahan called “{typed}”.").format(typed=quote(typed[:60]))
+            await replies.reply(
+                message, _("I know no kelurahan called “{typed}”.").format(typed=quote(typed[:60]))
             )
         place = (
             place_name(gazetteer, before.kelurahan_id)
             if before.kelurahan_id is not None
             else _("city-wide messages")
         )
-        await message.answer(
+        await replies.reply(
+            message,
             _(
                 "You are subscribed to awareness messages ({place}). To change your kelurahan, "
                 "choose the kecamatan:"
@@ -197,15 +204,17 @@ async def unsubscribe_command(
         repo.session, message.from_user.id, options.clock.now(), reason="asked"
     )
     if stopped:
-        await message.answer(
+        await replies.reply(
+            message,
             _(
                 "🔕 You will no longer receive awareness messages. "
                 "Send /langganan to subscribe again."
-            )
+            ),
         )
     else:
-        await message.answer(
-            _("You are not subscribed to awareness messages. Send /langganan to subscribe.")
+        await replies.reply(
+            message,
+            _("You are not subscribed to awareness messages. Send /langganan to subscribe."),
         )
     await _resume_report(bot, message.chat.id, state, gazetteer)
 

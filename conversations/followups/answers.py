@@ -17,6 +17,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.followups.callbacks import FollowupCb
 from conversations.options import ConversationOptions
 from conversations.texts import STATUS_LABELS, emergency_text, label
@@ -24,6 +25,7 @@ from services import followups
 from services.followups import Answered, answer_followup, open_followup
 from storage.models import Report
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 
 def _refusal_text(reason: str) -> str:
@@ -115,12 +117,12 @@ async def open_checkin(
         repo.session, callback_data.report_id, callback_data.round, callback.from_user.id
     )
     if press.refusal is not None or press.report is None:
-        await callback.answer(_refusal_text(press.refusal or ""), show_alert=True)
+        await replies.answer(callback, _refusal_text(press.refusal or ""), show_alert=True)
         return
-    await callback.answer()
+    await replies.answer(callback)
     with i18n.use_locale(_locale(press.report.language, i18n)):
         text, markup = _question(press.report, callback_data.round)
-        await _replace(callback, bot, text, markup)
+    await once_committed(lambda: _replace(callback, bot, text, markup))
 
 
 async def answer(
@@ -143,16 +145,18 @@ async def answer(
     )
     help_asked = callback_data.action == followups.HELP
     if answered.refusal is not None:
-        await callback.answer(_refusal_text(answered.refusal), show_alert=True)
+        await replies.answer(callback, _refusal_text(answered.refusal), show_alert=True)
         if help_asked:
             # Nothing changed, but someone asking for help is never left without the numbers.
-            await bot.send_message(user_id, emergency_text(list(options.emergency_numbers)))
+            await replies.send(bot, user_id, emergency_text(list(options.emergency_numbers)))
         return
-    await callback.answer()
+    await replies.answer(callback)
     with i18n.use_locale(_locale(answered.language, i18n)):
-        await _replace(callback, bot, _outcome(callback_data.action, answered), None)
-        if help_asked:
-            await bot.send_message(user_id, emergency_text(list(options.emergency_numbers)))
+        outcome = _outcome(callback_data.action, answered)
+        numbers = emergency_text(list(options.emergency_numbers)) if help_asked else None
+    await once_committed(lambda: _replace(callback, bot, outcome, None))
+    if numbers is not None:
+        await replies.send(bot, user_id, numbers)
 
 
 def setup() -> Router:
