@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from playground.emulator import BotAPIEmulator
 from services import outbox
 from storage.models import DeliveryAttempt, OutboxMessage
 from tests.delivery.conftest import RecordingHooks, SenderFactory, delivered_texts, queue, rows
+from tests.fixtures.commits import counted_commits
 
 Sessions = async_sessionmaker[AsyncSession]
 People = Callable[[int], int]
-
-
-@contextmanager
-def counted_commits(sessions: Sessions) -> Iterator[list[int]]:
-    engine = sessions.kw["bind"].sync_engine
-    commits = [0]
-
-    def count(connection: object) -> None:
-        commits[0] += 1
-
-    event.listen(engine, "commit", count)
-    try:
-        yield commits
-    finally:
-        event.remove(engine, "commit", count)
 
 
 async def _sent_attempts(sessions: Sessions) -> list[int]:

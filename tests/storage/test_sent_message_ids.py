@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares.sent_messages import SentMessagesMiddleware
 from storage.models import ChatMessage
+from tests.fixtures.commits import counted_commits
 
 Sessions = async_sessionmaker[AsyncSession]
 BOT = Bot("123456:emulated")
@@ -46,17 +47,8 @@ async def test_replies_after_commits_are_stored_in_one_transaction(
     session_factory: Sessions,
 ) -> None:
     middleware = SentMessagesMiddleware(session_factory)
-    engine = session_factory.kw["bind"].sync_engine
-    commits = [0]
-
-    def count(connection: object) -> None:
-        commits[0] += 1
-
-    event.listen(engine, "commit", count)
-    try:
+    with counted_commits(session_factory) as commits:
         await asyncio.gather(*(send(middleware, 900 + n, n + 1) for n in range(5)))
-    finally:
-        event.remove(engine, "commit", count)
     # Every caller returned only once its id was stored, all five in one commit.
     assert await stored(session_factory) == {(900 + n, n + 1) for n in range(5)}
     assert commits[0] == 1
