@@ -2,8 +2,8 @@
 
 Either the failed update's transaction was rolled back by the database middleware, so the
 resident's draft is exactly as before, or it had committed and a reply after the commit did not
-go out (conversations/replies.py), so what they entered is stored: the answer is true of both. Only the exception's type is logged: its text
-or the update could carry what the resident wrote.
+go out (conversations/replies.py), so what they entered is stored: the answer is true of both.
+Only the exception's type is logged: its text or the update could carry what the resident wrote.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from conversations import screens
-from storage.session_context import once_committed
+from storage.session_context import AfterCommit, once_committed
 
 
 async def send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
@@ -29,7 +29,12 @@ async def reply(message: Message, text: str, **kwargs: Any) -> None:
 
 
 async def answer(callback: CallbackQuery, text: str | None = None, **kwargs: Any) -> None:
-    """Answer a button press (the spinner stops; with `text`, a toast or an alert).
+    """Answer a button press (the spinner stops; with `text`, a toast or an alert)."""
+    await once_committed(answering(callback, text, **kwargs))
+
+
+def answering(callback: CallbackQuery, text: str | None = None, **kwargs: Any) -> AfterCommit:
+    """The answer to a button press, to be said later.
 
     Telegram refuses an answer to a press it considers too old: nothing is lost then (the
     reply that follows says the same), so that refusal is not a failure of the update."""
@@ -38,7 +43,7 @@ async def answer(callback: CallbackQuery, text: str | None = None, **kwargs: Any
         with contextlib.suppress(TelegramBadRequest):
             await callback.answer(text, **kwargs)
 
-    await once_committed(answer_it)
+    return answer_it
 
 
 async def edit_text(message: Message, text: str, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import CaseCb
 from services.alerting import load_report
 from services.cases import may_change
@@ -31,4 +32,4 @@ def refuse(callback: CallbackQuery, repo: Repo) -> None:
     """Say no once the update has committed: by the time the presser sees the refusal, it is
     in the audit log."""
     text = _("You are not allowed to do this.")  # in the update's language, read now
-    after_commit(repo.session, lambda: callback.answer(text, show_alert=True))
+    after_commit(repo.session, replies.answering(callback, text, show_alert=True))
