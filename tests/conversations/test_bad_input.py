@@ -200,3 +200,25 @@ async def test_a_reply_refused_after_the_answer_was_saved_apologises(
     await resident.user.send_command("/lapor")
     await resident.expect("You already have a report in progress; it is kept.")
     await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
+
+
+async def test_a_press_too_old_to_answer_still_moves_the_report_on(
+    resident: Resident, emulator: BotAPIEmulator
+) -> None:
+    """Telegram refuses to answer a press it finds too old (a slow network): the answer was
+    still taken and the next question comes, with no apology."""
+    await resident.start()
+    await resident.begin_report()
+    emulator.fail_next(
+        "answerCallbackQuery",
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+    await resident.press("No")
+    await resident.expect("<b>Who is making this report?</b>")
+    await resident.user.wait_idle()
+    sorry = resident.t(
+        "Sorry, something went wrong on our side. What you entered so far is kept; "
+        "please try again. If someone is in danger now, call 112."
+    )
+    assert sorry not in [message.text for message in resident.user.chat.bot_messages()]
