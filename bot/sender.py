@@ -720,8 +720,8 @@ class Sender:
         self, session: AsyncSession, unit: _Unit, outcome: Outcome, now: datetime
     ) -> None:
         # What SentMessagesMiddleware does for handler replies: /hapus must find these too.
-        for message_id in outcome.private_message_ids:
-            await ChatMessageRepo(session).remember(unit.chat_id, message_id, now)
+        ids = [(unit.chat_id, message_id) for message_id in outcome.private_message_ids]
+        await ChatMessageRepo(session).remember_all(ids, now)
 
     async def _settle_sent(
         self,

@@ -43,15 +43,14 @@ class SentMessagesMiddleware(BaseRequestMiddleware):
         return response
 
     async def _remember(self, messages: list[Message]) -> None:
+        ids = [(message.chat.id, message.message_id) for message in messages]
         session = current_session.get()
         if session is not None:
             # Inside an update: part of the update's transaction.
-            repo = Repo.over(session)
-            for message in messages:
-                await repo.messages.remember(message.chat.id, message.message_id)
+            await Repo.over(session).messages.remember_all(ids)
             return
         # A reply said after its update's commit (conversations answer after committing).
-        await self._after_commit.remember([(m.chat.id, m.message_id) for m in messages])
+        await self._after_commit.remember(ids)
 
 
 class _RememberedTogether:
@@ -81,7 +80,7 @@ class _RememberedTogether:
 
     async def _write_while_pending(self) -> None:
         try:
-            while self._pending and self._stored is not None:
+            while self._stored is not None:  # set with every id added
                 ids, self._pending = self._pending, []
                 stored, self._stored = self._stored, None
                 try:

@@ -19,18 +19,15 @@ class ChatMessageRepo:
         self._session = session
 
     async def remember(self, chat_id: int, message_id: int, at: datetime | None = None) -> None:
-        # Edits and retries report the same id again: ignore duplicates instead of failing the
-        # update's transaction.
-        statement = insert_or_skip(self._session, ChatMessage, ("chat_id", "message_id"))
-        await self._session.execute(
-            statement, {"chat_id": chat_id, "message_id": message_id, "at": at or utcnow()}
-        )
+        await self.remember_all([(chat_id, message_id)], at)
 
     async def remember_all(self, ids: list[tuple[int, int]], at: datetime | None = None) -> None:
-        """Several (chat id, message id) pairs in one statement."""
+        """(chat id, message id) pairs, in one statement."""
         if not ids:
             return
         when = at or utcnow()
+        # Edits and retries report the same id again: ignore duplicates instead of failing the
+        # update's transaction.
         statement = insert_or_skip(self._session, ChatMessage, ("chat_id", "message_id"))
         await self._session.execute(
             statement,
