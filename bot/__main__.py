@@ -186,7 +186,8 @@ async def _coordinator(settings: Settings, action: str, user_id: int) -> int:
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from services.export import export_cases, render
+    from services.export import export_cases
+    from services.export_file import render
     from services.statistics import PeriodError, parse_period
     from storage.db import create_session_factory
     from storage.repositories.audit import AuditRepo

@@ -176,6 +176,8 @@ def create_dispatcher(
         options=conversation_options(settings, clock),
         gazetteer=gazetteer,
         i18n=i18n,
+        # For work after the update's commit that must not hold its transaction (/ekspor).
+        session_factory=session_factory,
     )
     dispatcher.shutdown.register(isolation.close)
     dispatcher.fsm = clearing_fsm(dispatcher.fsm)

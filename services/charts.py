@@ -15,15 +15,14 @@ of CPU) also keeps the drawing off the bot's event loop.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import os
 import struct
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
+
+from services.child_process import ChildFailed, module_command, run_child
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WIDTH_INCHES = 7.0
@@ -35,7 +34,6 @@ _TARGET_COLOR = "#c0392b"
 MAX_BARS = 15
 # Importing Matplotlib and drawing two charts takes 1-3 s on a small server.
 CHILD_TIMEOUT = 60.0
-_ROOT = Path(__file__).resolve().parent.parent
 _LENGTH = struct.Struct(">I")
 
 
@@ -113,7 +111,7 @@ def render_bars(panels: Sequence[BarPanel]) -> bytes:
 
 def child_command() -> list[str]:
     """The chart process: this module run by the bot's own interpreter."""
-    return [sys.executable, "-m", "services.charts"]
+    return module_command("services.charts")
 
 
 async def render_in_child(
@@ -123,28 +121,10 @@ async def render_in_child(
     by one child process; ChartError if it fails. The child is killed on timeout or when the
     caller is cancelled."""
     request = json.dumps([[asdict(panel) for panel in panels] for panels in charts]).encode()
-    path = os.environ.get("PYTHONPATH")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), path]))}
-    process = await asyncio.create_subprocess_exec(
-        *child_command(),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
     try:
-        async with asyncio.timeout(patience):
-            output, _stderr = await process.communicate(request)
-    except TimeoutError:
-        raise ChartError(f"the chart process took more than {patience:.0f} s") from None
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    if process.returncode != 0:
-        # Not the child's stderr: the error is logged, and a traceback's last line may quote
-        # a chart label (an officer's name).
-        raise ChartError(f"the chart process exited with {process.returncode}")
+        output = await run_child(child_command(), request, patience)
+    except ChildFailed as error:
+        raise ChartError(str(error).replace("child process", "chart process")) from None
     pngs = _unpack(output)
     if len(pngs) != len(charts) or not all(png.startswith(PNG_SIGNATURE) for png in pngs):
         raise ChartError("the chart process did not answer with one PNG per chart")

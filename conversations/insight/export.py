@@ -7,13 +7,17 @@ action, as is every export.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conversations import replies
 from conversations.insight.callbacks import (
     ASK_PERSONAL,
     CONFIRMED_PERSONAL,
@@ -30,22 +34,26 @@ from conversations.insight.periods import (
 from conversations.insight.states import InsightForm
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
-from services.export import FORMATS, export_cases, file_name, render
+from services.export import count_cases, export_cases
+from services.export_file import FORMATS, file_name, render_in_child
 from services.gazetteer import Gazetteer
 from services.statistics import Period, PeriodError, parse_period, period_from_token
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 
 async def ekspor(message: Message, command: CommandObject, bot: Bot, state: FSMContext) -> None:
     if not command.args:
-        await message.answer(
-            _("📁 <b>Export cases</b>\nWhich period?"), reply_markup=period_keyboard(EXPORT)
+        await replies.reply(
+            message,
+            _("📁 <b>Export cases</b>\nWhich period?"),
+            reply_markup=period_keyboard(EXPORT),
         )
         return
     try:
         period = parse_period(command.args)
     except PeriodError as error:
-        await message.answer(period_error_text(error))
+        await replies.reply(message, period_error_text(error))
         return
     await ask_format(bot, message.chat.id, period)
 
@@ -63,7 +71,8 @@ async def ask_format(bot: Bot, chat_id: int, period: Period) -> None:
         callback_data=InsightCb(tool=EXPORT, period=token, personal=ASK_PERSONAL),
     )
     builder.adjust(2, 1)
-    await bot.send_message(
+    await replies.send(
+        bot,
         chat_id,
         _(
             "Export {period}: which format? The file has no personal data: no names, phone "
@@ -81,56 +90,115 @@ async def export_pressed(
     state: FSMContext,
     options: ConversationOptions,
     gazetteer: Gazetteer,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     chat_id = callback.from_user.id
     if callback_data.period == CUSTOM:
         await state.set_state(InsightForm.period)
         await state.update_data(tool=EXPORT)
-        await callback.answer()
-        await bot.send_message(chat_id, ask_dates_text())
+        await replies.answer(callback)
+        await replies.send(bot, chat_id, ask_dates_text())
         return
     try:
         period = period_from_token(callback_data.period, today(options))
     except PeriodError as error:
-        await callback.answer()
-        await bot.send_message(chat_id, period_error_text(error))
+        await replies.answer(callback)
+        await replies.send(bot, chat_id, period_error_text(error))
         return
     if callback_data.fmt not in FORMATS and callback_data.personal != ASK_PERSONAL:
         # No format yet (a preset was just chosen) or a forged one: ask for it.
         # The dates are fixed now, so a later press exports the same days.
-        await callback.answer()
+        await replies.answer(callback)
         await ask_format(bot, chat_id, period)
         return
     if callback_data.personal == ASK_PERSONAL:
-        await callback.answer()
+        await replies.answer(callback)
         await _warn_personal(bot, chat_id, period)
         return
     personal = callback_data.personal == CONFIRMED_PERSONAL
-    await callback.answer(_("Preparing the file…"))
-    export = await export_cases(
-        repo.session, period, options.timezone, gazetteer, personal=personal
-    )
+    await replies.answer(callback, _("Preparing the file…"))
+    rows = await count_cases(repo.session, period, options.timezone)
     await repo.audit.record(
         "cases_exported_personal" if personal else "cases_exported",
         actor_id=chat_id,
         period=period.token(),
-        rows=len(export.rows),
+        rows=rows,
         format=callback_data.fmt,
         personal=personal,
     )
-    data = render(export, callback_data.fmt)
-    caption = (
-        _("{count} cases, {period}.").format(count=len(export.rows), period=period)
-        if export.rows
-        else _("No cases in {period}: the file has the column names only.").format(period=period)
-    )
-    if personal:
-        caption += "\n" + _("⚠️ Contains personal data: keep it safe and delete it after use.")
-    await bot.send_document(
+    # Read, written and sent after the commit: a year's cases take seconds, and the update's
+    # transaction (on SQLite, the write lock alerts need) must not wait for them.
+    send = _Delivery(
+        bot,
         chat_id,
-        BufferedInputFile(data, filename=file_name(period, callback_data.fmt, personal=personal)),
-        caption=caption,
+        session_factory,
+        gazetteer,
+        options,
+        period,
+        callback_data.fmt,
+        personal,
+        captions=_Captions.now(period, personal),
     )
+    await once_committed(send)
+
+
+@dataclass(frozen=True, slots=True)
+class _Captions:
+    """The file's caption, translated while the update's language is known."""
+
+    some: str
+    none: str
+    warning: str
+
+    @classmethod
+    def now(cls, period: Period, personal: bool) -> _Captions:
+        warning = (
+            "\n" + _("⚠️ Contains personal data: keep it safe and delete it after use.")
+            if personal
+            else ""
+        )
+        return cls(
+            # {count} is filled in once the file is made.
+            some=_("{count} cases, {period}.").replace("{period}", str(period)),
+            none=_("No cases in {period}: the file has the column names only.").format(
+                period=period
+            ),
+            warning=warning,
+        )
+
+    def for_rows(self, count: int) -> str:
+        return (self.some.format(count=count) if count else self.none) + self.warning
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    bot: Bot
+    chat_id: int
+    session_factory: async_sessionmaker[AsyncSession]
+    gazetteer: Gazetteer
+    options: ConversationOptions
+    period: Period
+    fmt: str
+    personal: bool
+    captions: _Captions
+
+    async def __call__(self) -> None:
+        # A session of its own: only reads, so it takes no turn at SQLite's write lock.
+        async with self.session_factory() as session:
+            export = await export_cases(
+                session,
+                self.period,
+                self.options.timezone,
+                self.gazetteer,
+                personal=self.personal,
+            )
+        data = await render_in_child(export, self.fmt)
+        name = file_name(self.period, self.fmt, personal=self.personal)
+        await self.bot.send_document(
+            self.chat_id,
+            BufferedInputFile(data, filename=name),
+            caption=self.captions.for_rows(len(export.rows)),
+        )
 
 
 async def _warn_personal(bot: Bot, chat_id: int, period: Period) -> None:
@@ -150,7 +218,8 @@ async def _warn_personal(bot: Bot, chat_id: int, period: Period) -> None:
         text=_("No, without personal data"), callback_data=InsightCb(tool=EXPORT, period=token)
     )
     builder.adjust(1)
-    await bot.send_message(
+    await replies.send(
+        bot,
         chat_id,
         _(
             "⚠️ <b>Personal data</b>\nThis export would include reporters' names and phone "

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.export import COLUMNS, parse_csv
+from services.export import COLUMNS
+from services.export_file import parse_csv
 from services.gazetteer import Gazetteer
 from storage.crypto import Cipher, configure_cipher
 from storage.models import AuditLog

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from playground.emulator import BotAPIEmulator, BotMessage
 from services.charts import PNG_SIGNATURE
-from services.export import COLUMNS, PERSONAL_COLUMNS, parse_csv
+from services.export import COLUMNS, PERSONAL_COLUMNS
+from services.export_file import parse_csv
 from storage.models import AppSetting, AuditLog, utcnow
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
 from tests.insight.seeding import add_officer, add_report, wib

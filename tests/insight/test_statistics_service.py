@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.export import COLUMNS, PERSONAL_COLUMNS, export_cases, parse_csv, to_csv, to_xlsx
+from services.export import COLUMNS, PERSONAL_COLUMNS, export_cases
+from services.export_file import parse_csv, to_csv, to_xlsx
 from services.gazetteer import Gazetteer
 from services.statistics import (
     MAX_PERIOD_DAYS,
