@@ -10,7 +10,6 @@ The file itself is written by services/export_file.py.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -58,8 +57,8 @@ _FIELDS = (
     Report.closed_at,
 )
 _PERSONAL_FIELDS = (Report.reporter_name, Report.reporter_phone, Report.description)
-# Rows made between two turns of the event loop: a five-year export is 100,000 of them, and
-# alerts must not wait for it to finish (about 2 ms per chunk).
+# Rows fetched and made between two turns of the event loop: a five-year export is 100,000
+# of them, and alerts must not wait for it to finish (about 2 ms per chunk).
 _CHUNK = 500
 
 
@@ -90,11 +89,16 @@ async def export_cases(
     # year's 20,000 cases, the plain rows 0.4 s. Personal columns are only read, and so only
     # decrypted, on explicit request; anonymous reports have none.
     fields = _FIELDS + _PERSONAL_FIELDS if personal else _FIELDS
-    result = await session.execute(
-        select(*fields).where(*_in_period(period, tz)).order_by(Report.created_at, Report.id)
+    # Streamed: a plain execute turns every row into Python objects in one go (0.1-0.2 s for
+    # a year, with the event loop stopped).
+    result = await session.stream(
+        select(*fields)
+        .where(*_in_period(period, tz))
+        .order_by(Report.created_at, Report.id)
+        .execution_options(yield_per=_CHUNK)
     )
     rows: list[list[str]] = []
-    for chunk in result.partitions(_CHUNK):
+    async for chunk in result.partitions(_CHUNK):
         for report in chunk:
             kel = gazetteer.kelurahan(report.kelurahan_id)
             kec = gazetteer.kecamatan(kel.kecamatan_id) if kel is not None else None
@@ -122,7 +126,6 @@ async def export_cases(
                     report.description or "",
                 ]
             rows.append(row)
-        await asyncio.sleep(0)
     columns = COLUMNS + PERSONAL_COLUMNS if personal else COLUMNS
     return Export(columns, rows, personal)
 
