@@ -139,6 +139,23 @@ class BroadcastRepo:
         )
         return {(status, error): int(count) for status, error, count in result.tuples()}
 
+    async def row_count(self, broadcast_id: int) -> int:
+        count = await self._session.scalar(select(func.count()).where(_rows_of(broadcast_id)))
+        return int(count or 0)
+
+    async def still_queueing(self, broadcast_id: int) -> bool:
+        """Whether a step writing more of the broadcast's rows is still to run."""
+        found = await self._session.scalar(
+            select(ScheduledJob.id)
+            .where(
+                ScheduledJob.key.like(f"broadcast_queue:{broadcast_id}:%"),
+                ScheduledJob.done_at.is_(None),
+                ScheduledJob.cancelled.is_(False),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def landed_after_cancel(self, broadcast_id: int) -> int:
         """Rows taken back while the sender was already sending them, which Telegram then
         accepted: the sender found them no longer pending and recorded a "duplicate" attempt.

@@ -51,12 +51,19 @@ class SubscriptionRepo:
         return bool(getattr(result, "rowcount", 0))
 
     async def subscriber_ids(
-        self, *, kelurahan_id: int | None = None, kecamatan_id: int | None = None
+        self,
+        *,
+        kelurahan_id: int | None = None,
+        kecamatan_id: int | None = None,
+        after: int = 0,
+        limit: int | None = None,
     ) -> list[int]:
-        """Active subscribers; with a place, only those who named that kelurahan (or any
-        kelurahan of that kecamatan)."""
-        query = select(Subscription.user_id).where(_active_in(kelurahan_id, kecamatan_id))
-        rows = await self._session.scalars(query.order_by(Subscription.user_id))
+        """Active subscribers above the id `after`, in ascending order, at most `limit`; with
+        a place, only those who named that kelurahan (or any kelurahan of that kecamatan)."""
+        query = select(Subscription.user_id).where(
+            _active_in(kelurahan_id, kecamatan_id), Subscription.user_id > after
+        )
+        rows = await self._session.scalars(query.order_by(Subscription.user_id).limit(limit))
         return list(rows)
 
     async def count(
