@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, LinkPreviewOptions, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.options import ConversationOptions
 from conversations.staff import places
 from conversations.staff.callbacks import PlaceCb
@@ -82,7 +83,9 @@ async def send_invite(
         expires=local_moment(invite.expires_at, now, options.timezone),
     )
     # No preview: it would only show the bot's own card, and makes the link easy to misforward.
-    await bot.send_message(chat_id, text, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    await replies.send(
+        bot, chat_id, text, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
 
 
 def setup() -> Router:

@@ -3,7 +3,9 @@
 Residents see the resident menu; an officer's chat also lists /piket and /kasus, a
 coordinator's every command a coordinator may use (/piket only when they serve a kelurahan).
 Cosmetic only: permissions never depend on it, so a failure to set it is logged and ignored
-rather than failing the update that caused it.
+rather than failing the update that caused it. Inside an update it is set once the update has
+committed: no menu for a role that was rolled back, and no write lock held while Telegram
+makes the bot wait.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 
 from conversations.menu import RESIDENT_COMMANDS
 from services.roles import COORDINATOR
+from storage.session_context import once_committed
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +52,25 @@ def staff_commands(role: str, *, serves: bool) -> list[BotCommand]:
 
 
 async def show_staff_menu(bot: Bot, chat_id: int, role: str, *, serves: bool) -> None:
-    try:
-        await bot.set_my_commands(
-            staff_commands(role, serves=serves), scope=BotCommandScopeChat(chat_id=chat_id)
-        )
-    except TelegramAPIError as exc:
-        log.warning("could not set a staff menu: %s", type(exc).__name__)
+    # Built now: the caller may have chosen the menu's language for this call only.
+    commands = staff_commands(role, serves=serves)
+
+    async def set_menu() -> None:
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+        except TelegramAPIError as exc:
+            log.warning("could not set a staff menu: %s", type(exc).__name__)
+
+    await once_committed(set_menu)
 
 
 async def reset_menu(bot: Bot, chat_id: int) -> None:
     """Back to the resident menu everyone has."""
-    try:
-        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
-    except TelegramAPIError as exc:
-        log.warning("could not reset a staff menu: %s", type(exc).__name__)
+
+    async def reset() -> None:
+        try:
+            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+        except TelegramAPIError as exc:
+            log.warning("could not reset a staff menu: %s", type(exc).__name__)
+
+    await once_committed(reset)

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from conversations import screens
+from conversations import replies
 from conversations.options import ConversationOptions
 from conversations.staff import places
 from conversations.staff.callbacks import OfficerCb
@@ -109,7 +109,7 @@ async def officers_command(
     message: Message, repo: Repo, gazetteer: Gazetteer, options: ConversationOptions
 ) -> None:
     text, markup = await list_view(repo, gazetteer, options, page=0)
-    await message.answer(text, reply_markup=markup)
+    await replies.reply(message, text, reply_markup=markup)
 
 
 async def show_list(
@@ -120,9 +120,9 @@ async def show_list(
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
-    await callback.answer()
+    await replies.answer(callback)
     text, markup = await list_view(repo, gazetteer, options, callback_data.page)
-    await screens.replace(callback, bot, text, markup)
+    await replies.replace_screen(callback, bot, text, markup)
 
 
 # --- one officer ------------------------------------------------------------------------------
@@ -171,9 +171,9 @@ async def _officer_or_refresh(
     """The officer the button is about, or None after showing the list again (stale button)."""
     officer = await get_officer(repo.session, callback_data.officer_id)
     if officer is None:
-        await callback.answer(_("This officer is no longer on the list."), show_alert=True)
+        await replies.answer(callback, _("This officer is no longer on the list."), show_alert=True)
         text, markup = await list_view(repo, gazetteer, options, callback_data.page)
-        await screens.replace(callback, bot, text, markup)
+        await replies.replace_screen(callback, bot, text, markup)
     return officer
 
 
@@ -190,10 +190,10 @@ async def show_card(
     officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
     if officer is None:
         return
-    await callback.answer(notice)
+    await replies.answer(callback, notice)
     on_duty = await is_on_duty(repo.session, officer.id, options.clock.now(), options.timezone)
     text, markup = card_view(officer, gazetteer, on_duty, callback_data.page)
-    await screens.replace(callback, bot, text, markup)
+    await replies.replace_screen(callback, bot, text, markup)
 
 
 async def ask_kelurahan(
@@ -208,10 +208,11 @@ async def ask_kelurahan(
     officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
     if officer is None:
         return
-    await callback.answer()
+    await replies.answer(callback)
     await state.set_state(StaffForm.officer_kelurahan)
     await state.update_data(officer_id=officer.id)
-    await bot.send_message(
+    await replies.send(
+        bot,
         callback.from_user.id,
         _("Type the name of the kelurahan to add for {name}, or send /batal.").format(
             name=officer_name(officer.display_name, officer.id)
@@ -227,15 +228,16 @@ async def kelurahan_typed(
     officer = await get_officer(repo.session, officer_id)
     if officer is None:
         await state.clear()
-        await message.answer(_("This officer is no longer on the list."))
+        await replies.reply(message, _("This officer is no longer on the list."))
         return
     typed = message.text.strip()
     matches = gazetteer.match_kelurahan(typed)
     if not matches:
-        await message.answer(
+        await replies.reply(
+            message,
             _("I know no kelurahan called “{typed}”. Please type it again, or send /batal.").format(
                 typed=quote(typed[:60])
-            )
+            ),
         )
         return
     if len(matches) > 1:
@@ -248,7 +250,8 @@ async def kelurahan_typed(
                 ),
             )
         builder.adjust(1)
-        await message.answer(
+        await replies.reply(
+            message,
             _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
             reply_markup=builder.as_markup(),
         )
@@ -258,7 +261,7 @@ async def kelurahan_typed(
 
 
 async def kelurahan_expected(message: Message) -> None:
-    await message.answer(_("Please type the name of the kelurahan, or send /batal."))
+    await replies.reply(message, _("Please type the name of the kelurahan, or send /batal."))
 
 
 async def bind_chosen(
@@ -274,9 +277,9 @@ async def bind_chosen(
     if officer is None:
         return
     if gazetteer.kelurahan(callback_data.kelurahan_id) is None:
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
-    await callback.answer()
+    await replies.answer(callback)
     await state.clear()
     await _bind(bot, callback.from_user.id, repo, gazetteer, officer, callback_data.kelurahan_id)
 
@@ -298,7 +301,7 @@ async def _bind(
         name=officer_name(officer.display_name, officer.id),
         place=place_name(gazetteer, kelurahan_id),
     )
-    await bot.send_message(coordinator_id, text + "\n" + _("Send /petugas to see all officers."))
+    await replies.send(bot, coordinator_id, text + "\n" + _("Send /petugas to see all officers."))
 
 
 async def unbind(
@@ -330,7 +333,7 @@ async def confirm_drop(
     officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
     if officer is None:
         return
-    await callback.answer()
+    await replies.answer(callback)
     text = _(
         "Remove <b>{name}</b> as an officer?\n"
         "They will no longer receive reports, and their kelurahan and duty shifts are removed. "
@@ -346,7 +349,7 @@ async def confirm_drop(
         callback_data=OfficerCb(action="card", officer_id=officer.id, page=callback_data.page),
     )
     builder.adjust(2)
-    await screens.replace(callback, bot, text, builder.as_markup())
+    await replies.replace_screen(callback, bot, text, builder.as_markup())
 
 
 async def drop(
@@ -362,7 +365,7 @@ async def drop(
     if officer is None:
         return
     await remove_officer(repo.session, officer.id, actor_id=callback.from_user.id)
-    await callback.answer(_("Officer removed."))
+    await replies.answer(callback, _("Officer removed."))
     if officer.role != COORDINATOR:
         await reset_menu(bot, officer.id)
     else:
@@ -375,7 +378,7 @@ async def drop(
     removed = _("{name} is no longer an officer.").format(
         name=officer_name(officer.display_name, officer.id)
     )
-    await screens.replace(callback, bot, f"{removed}\n\n{text}", markup)
+    await replies.replace_screen(callback, bot, f"{removed}\n\n{text}", markup)
 
 
 def setup() -> Router:

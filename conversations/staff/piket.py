@@ -7,6 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsOfficer
 from conversations.staff.texts import local_moment, place_list
@@ -43,11 +44,11 @@ async def piket_command(
             repo.session, message.from_user.id, options.clock.now(), options.timezone
         )
     except NoKelurahan:
-        await message.answer(
-            _("You are not assigned to any kelurahan yet. Please ask your coordinator.")
+        await replies.reply(
+            message, _("You are not assigned to any kelurahan yet. Please ask your coordinator.")
         )
         return
-    await message.answer(duty_text(state, gazetteer, options))
+    await replies.reply(message, duty_text(state, gazetteer, options))
 
 
 def setup() -> Router:

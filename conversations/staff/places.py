@@ -13,9 +13,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.staff.callbacks import PlaceCb
 from conversations.texts import quote
 from services.gazetteer import Gazetteer, KelurahanEntry
+from storage.session_context import once_committed
 
 # More than this many "did you mean" buttons is no longer helping: ask to type more.
 MAX_CHOICES = 8
@@ -64,20 +66,23 @@ async def browse(
     callback: CallbackQuery, callback_data: PlaceCb, bot: Bot, gazetteer: Gazetteer
 ) -> None:
     """Move between the kecamatan list and one kecamatan's kelurahan, in the same message."""
-    await callback.answer()
+    await replies.answer(callback)
     if callback_data.level == "kec" and gazetteer.kecamatan(callback_data.id) is not None:
         markup = kelurahan_keyboard(gazetteer, callback_data.purpose, callback_data.id)
     else:
         markup = kecamatan_keyboard(gazetteer, callback_data.purpose)
     if callback.message is None:
         return
-    # Pressing the same button twice would "edit" to the same keyboard: Telegram refuses that.
-    with suppress(TelegramBadRequest):
-        await bot.edit_message_reply_markup(
-            chat_id=callback.from_user.id,
-            message_id=callback.message.message_id,
-            reply_markup=markup,
-        )
+    message_id = callback.message.message_id
+
+    async def show_places() -> None:
+        # Pressing the same button twice would "edit" to the same keyboard: Telegram refuses that.
+        with suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(
+                chat_id=callback.from_user.id, message_id=message_id, reply_markup=markup
+            )
+
+    await once_committed(show_places)
 
 
 async def kelurahan_from_command(
@@ -86,11 +91,12 @@ async def kelurahan_from_command(
     """The kelurahan named after a command; otherwise None, once the coordinator has been
     asked to choose (`ask` when nothing was typed, the buttons of near matches when several)."""
     if not typed:
-        await message.answer(ask, reply_markup=kecamatan_keyboard(gazetteer, purpose))
+        await replies.reply(message, ask, reply_markup=kecamatan_keyboard(gazetteer, purpose))
         return None
     matches = gazetteer.match_kelurahan(typed)
     if not matches:
-        await message.answer(
+        await replies.reply(
+            message,
             _("I know no kelurahan called “{typed}”. Choose the kecamatan:").format(
                 typed=quote(typed[:60])
             ),
@@ -98,7 +104,8 @@ async def kelurahan_from_command(
         )
         return None
     if len(matches) > 1:
-        await message.answer(
+        await replies.reply(
+            message,
             _("“{typed}” could be several kelurahan. Which one?").format(typed=quote(typed[:60])),
             reply_markup=choices_keyboard(gazetteer, matches, purpose),
         )
@@ -115,7 +122,7 @@ async def kelurahan_from_button(
         await browse(callback, callback_data, bot, gazetteer)
         return None
     if gazetteer.kelurahan(callback_data.id) is None:
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return None
-    await callback.answer()
+    await replies.answer(callback)
     return callback_data.id

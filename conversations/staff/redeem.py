@@ -12,6 +12,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.options import ConversationOptions
 from conversations.staff.menu import show_staff_menu
 from conversations.staff.texts import officer_name, place_name
@@ -83,12 +84,12 @@ async def redeem(
         repo.session, command.args or "", user_id=user.id, display_name=user.first_name, now=now
     )
     if not isinstance(result, Redeemed):
-        await message.answer(refusal_text(result.reason))
+        await replies.reply(message, refusal_text(result.reason))
         return
     place = place_name(gazetteer, result.kelurahan_id)
     name = officer_name(user.first_name, user.id)
     on_duty = await is_on_duty(repo.session, user.id, now, options.timezone)
-    await message.answer(welcome_text(name, place, result.already_bound, on_duty))
+    await replies.reply(message, welcome_text(name, place, result.already_bound, on_duty))
     await show_staff_menu(bot, message.chat.id, result.role, serves=True)
 
 

@@ -13,6 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.staff.callbacks import STAFF_CALLBACKS
 from conversations.staff.states import StaffForm
 from services.roles import COORDINATOR, OFFICER
@@ -32,10 +33,11 @@ class StaffButton(Filter):
 
 async def coordinator_command(message: Message, command: CommandObject, repo: Repo) -> None:
     await _record(repo, message.from_user.id if message.from_user else None, command.command)
-    await message.answer(
+    await replies.reply(
+        message,
         _("Sorry, /{command} is only for coordinators of the service.").format(
             command=command.command
-        )
+        ),
     )
 
 
@@ -43,19 +45,20 @@ async def officer_command(message: Message, command: CommandObject, repo: Repo) 
     await _record(
         repo, message.from_user.id if message.from_user else None, command.command, OFFICER
     )
-    await message.answer(
+    await replies.reply(
+        message,
         _(
             "Sorry, /{command} is only for officers. If you should be one, ask your "
             "coordinator for an invitation link."
-        ).format(command=command.command)
+        ).format(command=command.command),
     )
 
 
 async def staff_button(callback: CallbackQuery, repo: Repo) -> None:
     prefix = (callback.data or "").split(":", 1)[0]
     await _record(repo, callback.from_user.id, f"button:{prefix}")
-    await callback.answer(
-        _("Sorry, this is only for coordinators of the service."), show_alert=True
+    await replies.answer(
+        callback, _("Sorry, this is only for coordinators of the service."), show_alert=True
     )
 
 
@@ -63,7 +66,7 @@ async def staff_answer(message: Message, repo: Repo, state: FSMContext) -> None:
     """A typed answer for a staff form from someone who lost the role meanwhile."""
     await state.clear()
     await _record(repo, message.from_user.id if message.from_user else None, "form")
-    await message.answer(_("Sorry, this is only for coordinators of the service."))
+    await replies.reply(message, _("Sorry, this is only for coordinators of the service."))
 
 
 async def _record(repo: Repo, user_id: int | None, what: str, needed: str = COORDINATOR) -> None:

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from conversations import screens
+from conversations import replies
 from conversations.options import ConversationOptions
 from conversations.staff import places
 from conversations.staff.callbacks import PlaceCb, RosterCb, ShiftOfficerCb
@@ -107,7 +107,7 @@ async def roster_command(
     if chosen is None:
         return
     text, markup = await roster_view(repo, gazetteer, options, chosen)
-    await message.answer(text, reply_markup=markup)
+    await replies.reply(message, text, reply_markup=markup)
 
 
 async def place_chosen(
@@ -122,7 +122,7 @@ async def place_chosen(
     if chosen is None:
         return
     text, markup = await roster_view(repo, gazetteer, options, chosen)
-    await screens.replace(callback, bot, text, markup)
+    await replies.replace_screen(callback, bot, text, markup)
 
 
 # --- removing a shift -------------------------------------------------------------------------
@@ -137,7 +137,7 @@ async def delete_shift(
     options: ConversationOptions,
 ) -> None:
     if gazetteer.kelurahan(callback_data.kelurahan_id) is None:
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
     removed = await remove_shift(
         repo.session,
@@ -145,9 +145,11 @@ async def delete_shift(
         kelurahan_id=callback_data.kelurahan_id,
         actor_id=callback.from_user.id,
     )
-    await callback.answer(_("Shift removed.") if removed else _("That shift was already removed."))
+    await replies.answer(
+        callback, _("Shift removed.") if removed else _("That shift was already removed.")
+    )
     text, markup = await roster_view(repo, gazetteer, options, callback_data.kelurahan_id)
-    await screens.replace(callback, bot, text, markup)
+    await replies.replace_screen(callback, bot, text, markup)
 
 
 # --- adding a shift ---------------------------------------------------------------------------
@@ -171,12 +173,13 @@ async def ask_shift(
 ) -> None:
     kelurahan_id = callback_data.kelurahan_id
     if gazetteer.kelurahan(kelurahan_id) is None:
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
-    await callback.answer()
+    await replies.answer(callback)
     await state.set_state(StaffForm.shift)
     await state.update_data(kelurahan_id=kelurahan_id)
-    await bot.send_message(
+    await replies.send(
+        bot,
         callback.from_user.id,
         _("New shift for {place}.").format(place=place_name(gazetteer, kelurahan_id))
         + "\n"
@@ -209,12 +212,12 @@ async def shift_typed(
     kelurahan_id = int((await state.get_data()).get("kelurahan_id", 0))
     if gazetteer.kelurahan(kelurahan_id) is None:
         await state.clear()
-        await message.answer(_("Please start again with /jadwal."))
+        await replies.reply(message, _("Please start again with /jadwal."))
         return
     try:
         spec = parse_shift_line(message.text)
     except ShiftLineError as error:
-        await message.answer(problem_text(error.problem) + "\n\n" + shift_format_help())
+        await replies.reply(message, problem_text(error.problem) + "\n\n" + shift_format_help())
         return
     if spec.officer_id is None:
         await _choose_officer(message, repo, kelurahan_id, spec, unknown_id=None)
@@ -233,9 +236,9 @@ async def shift_typed(
         await _choose_officer(message, repo, kelurahan_id, spec, unknown_id=spec.officer_id)
         return
     await state.clear()
-    await message.answer(_("✅ Shift added."))
+    await replies.reply(message, _("✅ Shift added."))
     text, markup = await roster_view(repo, gazetteer, options, kelurahan_id)
-    await message.answer(text, reply_markup=markup)
+    await replies.reply(message, text, reply_markup=markup)
 
 
 async def _choose_officer(
@@ -243,8 +246,9 @@ async def _choose_officer(
 ) -> None:
     officers = await list_officers(repo.session)
     if not officers:
-        await message.answer(
-            _("There are no officers yet. Invite one with /undang first, then add the shift.")
+        await replies.reply(
+            message,
+            _("There are no officers yet. Invite one with /undang first, then add the shift."),
         )
         return
     # Officers of this kelurahan first: they are the usual choice.
@@ -269,11 +273,11 @@ async def _choose_officer(
         question = (
             _("No officer has the id <code>{id}</code>.").format(id=unknown_id) + "\n" + question
         )
-    await message.answer(question, reply_markup=builder.as_markup())
+    await replies.reply(message, question, reply_markup=builder.as_markup())
 
 
 async def shift_expected(message: Message) -> None:
-    await message.answer(shift_format_help() + "\n" + _("Send /batal to stop."))
+    await replies.reply(message, shift_format_help() + "\n" + _("Send /batal to stop."))
 
 
 async def officer_chosen(
@@ -287,7 +291,7 @@ async def officer_chosen(
 ) -> None:
     kelurahan_id = callback_data.kelurahan_id
     if gazetteer.kelurahan(kelurahan_id) is None:
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
     try:
         added = await add_shift(
@@ -300,16 +304,18 @@ async def officer_chosen(
             actor_id=callback.from_user.id,
         )
     except LookupError:
-        await callback.answer(_("This officer is no longer on the list."), show_alert=True)
+        await replies.answer(callback, _("This officer is no longer on the list."), show_alert=True)
         return
     except ValueError:
         # Only a forged button carries impossible times; the filter already checked the role.
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
     await state.clear()
-    await callback.answer(_("Already on the roster.") if added.duplicate else _("✅ Shift added."))
+    await replies.answer(
+        callback, _("Already on the roster.") if added.duplicate else _("✅ Shift added.")
+    )
     text, markup = await roster_view(repo, gazetteer, options, kelurahan_id)
-    await screens.replace(callback, bot, text, markup)
+    await replies.replace_screen(callback, bot, text, markup)
 
 
 def setup() -> Router:

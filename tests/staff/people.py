@@ -66,7 +66,8 @@ async def _when_shown(action: Callable[[], Awaitable[Any]], patience: float = 5.
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:  # noqa: ASYNC109
-    """Wait until `check()` holds: the bot answers inside the update, and commits just after."""
+    """Wait until `check()` holds: what it reads may be written by an update, or a start-up,
+    that has not finished when the test's last wait returned."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
         if asyncio.get_running_loop().time() > deadline:

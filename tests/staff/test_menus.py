@@ -9,7 +9,7 @@ import pytest
 
 from conversations.menu import RESIDENT_COMMANDS
 from playground.emulator import BotAPIEmulator
-from storage.models import OfficerArea
+from storage.models import OfficerArea, User
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot, make_settings, start_bot
 from tests.staff.people import Person, eventually
 from tests.translations import translate
@@ -86,3 +86,28 @@ async def test_start_up_menus_speak_the_coordinators_language_and_survive_a_refu
         assert serving["piket"] == translate("id", "Go on or off duty")
     finally:
         await restarted.stop()
+
+
+async def test_a_serving_coordinator_removed_as_officer_keeps_a_menu_in_their_language(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    """The menu is set after the commit, but built while the removed coordinator's language
+    is chosen, not in the language of the coordinator pressing the button."""
+    [menteng] = bot.service.gazetteer.match_kelurahan("Menteng")
+    emulator.user(SECOND_COORDINATOR, first_name="Dewi")
+    async with bot.service.session_factory() as session, session.begin():
+        session.add(User(id=SECOND_COORDINATOR, role="coordinator", display_name="Dewi"))
+        await session.flush()
+        session.add(OfficerArea(officer_id=SECOND_COORDINATOR, kelurahan_id=menteng.id))
+
+    coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    await coordinator.command("/petugas", expect="Officers")
+    await coordinator.press("1. Dewi")
+    await coordinator.user.wait_for("On duty now:")
+    await coordinator.press("🗑 Remove this officer")
+    await coordinator.press("🗑 Yes, remove")
+    await coordinator.user.wait_for("Dewi is no longer an officer")
+
+    menu = chat_menu(emulator, SECOND_COORDINATOR)
+    assert list(menu) == COORDINATOR_MENU + RESIDENT_MENU, "no /piket: they serve no kelurahan"
+    assert menu["kasus"] == translate("id", "All open cases")
