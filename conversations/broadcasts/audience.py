@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from conversations import screens
+from conversations import replies
 from conversations.broadcasts.callbacks import BroadcastCb
 from conversations.broadcasts.texts import audience_text
 from conversations.staff.filters import IsCoordinator
@@ -21,6 +21,7 @@ from services.broadcasts import Audience
 from services.gazetteer import Gazetteer
 from storage.models import Broadcast
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 # The audience codes in the buttons (short: callback data is 64 bytes at most).
 TARGETS = {
@@ -122,9 +123,9 @@ async def pick(
     """Move through the audience menu: the main list, the kecamatan, one kecamatan's kelurahan."""
     broadcast = await repo.session.get(Broadcast, callback_data.id)
     if broadcast is None or broadcast.status != broadcasts.DRAFT:
-        await callback.answer(gone_text(), show_alert=True)
+        await replies.answer(callback, gone_text(), show_alert=True)
         return
-    await callback.answer()
+    await replies.answer(callback)
     target, place = callback_data.target, callback_data.place
     if target == "kel" and gazetteer.kecamatan(place) is not None:
         text = _("🏘 Which kelurahan?")
@@ -134,7 +135,7 @@ async def pick(
         markup = await kecamatan_list(repo, gazetteer, broadcast.id, target)
     else:
         text, markup = await menu(repo, broadcast.id)
-    await screens.replace(callback, bot, text, markup)
+    await replies.replace_screen(callback, bot, text, markup)
 
 
 async def chosen(
@@ -148,18 +149,18 @@ async def chosen(
     kind = TARGETS.get(callback_data.target)
     place = callback_data.place or None
     if kind is None or not _place_exists(gazetteer, kind, place):
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
     chosen_audience = Audience(
         kind, place if kind in (broadcasts.KECAMATAN, broadcasts.KELURAHAN) else None
     )
     broadcast = await broadcasts.choose_audience(repo.session, callback_data.id, chosen_audience)
     if broadcast is None:
-        await callback.answer(gone_text(), show_alert=True)
+        await replies.answer(callback, gone_text(), show_alert=True)
         return
-    await callback.answer()
+    await replies.answer(callback)
     described = audience_text(gazetteer, kind, chosen_audience.place_id)
-    await screens.replace(
+    await replies.replace_screen(
         callback, bot, _("👥 Audience: {audience}").format(audience=described), None
     )
     await preview(bot, callback.from_user.id, repo, gazetteer, broadcast)
@@ -177,11 +178,6 @@ async def preview(
     bot: Bot, chat_id: int, repo: Repo, gazetteer: Gazetteer, broadcast: Broadcast
 ) -> None:
     """The message exactly as recipients get it, then the count and the choices."""
-    await bot.copy_message(
-        chat_id=chat_id,
-        from_chat_id=broadcast.source_chat_id,
-        message_id=broadcast.source_message_id,
-    )
     chosen_audience = Audience.of(broadcast)
     count = await broadcasts.count_recipients(repo.session, chosen_audience)
     text = _(
@@ -207,7 +203,19 @@ async def preview(
     )
     builder.button(text=_("❌ Cancel"), callback_data=BroadcastCb(action="drop", id=broadcast.id))
     builder.adjust(2 if count else 1)
-    await bot.send_message(chat_id, text, reply_markup=builder.as_markup())
+    markup = builder.as_markup()
+    source_chat_id, source_message_id = broadcast.source_chat_id, broadcast.source_message_id
+
+    async def show() -> None:
+        # One action, so the choices (Send) only follow a preview that arrived. A copy that
+        # fails (the coordinator deleted the message) ends the update with the apology, as
+        # before; the audience it leaves on the draft is listed nowhere and offers no Send.
+        await bot.copy_message(
+            chat_id=chat_id, from_chat_id=source_chat_id, message_id=source_message_id
+        )
+        await bot.send_message(chat_id, text, reply_markup=markup)
+
+    await once_committed(show)
 
 
 def setup() -> Router:

@@ -13,12 +13,14 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.broadcasts.callbacks import CancelBroadcastCb
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
 from services import broadcasts
 from services.broadcast_texts import cancelled_text, finished_text
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 
 async def cancel_broadcast(
@@ -33,35 +35,43 @@ async def cancel_broadcast(
         repo.session, broadcast_id, actor_id=callback.from_user.id, now=options.clock.now()
     )
     if result.outcome == "not_found":
-        await callback.answer(_("This button is no longer active."))
+        await replies.answer(callback, _("This button is no longer active."))
         return
     if result.outcome == "already_cancelled":
-        await callback.answer(
-            _("Broadcast #{id} was already cancelled.").format(id=broadcast_id), show_alert=True
+        await replies.answer(
+            callback,
+            _("Broadcast #{id} was already cancelled.").format(id=broadcast_id),
+            show_alert=True,
         )
         return
     if result.outcome == "already_finished":
-        await callback.answer(
+        await replies.answer(
+            callback,
             _("Broadcast #{id} has already finished: there is nothing left to cancel.").format(
                 id=broadcast_id
             ),
             show_alert=True,
         )
-        await bot.send_message(callback.from_user.id, finished_text(_, broadcast_id, result.counts))
+        await replies.send(
+            bot, callback.from_user.id, finished_text(_, broadcast_id, result.counts)
+        )
         return
     if result.outcome == "discarded":
-        await callback.answer(_("Broadcast discarded. Nothing was sent."))
+        await replies.answer(callback, _("Broadcast discarded. Nothing was sent."))
         return
-    await callback.answer(_("Broadcast #{id} cancelled.").format(id=broadcast_id))
+    await replies.answer(callback, _("Broadcast #{id} cancelled.").format(id=broadcast_id))
     if callback.message is not None:
-        # The button has done its work; the progress message gets its final text later.
-        with suppress(TelegramBadRequest):
-            await bot.edit_message_reply_markup(
-                chat_id=callback.from_user.id,
-                message_id=callback.message.message_id,
-                reply_markup=None,
-            )
-    await bot.send_message(callback.from_user.id, cancelled_text(_, broadcast_id, result.counts))
+        message_id = callback.message.message_id
+
+        async def drop_button() -> None:
+            # The button has done its work; the progress message gets its final text later.
+            with suppress(TelegramBadRequest):
+                await bot.edit_message_reply_markup(
+                    chat_id=callback.from_user.id, message_id=message_id, reply_markup=None
+                )
+
+        await once_committed(drop_button)
+    await replies.send(bot, callback.from_user.id, cancelled_text(_, broadcast_id, result.counts))
 
 
 def setup() -> Router:

@@ -12,6 +12,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.broadcasts import audience, history
 from conversations.broadcasts.callbacks import BroadcastCb
 from conversations.broadcasts.states import BroadcastForm
@@ -56,7 +57,7 @@ async def broadcast_command(
         return
     await state.set_state(BroadcastForm.compose)
     await state.set_data({})
-    await message.answer(compose_text(), reply_markup=compose_keyboard())
+    await replies.reply(message, compose_text(), reply_markup=compose_keyboard())
 
 
 def refusal(message: Message) -> str | None:
@@ -104,7 +105,7 @@ async def message_received(
             if data.get("refused_album") == message.media_group_id:
                 return
             await state.update_data(refused_album=message.media_group_id)
-        await message.answer(problem)
+        await replies.reply(message, problem)
         return
     draft = await broadcasts.create_draft(
         repo.session,
@@ -115,7 +116,7 @@ async def message_received(
     )
     await state.clear()
     text, markup = await audience.menu(repo, draft.id)
-    await message.answer(text, reply_markup=markup)
+    await replies.reply(message, text, reply_markup=markup)
 
 
 def setup() -> Router:

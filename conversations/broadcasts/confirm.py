@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.broadcasts.audience import gone_text
 from conversations.broadcasts.callbacks import BroadcastCb, CancelBroadcastCb
 from conversations.broadcasts.states import BroadcastForm
@@ -28,6 +29,7 @@ from services.broadcast_time import WhenError, WhenProblem, parse_when
 from services.gazetteer import Gazetteer
 from storage.models import Broadcast
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 
 def cancel_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
@@ -40,7 +42,12 @@ def cancel_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 async def _close(callback: CallbackQuery, bot: Bot, text: str) -> None:
-    """Turn the pressed screen into a plain record of what was decided (no more buttons)."""
+    """Turn the pressed screen into a plain record of what was decided (no more buttons), once
+    the decision is stored."""
+    await once_committed(lambda: _close_now(callback, bot, text))
+
+
+async def _close_now(callback: CallbackQuery, bot: Bot, text: str) -> None:
     if callback.message is None:
         await bot.send_message(callback.from_user.id, text)
         return
@@ -67,9 +74,9 @@ async def send_now(
         repo.session, callback_data.id, options.clock.now(), actor_id=callback.from_user.id
     )
     if broadcast is None:
-        await callback.answer(gone_text(), show_alert=True)
+        await replies.answer(callback, gone_text(), show_alert=True)
         return
-    await callback.answer(_("Sending"))
+    await replies.answer(callback, _("Sending"))
     await _close(
         callback,
         bot,
@@ -98,13 +105,14 @@ async def ask_when(
     options: ConversationOptions,
 ) -> None:
     if await _draft(repo, callback_data.id) is None:
-        await callback.answer(gone_text(), show_alert=True)
+        await replies.answer(callback, gone_text(), show_alert=True)
         return
-    await callback.answer()
+    await replies.answer(callback)
     await state.set_state(BroadcastForm.when)
     await state.set_data({"broadcast_id": callback_data.id})
     zone = zone_name(options.timezone, options.clock.now())
-    await bot.send_message(
+    await replies.send(
+        bot,
         callback.from_user.id,
         _("🕒 When should broadcast #{id} be sent? Local time ({zone}).").format(
             id=callback_data.id, zone=zone
@@ -128,7 +136,7 @@ async def when_typed(
     try:
         at = parse_when(message.text or "", now, options.timezone)
     except WhenError as error:
-        await message.answer(_when_problem(error.problem))
+        await replies.reply(message, _when_problem(error.problem))
         return
     broadcast_id = int((await state.get_data()).get("broadcast_id", 0))
     await state.clear()
@@ -136,9 +144,10 @@ async def when_typed(
         repo.session, broadcast_id, at, actor_id=message.from_user.id
     )
     if broadcast is None:
-        await message.answer(gone_text())
+        await replies.reply(message, gone_text())
         return
-    await message.answer(
+    await replies.reply(
+        message,
         _(
             "🕒 <b>Broadcast #{id}</b> will be sent {moment} to {audience}.\n"
             "Please keep your original message in this chat until then: "
@@ -163,8 +172,9 @@ def _when_problem(problem: WhenProblem) -> str:
 
 
 async def when_expected(message: Message) -> None:
-    await message.answer(
-        _("Please type the date and time as text, or send /batal to stop.") + "\n" + when_help()
+    await replies.reply(
+        message,
+        _("Please type the date and time as text, or send /batal to stop.") + "\n" + when_help(),
     )
 
 
@@ -172,9 +182,9 @@ async def discard(
     callback: CallbackQuery, callback_data: BroadcastCb, bot: Bot, repo: Repo
 ) -> None:
     if await broadcasts.discard(repo.session, callback_data.id) is None:
-        await callback.answer(gone_text(), show_alert=True)
+        await replies.answer(callback, gone_text(), show_alert=True)
         return
-    await callback.answer()
+    await replies.answer(callback)
     await _close(callback, bot, _("Broadcast discarded. Nothing was sent."))
 
 

@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.broadcasts.callbacks import BroadcastCb, CancelBroadcastCb
 from conversations.broadcasts.texts import history_line
 from conversations.options import ConversationOptions
@@ -22,7 +23,7 @@ async def show(
 ) -> None:
     recent = await broadcasts.history(repo.session)
     if not recent:
-        await bot.send_message(chat_id, _("No broadcasts yet. Send /siaran to write one."))
+        await replies.send(bot, chat_id, _("No broadcasts yet. Send /siaran to write one."))
         return
     now = options.clock.now()
     lines = [_("📜 <b>Recent broadcasts</b>"), ""]
@@ -35,7 +36,7 @@ async def show(
                 callback_data=CancelBroadcastCb(id=broadcast.id),
             )
     builder.adjust(1)
-    await bot.send_message(chat_id, "\n".join(lines), reply_markup=builder.as_markup())
+    await replies.send(bot, chat_id, "\n".join(lines), reply_markup=builder.as_markup())
 
 
 async def history_button(
@@ -45,7 +46,7 @@ async def history_button(
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
-    await callback.answer()
+    await replies.answer(callback)
     await show(bot, callback.from_user.id, repo, gazetteer, options)
 
 

@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.broadcasts.callbacks import BROADCAST_CALLBACKS
 from conversations.broadcasts.states import BroadcastForm
 from services.roles import COORDINATOR
@@ -30,18 +31,19 @@ class BroadcastButton(Filter):
 
 async def broadcast_command(message: Message, command: CommandObject, repo: Repo) -> None:
     await _record(repo, message.from_user.id if message.from_user else None, command.command)
-    await message.answer(
+    await replies.reply(
+        message,
         _("Sorry, /{command} is only for coordinators of the service.").format(
             command=command.command
-        )
+        ),
     )
 
 
 async def broadcast_button(callback: CallbackQuery, repo: Repo) -> None:
     prefix = (callback.data or "").split(":", 1)[0]
     await _record(repo, callback.from_user.id, f"button:{prefix}")
-    await callback.answer(
-        _("Sorry, this is only for coordinators of the service."), show_alert=True
+    await replies.answer(
+        callback, _("Sorry, this is only for coordinators of the service."), show_alert=True
     )
 
 
@@ -49,7 +51,7 @@ async def broadcast_answer(message: Message, repo: Repo, state: FSMContext) -> N
     """Something sent into the wizard by a person who lost the coordinator role meanwhile."""
     await state.clear()
     await _record(repo, message.from_user.id if message.from_user else None, "siaran:form")
-    await message.answer(_("Sorry, this is only for coordinators of the service."))
+    await replies.reply(message, _("Sorry, this is only for coordinators of the service."))
 
 
 async def _record(repo: Repo, user_id: int | None, what: str) -> None:

@@ -12,6 +12,7 @@ from services.case_card import case_card
 from services.cases import display_name
 from storage.models import Report
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 
 async def card_for(
@@ -33,8 +34,15 @@ async def show_card(
     i18n: I18n,
     options: ConversationOptions,
 ) -> None:
-    """Edit the pressed message into the case card (or send it, if it cannot be edited)."""
+    """Edit the pressed message into the case card (or send it, if it cannot be edited), once
+    the update has committed: the card shows what is stored."""
     text, markup = await card_for(repo, report, i18n, options)
+    await once_committed(lambda: _show(callback, bot, text, markup))
+
+
+async def _show(
+    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
     message = callback.message
     if message is not None and not isinstance(message, InaccessibleMessage) and message.text:
         try:

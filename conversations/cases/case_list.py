@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.options import ConversationOptions
 from conversations.texts import STATUS_LABELS, label
@@ -29,14 +30,14 @@ async def list_cases(message: Message, repo: Repo, options: ConversationOptions)
     user_id = message.from_user.id
     if not (await is_officer(repo.session, user_id) or await is_coordinator(repo.session, user_id)):
         await repo.audit.record("kasus_refused", actor_id=user_id)
-        await message.answer(_("This command is for officers and coordinators."))
+        await replies.reply(message, _("This command is for officers and coordinators."))
         return
     cases = await open_cases(repo.session, user_id)
     await repo.audit.record("cases_listed", actor_id=user_id, count=len(cases))
     now = options.clock.now()
     summary = await _area_summary(repo, user_id, now)
     if not cases:
-        await message.answer(summary + "\n" + _("No open cases. 🌱"))
+        await replies.reply(message, summary + "\n" + _("No open cases. 🌱"))
         return
     lines = [summary, _("<b>Open cases ({count})</b>").format(count=len(cases))]
     builder = InlineKeyboardBuilder()
@@ -52,7 +53,7 @@ async def list_cases(message: Message, repo: Repo, options: ConversationOptions)
         lines.append(_("… and {more} more.").format(more=len(cases) - SHOWN))
     builder.adjust(3)
     markup: InlineKeyboardMarkup = builder.as_markup()
-    await message.answer("\n".join(lines), reply_markup=markup)
+    await replies.reply(message, "\n".join(lines), reply_markup=markup)
 
 
 async def _area_summary(repo: Repo, user_id: int, now: datetime) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.guard import changeable_case
 from conversations.options import ConversationOptions
@@ -23,15 +24,16 @@ class NoteForm(StatesGroup):
 
 
 async def ask_note(
-    callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
+    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, state: FSMContext
 ) -> None:
     report = await changeable_case(callback, callback_data, repo, "note_refused")
     if report is None:
         return
     await state.set_state(NoteForm.text)
     await state.update_data(report_id=report.id)
-    await callback.answer()
-    await callback.bot.send_message(  # type: ignore[union-attr]
+    await replies.answer(callback)
+    await replies.send(
+        bot,
         callback.from_user.id,
         _("Write the note for case <code>{code}</code> (or /batal to stop).").format(
             code=report.code
@@ -45,8 +47,8 @@ async def note_written(
     assert message.from_user is not None
     text = (message.text or "").strip()
     if not text or len(text) > MAX_NOTE:
-        await message.answer(
-            _("Please write a note of up to {limit} characters.").format(limit=MAX_NOTE)
+        await replies.reply(
+            message, _("Please write a note of up to {limit} characters.").format(limit=MAX_NOTE)
         )
         return
     report_id = int((await state.get_data()).get("report_id", 0))
@@ -54,14 +56,14 @@ async def note_written(
         await add_note(repo.session, report_id, message.from_user.id, text, options.clock.now())
     except NotAllowed:
         await state.clear()
-        await message.answer(_("You are not allowed to do this."))
+        await replies.reply(message, _("You are not allowed to do this."))
         return
     await state.clear()
-    await message.answer(_("📝 Note saved."))
+    await replies.reply(message, _("📝 Note saved."))
 
 
 async def note_expected(message: Message) -> None:
-    await message.answer(_("Please write the note as text, or send /batal to stop."))
+    await replies.reply(message, _("Please write the note as text, or send /batal to stop."))
 
 
 def setup() -> Router:

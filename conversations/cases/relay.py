@@ -5,13 +5,14 @@ Neither message shows who wrote it; the reporter's chat is only used when they a
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.guard import changeable_case, refuse
 from conversations.options import ConversationOptions
@@ -29,20 +30,23 @@ class RelayForm(StatesGroup):
 
 
 async def ask_message(
-    callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
+    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, state: FSMContext
 ) -> None:
     report = await changeable_case(callback, callback_data, repo, "relay_refused")
     if report is None:
         return
     if reporter_chat(report) is None:
-        await callback.answer(
-            _("The reporter did not agree to be contacted through the bot."), show_alert=True
+        await replies.answer(
+            callback,
+            _("The reporter did not agree to be contacted through the bot."),
+            show_alert=True,
         )
         return
     await state.set_state(RelayForm.to_reporter)
     await state.update_data(report_id=report.id)
-    await callback.answer()
-    await callback.bot.send_message(  # type: ignore[union-attr]
+    await replies.answer(callback)
+    await replies.send(
+        bot,
         callback.from_user.id,
         _(
             "Write your message to the reporter of <code>{code}</code>. They will not see your "
@@ -52,7 +56,7 @@ async def ask_message(
 
 
 async def ask_reply(
-    callback: CallbackQuery, callback_data: CaseCb, repo: Repo, state: FSMContext
+    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, state: FSMContext
 ) -> None:
     report = await load_report(repo.session, callback_data.report_id)
     if report is None or not is_reporter(report, callback.from_user.id):
@@ -61,8 +65,9 @@ async def ask_reply(
         return
     await state.set_state(RelayForm.to_officer)
     await state.update_data(report_id=report.id)
-    await callback.answer()
-    await callback.bot.send_message(  # type: ignore[union-attr]
+    await replies.answer(callback)
+    await replies.send(
+        bot,
         callback.from_user.id,
         _("Write your answer to the officer. (/batal to stop)"),
     )
@@ -74,8 +79,9 @@ async def written(
     assert message.from_user is not None
     text = (message.text or "").strip()
     if not text or len(text) > MAX_RELAY:
-        await message.answer(
-            _("Please write a message of up to {limit} characters.").format(limit=MAX_RELAY)
+        await replies.reply(
+            message,
+            _("Please write a message of up to {limit} characters.").format(limit=MAX_RELAY),
         )
         return
     current = await state.get_state()
@@ -89,16 +95,20 @@ async def written(
         else:
             await relay_to_officer(repo.session, report_id, message.from_user.id, text, key, now)
     except NoContact:
-        await message.answer(_("The reporter did not agree to be contacted through the bot."))
+        await replies.reply(
+            message, _("The reporter did not agree to be contacted through the bot.")
+        )
     except NotAllowed:
-        await message.answer(_("You are not allowed to do this."))
+        await replies.reply(message, _("You are not allowed to do this."))
     else:
-        await message.answer(_("✉️ Sent."))
+        # The relayed message is an outbox row of this transaction (services/relay.py), not a
+        # call made here: once committed, it is sent.
+        await replies.reply(message, _("✉️ Sent."))
     await state.clear()
 
 
 async def text_expected(message: Message) -> None:
-    await message.answer(_("Please write the message as text, or send /batal to stop."))
+    await replies.reply(message, _("Please write the message as text, or send /batal to stop."))
 
 
 def setup() -> Router:

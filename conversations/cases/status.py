@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMark
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
 from conversations.cases.guard import changeable_case, refuse
@@ -18,6 +19,7 @@ from services.alerting import load_report
 from services.case_card import choice_keyboard
 from services.cases import NotAllowed, may_see, set_status
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 
 async def _refuse(callback: CallbackQuery, repo: Repo, report_id: int) -> None:
@@ -40,7 +42,7 @@ async def open_card(
         await _refuse(callback, repo, callback_data.report_id)
         return
     await repo.audit.record("case_viewed", actor_id=callback.from_user.id, report_id=report.id)
-    await callback.answer()
+    await replies.answer(callback)
     await show_card(callback, bot, repo, report, i18n, options)
 
 
@@ -64,12 +66,14 @@ async def choose(callback: CallbackQuery, callback_data: CaseCb, repo: Repo, i18
         keyboard = choice_keyboard(report, i18n.current_locale, cb.PARTNER, labels.PARTNER)
     else:
         keyboard = choice_keyboard(report, i18n.current_locale, cb.OUTCOME, labels.OUTCOME)
-    await callback.answer(
-        _("Refer to whom?") if callback_data.action == cb.REFER else _("What was the outcome?")
+    await replies.answer(
+        callback,
+        _("Refer to whom?") if callback_data.action == cb.REFER else _("What was the outcome?"),
     )
     message = callback.message
     if message is not None and not isinstance(message, InaccessibleMessage):
-        await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup.model_validate(keyboard))
+        markup = InlineKeyboardMarkup.model_validate(keyboard)
+        await once_committed(lambda: message.edit_reply_markup(reply_markup=markup))
 
 
 async def chosen(
@@ -128,8 +132,8 @@ async def _change(
     except NotAllowed:
         refuse(callback, repo)
         return
-    await callback.answer(
-        _("Status: {status}").format(status=labels.label(_, labels.STATUS, status))
+    await replies.answer(
+        callback, _("Status: {status}").format(status=labels.label(_, labels.STATUS, status))
     )
     await show_card(callback, bot, repo, report, i18n, options)
 

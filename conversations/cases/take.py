@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
 from conversations.cases.guard import refuse
@@ -40,11 +41,11 @@ async def take(
     report = await load_report(repo.session, callback_data.report_id)
     assert report is not None
     if not taken.won:
-        await callback.answer(
-            _("Already taken by {name}.").format(name=taken.owner_name), show_alert=True
+        await replies.answer(
+            callback, _("Already taken by {name}.").format(name=taken.owner_name), show_alert=True
         )
         return
-    await callback.answer(_("The case is yours. Thank you!"))
+    await replies.answer(callback, _("The case is yours. Thank you!"))
     await show_card(callback, bot, repo, report, i18n, options)
 
 
@@ -52,10 +53,10 @@ async def taken_by(callback: CallbackQuery, callback_data: CaseCb, repo: Repo) -
     """The "taken by ..." button of a combined alert: just says who."""
     report = await load_report(repo.session, callback_data.report_id)
     if report is None or report.owner_id is None:
-        await callback.answer()
+        await replies.answer(callback)
         return
     name = await display_name(repo.session, report.owner_id)
-    await callback.answer(_("Already taken by {name}.").format(name=name))
+    await replies.answer(callback, _("Already taken by {name}.").format(name=name))
 
 
 def setup() -> Router:

@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.insight.callbacks import InsightCb
 from conversations.insight.states import InsightForm
 from storage.repositories import Repo
@@ -19,24 +20,25 @@ from storage.repositories import Repo
 
 async def command_refused(message: Message, command: CommandObject, repo: Repo) -> None:
     await _record(repo, message.from_user.id if message.from_user else None, command.command)
-    await message.answer(
+    await replies.reply(
+        message,
         _("Sorry, /{command} is only for coordinators of the service.").format(
             command=command.command
-        )
+        ),
     )
 
 
 async def button_refused(callback: CallbackQuery, repo: Repo) -> None:
     await _record(repo, callback.from_user.id, "button")
-    await callback.answer(
-        _("Sorry, this is only for coordinators of the service."), show_alert=True
+    await replies.answer(
+        callback, _("Sorry, this is only for coordinators of the service."), show_alert=True
     )
 
 
 async def answer_refused(message: Message, repo: Repo, state: FSMContext) -> None:
     await state.clear()
     await _record(repo, message.from_user.id if message.from_user else None, "form")
-    await message.answer(_("Sorry, this is only for coordinators of the service."))
+    await replies.reply(message, _("Sorry, this is only for coordinators of the service."))
 
 
 async def _record(repo: Repo, user_id: int | None, what: str) -> None:

@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from conversations import replies
 from conversations.insight.callbacks import CUSTOM, EXPORT, STATISTICS, InsightCb
 from conversations.insight.export import ask_format
 from conversations.insight.periods import (
@@ -44,6 +45,7 @@ from services.statistics import (
 )
 from services.text_limits import MESSAGE_LIMIT
 from storage.repositories import Repo
+from storage.session_context import once_committed
 
 # Long lists are cut in the message; the export has every row.
 SHOWN_KELURAHAN = 10
@@ -65,14 +67,16 @@ async def statistik(
         await _set_target(message, repo, args[1:])
         return
     if not args:
-        await message.answer(
-            _("📊 <b>Statistics</b>\nWhich period?"), reply_markup=period_keyboard(STATISTICS)
+        await replies.reply(
+            message,
+            _("📊 <b>Statistics</b>\nWhich period?"),
+            reply_markup=period_keyboard(STATISTICS),
         )
         return
     try:
         period = parse_period(" ".join(args))
     except PeriodError as error:
-        await message.answer(period_error_text(error))
+        await replies.reply(message, period_error_text(error))
         return
     await send_statistics(
         bot, message.chat.id, message.from_user.id, period, repo, options, gazetteer
@@ -91,16 +95,16 @@ async def period_chosen(
     if callback_data.period == CUSTOM:
         await state.set_state(InsightForm.period)
         await state.update_data(tool=STATISTICS)
-        await callback.answer()
-        await bot.send_message(callback.from_user.id, ask_dates_text())
+        await replies.answer(callback)
+        await replies.send(bot, callback.from_user.id, ask_dates_text())
         return
     try:
         period = period_from_token(callback_data.period, today(options))
     except PeriodError as error:
-        await callback.answer()
-        await bot.send_message(callback.from_user.id, period_error_text(error))
+        await replies.answer(callback)
+        await replies.send(bot, callback.from_user.id, period_error_text(error))
         return
-    await callback.answer(_("Counting…"))
+    await replies.answer(callback, _("Counting…"))
     await send_statistics(
         bot, callback.from_user.id, callback.from_user.id, period, repo, options, gazetteer
     )
@@ -119,7 +123,7 @@ async def dates_typed(
     try:
         period = parse_period(message.text or "")
     except PeriodError as error:
-        await message.answer(period_error_text(error) + "\n\n" + _("Or /batal to stop."))
+        await replies.reply(message, period_error_text(error) + "\n\n" + _("Or /batal to stop."))
         return
     tool = (await state.get_data()).get("tool")
     await state.clear()
@@ -133,7 +137,7 @@ async def dates_typed(
 
 async def dates_expected(message: Message) -> None:
     """A sticker or photo where the dates were expected: ask again."""
-    await message.answer(ask_dates_text())
+    await replies.reply(message, ask_dates_text())
 
 
 async def _set_target(message: Message, repo: Repo, args: list[str]) -> None:
@@ -141,14 +145,15 @@ async def _set_target(message: Message, repo: Repo, args: list[str]) -> None:
     which = args[0].lower() if args else ""
     value = parse_target_duration(" ".join(args[1:])) if len(args) >= 2 else None
     if which not in ("urgent", "handle") or value is None:
-        await message.answer(
+        await replies.reply(
+            message,
             _(
                 "To change a target, write for example:\n"
                 "<code>/statistik target urgent 15m</code> — urgent reports acknowledged "
                 "within 15 minutes\n"
                 "<code>/statistik target handle 6h</code> — other reports handled within "
                 "6 hours\nUse m (minutes), h (hours) or d (days), at most 7 days."
-            )
+            ),
         )
         return
     await save_target(repo.session, which, value, message.from_user.id)
@@ -163,7 +168,7 @@ async def _set_target(message: Message, repo: Repo, args: list[str]) -> None:
         if which == "urgent"
         else _("Target saved: other reports handled within {value}.")
     )
-    await message.answer(text.format(value=format_duration(value)))
+    await replies.reply(message, text.format(value=format_duration(value)))
 
 
 async def send_statistics(
@@ -182,11 +187,18 @@ async def send_statistics(
     await repo.audit.record(
         "statistics_viewed", actor_id=user_id, period=period.token(), cases=stats.total
     )
-    await bot.send_message(chat_id, statistics_text(stats, names))
-    # Drawn in a child process (services/charts.py): Matplotlib never loads into the bot.
-    pngs = await render_in_child(chart_panels(stats))
-    for png, name in zip(pngs, ("statistik-kasus.png", "statistik-waktu.png"), strict=True):
-        await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
+    await replies.send(bot, chat_id, statistics_text(stats, names))
+    panels = chart_panels(stats)  # their labels in the update's language, gone after the commit
+
+    async def send_charts() -> None:
+        # Drawn in a child process (services/charts.py): Matplotlib never loads into the bot.
+        # After the commit too: no other update waits for the drawing, and a drawing that
+        # fails cannot roll back the figures already said (the apology follows them).
+        pngs = await render_in_child(panels)
+        for png, name in zip(pngs, ("statistik-kasus.png", "statistik-waktu.png"), strict=True):
+            await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
+
+    await once_committed(send_charts)
 
 
 def _share(target: TargetShare) -> str:

@@ -163,6 +163,25 @@ async def test_the_preview_is_what_recipients_get(
             assert got.forward_origin is None
 
 
+async def test_no_send_button_without_a_preview(emulator: BotAPIEmulator, bot: RunningBot) -> None:
+    await add_subscribers(bot, emulator, [CITY])
+    person = await coordinator(emulator)
+
+    async def write(user: SimulatedUser) -> None:
+        await user.send_text("Yang dihapus")
+
+    await compose(person, write)
+    # The coordinator deleted the message meanwhile: Telegram cannot copy it.
+    emulator.fail_next("copyMessage", 400, "Bad Request: message to copy not found")
+    await person.press("👥 All subscribers (1)")
+    await person.user.wait_for("Sorry, something went wrong on our side.")
+    await person.user.wait_idle(quiet=0.2)
+    texts = [m.text for m in person.user.chat.bot_messages()]
+    assert not [t for t in texts if "This is exactly how recipients will see" in t], texts
+    assert not [m for m in person.user.chat.bot_messages() if m.button("📤 Send now")]
+    assert (await latest_broadcast(bot)).status == broadcasts.DRAFT
+
+
 async def test_send_pressed_twice_sends_once(emulator: BotAPIEmulator, bot: RunningBot) -> None:
     users = await add_subscribers(bot, emulator, [CITY, MENTENG, PALANGKA])
     person = await coordinator(emulator)
