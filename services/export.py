@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.export_file import Export
 from services.gazetteer import Gazetteer
-from services.statistics import Period
+from services.statistics import Period, period_filter
 from storage.models import Report
 
 COLUMNS = (
@@ -66,17 +66,6 @@ def _local(value: datetime | None, tz: ZoneInfo) -> str:
     return "" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _in_period(period: Period, tz: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    start, end = period.bounds(tz)
-    return Report.created_at >= start, Report.created_at < end
-
-
-async def count_cases(session: AsyncSession, period: Period, tz: ZoneInfo) -> int:
-    """How many cases an export of `period` holds (for the audit log, before it is made)."""
-    count = await session.scalar(select(func.count(Report.id)).where(*_in_period(period, tz)))
-    return int(count or 0)
-
-
 async def export_cases(
     session: AsyncSession,
     period: Period,
@@ -93,7 +82,7 @@ async def export_cases(
     # a year, with the event loop stopped).
     result = await session.stream(
         select(*fields)
-        .where(*_in_period(period, tz))
+        .where(*period_filter(period, tz))
         .order_by(Report.created_at, Report.id)
         .execution_options(yield_per=_CHUNK)
     )
@@ -130,4 +119,4 @@ async def export_cases(
     return Export(columns, rows, personal)
 
 
-__all__ = ["COLUMNS", "PERSONAL_COLUMNS", "count_cases", "export_cases"]
+__all__ = ["COLUMNS", "PERSONAL_COLUMNS", "export_cases"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases import OPEN_STATUSES
@@ -446,6 +446,19 @@ def compute(
     )
 
 
+def period_filter(period: Period, tz: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The reports made in `period` (local days in `tz`)."""
+    start, end = period.bounds(tz)
+    return Report.created_at >= start, Report.created_at < end
+
+
+async def count_cases(session: AsyncSession, period: Period, tz: ZoneInfo) -> int:
+    """How many cases `period` holds: for the audit log, before statistics or an export of
+    it are made after the commit."""
+    count = await session.scalar(select(func.count(Report.id)).where(*period_filter(period, tz)))
+    return int(count or 0)
+
+
 async def statistics_for(
     session: AsyncSession,
     period: Period,
@@ -503,6 +516,7 @@ __all__ = [
     "Timing",
     "area_counts",
     "compute",
+    "count_cases",
     "fetch_rows",
     "format_duration",
     "load_targets",
@@ -510,6 +524,7 @@ __all__ = [
     "parse_period",
     "parse_target_duration",
     "percentile",
+    "period_filter",
     "period_from_token",
     "preset_period",
     "save_target",

@@ -34,10 +34,16 @@ from conversations.insight.periods import (
 from conversations.insight.states import InsightForm
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
-from services.export import count_cases, export_cases
+from services.export import export_cases
 from services.export_file import FORMATS, file_name, render_in_child
 from services.gazetteer import Gazetteer
-from services.statistics import Period, PeriodError, parse_period, period_from_token
+from services.statistics import (
+    Period,
+    PeriodError,
+    count_cases,
+    parse_period,
+    period_from_token,
+)
 from storage.repositories import Repo
 from storage.session_context import once_committed
 

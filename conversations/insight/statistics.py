@@ -12,7 +12,9 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations import replies
 from conversations.insight.callbacks import CUSTOM, EXPORT, STATISTICS, InsightCb
@@ -35,6 +37,7 @@ from services.statistics import (
     Statistics,
     TargetShare,
     Timing,
+    count_cases,
     format_duration,
     officer_names,
     parse_period,
@@ -60,6 +63,8 @@ async def statistik(
     state: FSMContext,
     options: ConversationOptions,
     gazetteer: Gazetteer,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
 ) -> None:
     assert message.from_user is not None
     args = (command.args or "").split()
@@ -79,7 +84,15 @@ async def statistik(
         await replies.reply(message, period_error_text(error))
         return
     await send_statistics(
-        bot, message.chat.id, message.from_user.id, period, repo, options, gazetteer
+        bot,
+        message.chat.id,
+        message.from_user.id,
+        period,
+        repo,
+        options,
+        gazetteer,
+        session_factory,
+        i18n,
     )
 
 
@@ -91,6 +104,8 @@ async def period_chosen(
     state: FSMContext,
     options: ConversationOptions,
     gazetteer: Gazetteer,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
 ) -> None:
     if callback_data.period == CUSTOM:
         await state.set_state(InsightForm.period)
@@ -106,7 +121,15 @@ async def period_chosen(
         return
     await replies.answer(callback, _("Counting…"))
     await send_statistics(
-        bot, callback.from_user.id, callback.from_user.id, period, repo, options, gazetteer
+        bot,
+        callback.from_user.id,
+        callback.from_user.id,
+        period,
+        repo,
+        options,
+        gazetteer,
+        session_factory,
+        i18n,
     )
 
 
@@ -117,6 +140,8 @@ async def dates_typed(
     state: FSMContext,
     options: ConversationOptions,
     gazetteer: Gazetteer,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
 ) -> None:
     """The custom period of either tool; a bad one is explained and asked again."""
     assert message.from_user is not None
@@ -131,7 +156,15 @@ async def dates_typed(
         await ask_format(bot, message.chat.id, period)
         return
     await send_statistics(
-        bot, message.chat.id, message.from_user.id, period, repo, options, gazetteer
+        bot,
+        message.chat.id,
+        message.from_user.id,
+        period,
+        repo,
+        options,
+        gazetteer,
+        session_factory,
+        i18n,
     )
 
 
@@ -179,26 +212,37 @@ async def send_statistics(
     repo: Repo,
     options: ConversationOptions,
     gazetteer: Gazetteer,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
 ) -> None:
-    stats = await statistics_for(
-        repo.session, period, options.timezone, gazetteer, options.clock.now()
-    )
-    names = await officer_names(repo.session, (officer for officer, _t in stats.timing_by_officer))
+    cases = await count_cases(repo.session, period, options.timezone)
     await repo.audit.record(
-        "statistics_viewed", actor_id=user_id, period=period.token(), cases=stats.total
+        "statistics_viewed", actor_id=user_id, period=period.token(), cases=cases
     )
-    await replies.send(bot, chat_id, statistics_text(stats, names))
-    panels = chart_panels(stats)  # their labels in the update's language, gone after the commit
+    # Counted, written and drawn after the commit: five years of cases take a second or two,
+    # and the update's transaction (on SQLite, the write lock alerts need) must not wait.
+    locale = i18n.current_locale
 
-    async def send_charts() -> None:
+    async def send_all() -> None:
+        # A session of its own: only reads, so it takes no turn at SQLite's write lock.
+        async with session_factory() as session:
+            stats = await statistics_for(
+                session, period, options.timezone, gazetteer, options.clock.now()
+            )
+            officers = (officer for officer, _t in stats.timing_by_officer)
+            names = await officer_names(session, officers)
+        with i18n.context(), i18n.use_locale(locale):
+            text = statistics_text(stats, names)
+            panels = chart_panels(stats)
+        await bot.send_message(chat_id, text)
         # Drawn in a child process (services/charts.py): Matplotlib never loads into the bot.
-        # After the commit too: no other update waits for the drawing, and a drawing that
-        # fails cannot roll back the figures already said (the apology follows them).
+        # A drawing that fails cannot take back the figures already said (the apology
+        # follows them).
         pngs = await render_in_child(panels)
         for png, name in zip(pngs, ("statistik-kasus.png", "statistik-waktu.png"), strict=True):
             await bot.send_photo(chat_id, BufferedInputFile(png, filename=name))
 
-    await once_committed(send_charts)
+    await once_committed(send_all)
 
 
 def _share(target: TargetShare) -> str:
