@@ -56,6 +56,24 @@ async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
     await once_committed(edit)
 
 
+async def edit_markup(
+    callback: CallbackQuery, bot: Bot, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the pressed message's buttons (None removes them); a second press, which would
+    "edit" to the same buttons and be refused by Telegram, leaves them as they are."""
+    if callback.message is None:
+        return
+    chat_id, message_id = callback.from_user.id, callback.message.message_id
+
+    async def edit() -> None:
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+
+    await once_committed(edit)
+
+
 async def replace_screen(
     callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:

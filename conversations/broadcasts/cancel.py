@@ -6,10 +6,7 @@ person who wrote it. Rows already sent stay sent; the rest are taken back.
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
@@ -20,7 +17,6 @@ from conversations.staff.filters import IsCoordinator
 from services import broadcasts
 from services.broadcast_texts import cancelled_text, finished_text
 from storage.repositories import Repo
-from storage.session_context import once_committed
 
 
 async def cancel_broadcast(
@@ -60,17 +56,8 @@ async def cancel_broadcast(
         await replies.answer(callback, _("Broadcast discarded. Nothing was sent."))
         return
     await replies.answer(callback, _("Broadcast #{id} cancelled.").format(id=broadcast_id))
-    if callback.message is not None:
-        message_id = callback.message.message_id
-
-        async def drop_button() -> None:
-            # The button has done its work; the progress message gets its final text later.
-            with suppress(TelegramBadRequest):
-                await bot.edit_message_reply_markup(
-                    chat_id=callback.from_user.id, message_id=message_id, reply_markup=None
-                )
-
-        await once_committed(drop_button)
+    # The button has done its work; the progress message gets its final text later.
+    await replies.edit_markup(callback, bot, None)
     await replies.send(bot, callback.from_user.id, cancelled_text(_, broadcast_id, result.counts))
 
 

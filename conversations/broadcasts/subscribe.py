@@ -7,11 +7,8 @@ unblocking does not subscribe them again (services/subscriptions.py).
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
@@ -27,7 +24,6 @@ from services import subscriptions
 from services.gazetteer import Gazetteer
 from storage.models import Subscription, User
 from storage.repositories import Repo
-from storage.session_context import once_committed
 
 # --- keyboards and texts ----------------------------------------------------------------------
 
@@ -108,17 +104,7 @@ async def browse(
         markup = kelurahan_keyboard(gazetteer, callback_data.id)
     else:
         markup = kecamatan_keyboard(gazetteer)
-    if callback.message is None:
-        return
-    message_id = callback.message.message_id
-
-    async def show_places() -> None:
-        with suppress(TelegramBadRequest):
-            await bot.edit_message_reply_markup(
-                chat_id=callback.from_user.id, message_id=message_id, reply_markup=markup
-            )
-
-    await once_committed(show_places)
+    await replies.edit_markup(callback, bot, markup)
 
 
 async def place_chosen(

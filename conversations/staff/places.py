@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -17,7 +14,6 @@ from conversations import replies
 from conversations.staff.callbacks import PlaceCb
 from conversations.texts import quote
 from services.gazetteer import Gazetteer, KelurahanEntry
-from storage.session_context import once_committed
 
 # More than this many "did you mean" buttons is no longer helping: ask to type more.
 MAX_CHOICES = 8
@@ -71,18 +67,7 @@ async def browse(
         markup = kelurahan_keyboard(gazetteer, callback_data.purpose, callback_data.id)
     else:
         markup = kecamatan_keyboard(gazetteer, callback_data.purpose)
-    if callback.message is None:
-        return
-    message_id = callback.message.message_id
-
-    async def show_places() -> None:
-        # Pressing the same button twice would "edit" to the same keyboard: Telegram refuses that.
-        with suppress(TelegramBadRequest):
-            await bot.edit_message_reply_markup(
-                chat_id=callback.from_user.id, message_id=message_id, reply_markup=markup
-            )
-
-    await once_committed(show_places)
+    await replies.edit_markup(callback, bot, markup)
 
 
 async def kelurahan_from_command(
