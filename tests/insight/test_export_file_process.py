@@ -17,12 +17,13 @@ from playground.emulator import BotAPIEmulator
 from services import export_file
 from services.export_file import Export, ExportFileError, render, render_in_child
 from tests.cases.test_routing import OFFICER, staff
-from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.timeline import reporter_on_the_summary, taken_at
 from tests.insight.test_insight_chat import OCTOBER, audit_count, is_document, seed
 from tests.staff.people import Person, eventually
 
 SORRY = "Sorry, something went wrong on our side."
+REPORTER = 5301
 EXPORT = Export(("kode", "kronologi"), [["LA-1", "=1+1 dipukul"], ["LA-2", "Gang <Mawar>"]], True)
 
 
@@ -54,15 +55,11 @@ async def test_a_child_answering_garbage_is_an_error(monkeypatch: pytest.MonkeyP
 
 
 async def test_an_alert_leaves_while_a_file_is_written(
-    emulator: BotAPIEmulator, bot: RunningBot, resident: Resident, monkeypatch: pytest.MonkeyPatch
+    emulator: BotAPIEmulator, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await seed(bot)
     await staff(bot, emulator)
-    await resident.start()
-    await resident.begin_report()
-    await resident.answer_until_description()
-    await resident.describe("Anak tetangga dipukul setiap malam.")
-    await resident.finish_anonymously()
+    reporter = await reporter_on_the_summary(emulator, REPORTER)
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
     await coordinator.command("/ekspor", OCTOBER, expect="which format")
     slow_child(monkeypatch, 3)
@@ -70,12 +67,12 @@ async def test_an_alert_leaves_while_a_file_is_written(
     await coordinator.press("CSV")
     # Committed (the audit entry is there) while the file is still being written.
     await eventually(lambda: _exported(bot))
-    code = await resident.send()
+    code = await reporter.send()
     await emulator.user(OFFICER).wait_for(code)
     await coordinator.user.wait_for(predicate=is_document, timeout=15)
 
-    alert_at = _sent_at(emulator, "sendMessage", OFFICER)
-    file_at = _sent_at(emulator, "sendDocument", COORDINATOR_ID)
+    alert_at = taken_at(emulator, OFFICER, code)
+    file_at = taken_at(emulator, COORDINATOR_ID, method="sendDocument")
     assert alert_at < file_at, "the alert waited for the coordinator's file"
 
 
@@ -97,12 +94,3 @@ async def test_a_failed_file_apologises_and_the_next_works(
 
 async def _exported(bot: RunningBot) -> bool:
     return await audit_count(bot, "cases_exported") == 1
-
-
-def _sent_at(emulator: BotAPIEmulator, method: str, chat_id: int) -> float:
-    """When Telegram took the message (the emulator's clock)."""
-    return next(
-        call.at
-        for call in emulator.calls_of(method)
-        if call.ok and call.params.get("chat_id") in (chat_id, str(chat_id))
-    )

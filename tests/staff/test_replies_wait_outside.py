@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from playground.emulator import BotAPIEmulator
 from storage.models import RosterShift
 from tests.cases.test_routing import NEIGHBOUR, OFFICER, staff
-from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
-from tests.staff.people import Person, becomes, eventually
+from tests.fixtures.timeline import reporter_on_the_summary, taken_at, until
+from tests.staff.people import Person, becomes
 
 REPORTER = 5202
 
@@ -39,27 +39,19 @@ async def test_an_alert_leaves_while_a_staff_reply_waits_out_a_429(
     reply: str,
 ) -> None:
     await staff(bot, emulator)
-    reporter = Resident(emulator.user(REPORTER, first_name="Reporter"), language="en")
-    await reporter.start()
-    await reporter.begin_report()
-    await reporter.answer_until_description()
-    await reporter.describe("Anak tetangga dipukul setiap malam.")
-    await reporter.finish_anonymously()
+    reporter = await reporter_on_the_summary(emulator, REPORTER)
 
     # Telegram answers the staff member's reply 429 with retry_after 3; the bot waits it out.
     emulator.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
     await emulator.user(member).send_command(command, args)
 
-    async def refused() -> bool:
-        return emulator.stats[emulator.token]["429"] >= 1
-
-    await eventually(refused)
+    await until(lambda: emulator.stats[emulator.token]["429"] >= 1)
     code = await reporter.send()
     await emulator.user(OFFICER).wait_for(code)
     await emulator.user(member).wait_for(reply)
 
-    alert_at = _sent_at(emulator, OFFICER, code)
-    reply_at = _sent_at(emulator, member, reply)
+    alert_at = taken_at(emulator, OFFICER, code)
+    reply_at = taken_at(emulator, member, reply)
     assert alert_at < reply_at, "the alert waited for the staff member's reply"
 
 
@@ -84,14 +76,3 @@ async def test_a_shift_whose_confirmation_is_refused_is_kept_and_the_coordinator
 async def _shift_count(bot: RunningBot) -> int:
     async with bot.service.session_factory() as session:
         return int(await session.scalar(select(func.count()).select_from(RosterShift)) or 0)
-
-
-def _sent_at(emulator: BotAPIEmulator, chat_id: int, text: str) -> float:
-    """When Telegram took the message (the emulator's clock), not counting refusals."""
-    return next(
-        call.at
-        for call in emulator.calls
-        if call.ok
-        and call.params.get("chat_id") in (chat_id, str(chat_id))
-        and text in str(call.params.get("text", ""))
-    )
