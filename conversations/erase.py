@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from conversations import replies
 from conversations.callbacks import EraseCb
 from services.privacy import erase_personal_data
 from storage.repositories import Repo
@@ -38,10 +39,13 @@ async def delete_chat(message: Message, bot: Bot, repo: Repo) -> None:
                     deleted += 1
                 except TelegramBadRequest:
                     continue
+    # The deletions happen inside the update, unlike its reply: the ids are forgotten in the
+    # same transaction, so they must only be forgotten once deleting them was tried.
     await repo.messages.forget_chat(chat_id)
     await repo.audit.record("chat_deleted", actor_id=None, messages=deleted)
     # Worded so that a glance at the phone reveals nothing.
-    await bot.send_message(
+    await replies.send(
+        bot,
         chat_id,
         _(
             "🧹 Done. Messages older than 48 hours can only be deleted by you: "
@@ -55,7 +59,8 @@ async def erase_data_command(message: Message) -> None:
     builder.button(text=_("🗑 Yes, erase my data"), callback_data=EraseCb(action="confirm"))
     builder.button(text=_("Keep my data"), callback_data=EraseCb(action="keep"))
     builder.adjust(1)
-    await message.answer(
+    await replies.reply(
+        message,
         _(
             "<b>Erase your personal data?</b>\n"
             "We will delete your name, phone number, language choice, any report in progress "
@@ -70,12 +75,12 @@ async def erase_data_command(message: Message) -> None:
 async def erase_confirmed(callback: CallbackQuery, bot: Bot, repo: Repo, state: FSMContext) -> None:
     await state.clear()
     erased = await erase_personal_data(repo, callback.from_user.id)
-    await callback.answer()
-    if callback.message is not None:
-        await bot.edit_message_reply_markup(
-            chat_id=callback.from_user.id, message_id=callback.message.message_id, reply_markup=None
-        )
-    await bot.send_message(
+    # After the commit, and a button Telegram will not edit any more changes nothing: the
+    # erasure must not be rolled back for the sake of a keyboard.
+    await replies.answer(callback)
+    await replies.edit_markup(callback, bot, None)
+    await replies.send(
+        bot,
         callback.from_user.id,
         _(
             "Your personal data has been erased ({count} reports were unlinked from you). "
@@ -85,7 +90,7 @@ async def erase_confirmed(callback: CallbackQuery, bot: Bot, repo: Repo, state: 
 
 
 async def erase_declined(callback: CallbackQuery) -> None:
-    await callback.answer(_("Nothing was erased."))
+    await replies.answer(callback, _("Nothing was erased."))
 
 
 def setup() -> Router:

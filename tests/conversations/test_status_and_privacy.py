@@ -91,6 +91,21 @@ async def test_erase_personal_data_keeps_the_anonymised_case(
     await resident.user.wait_for(code)
 
 
+async def test_an_erasure_stands_when_its_button_can_no_longer_be_edited(
+    resident: Resident, bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    await resident.start()
+    code = await file_report(resident, consent=True)
+    await resident.user.send_command("/hapusdata")
+    emulator.fail_next("editMessageReplyMarkup", 400, "Bad Request: message can't be edited")
+    await resident.press("🗑 Yes, erase my data")
+    await resident.user.wait_for("(1")
+    async with bot.service.session_factory() as session:
+        report = await session.scalar(select(Report).where(Report.code == code))
+        assert report is not None and report.personal_data_erased_at is not None
+        assert await session.get(User, resident.user.id) is None
+
+
 async def test_language_choice_is_saved_and_commands_are_registered_per_language(
     resident: Resident, bot: RunningBot, emulator: BotAPIEmulator
 ) -> None:
