@@ -4,7 +4,7 @@ outcome), and opening a card."""
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -19,7 +19,6 @@ from services.alerting import load_report
 from services.case_card import choice_keyboard
 from services.cases import NotAllowed, may_see, set_status
 from storage.repositories import Repo
-from storage.session_context import once_committed
 
 
 async def _refuse(callback: CallbackQuery, repo: Repo, report_id: int) -> None:
@@ -57,7 +56,9 @@ async def handling(
     await _change(callback, callback_data, bot, repo, i18n, options, "ditangani")
 
 
-async def choose(callback: CallbackQuery, callback_data: CaseCb, repo: Repo, i18n: I18n) -> None:
+async def choose(
+    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, i18n: I18n
+) -> None:
     """Refer or Close: first ask for the partner or the outcome."""
     report = await changeable_case(callback, callback_data, repo, "case_button_refused")
     if report is None:
@@ -70,10 +71,8 @@ async def choose(callback: CallbackQuery, callback_data: CaseCb, repo: Repo, i18
         callback,
         _("Refer to whom?") if callback_data.action == cb.REFER else _("What was the outcome?"),
     )
-    message = callback.message
-    if message is not None and not isinstance(message, InaccessibleMessage):
-        markup = InlineKeyboardMarkup.model_validate(keyboard)
-        await once_committed(lambda: message.edit_reply_markup(reply_markup=markup))
+    # A second press "edits" to the same buttons, which Telegram refuses: no apology for that.
+    await replies.edit_markup(callback, bot, InlineKeyboardMarkup.model_validate(keyboard))
 
 
 async def chosen(

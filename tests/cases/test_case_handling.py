@@ -116,11 +116,17 @@ async def test_status_changes_reach_the_reporter_and_relay_hides_identities(
     assert "Siti" not in answer.text and str(resident.user.id) not in answer.text
 
     await tap(rina, "↪️ Rujuk", card)
+    # A second press on Rujuk (the partners are already shown) changes nothing, says nothing.
+    await rina.press_data(
+        next(b for row in card.buttons for b in row if b.text == "↪️ Rujuk").callback_data or "",
+        card.message_id,
+    )
     await tap(rina, "UPTD PPA")
     await resident.user.wait_for("UPTD PPA")
     await tap(rina, "✔️ Selesai")
     await tap(rina, "Ditangani dan tuntas")
     await resident.user.wait_for("Selesai")
+    assert not [m for m in rina.chat.messages if "Maaf, terjadi gangguan" in m.text]
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))
         assert report is not None
