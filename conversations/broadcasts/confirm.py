@@ -6,10 +6,7 @@ Pressing Send twice sends once: the draft becomes "scheduled" in one compare-and
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -29,7 +26,6 @@ from services.broadcast_time import WhenError, WhenProblem, parse_when
 from services.gazetteer import Gazetteer
 from storage.models import Broadcast
 from storage.repositories import Repo
-from storage.session_context import once_committed
 
 
 def cancel_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
@@ -44,17 +40,7 @@ def cancel_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
 async def _close(callback: CallbackQuery, bot: Bot, text: str) -> None:
     """Turn the pressed screen into a plain record of what was decided (no more buttons), once
     the decision is stored."""
-    await once_committed(lambda: _close_now(callback, bot, text))
-
-
-async def _close_now(callback: CallbackQuery, bot: Bot, text: str) -> None:
-    if callback.message is None:
-        await bot.send_message(callback.from_user.id, text)
-        return
-    with suppress(TelegramBadRequest):
-        await bot.edit_message_text(
-            text, chat_id=callback.from_user.id, message_id=callback.message.message_id
-        )
+    await replies.replace_screen(callback, bot, text, None)
 
 
 async def _draft(repo: Repo, broadcast_id: int) -> Broadcast | None:
