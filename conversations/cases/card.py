@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
+from conversations import replies
 from conversations.options import ConversationOptions
 from services.case_card import case_card
 from services.cases import display_name
 from storage.models import Report
 from storage.repositories import Repo
-from storage.session_context import once_committed
 
 
 async def card_for(
@@ -37,18 +36,4 @@ async def show_card(
     """Edit the pressed message into the case card (or send it, if it cannot be edited), once
     the update has committed: the card shows what is stored."""
     text, markup = await card_for(repo, report, i18n, options)
-    await once_committed(lambda: _show(callback, bot, text, markup))
-
-
-async def _show(
-    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    message = callback.message
-    if message is not None and not isinstance(message, InaccessibleMessage) and message.text:
-        try:
-            await message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest as error:
-            if "not modified" in error.message:
-                return
-    await bot.send_message(callback.from_user.id, text, reply_markup=markup)
+    await replies.replace_screen(callback, bot, text, markup)

@@ -11,8 +11,7 @@ emergency numbers whatever became of the button.
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -25,7 +24,6 @@ from services import followups
 from services.followups import Answered, answer_followup, open_followup
 from storage.models import Report
 from storage.repositories import Repo
-from storage.session_context import once_committed
 
 
 def _refusal_text(reason: str) -> str:
@@ -94,21 +92,6 @@ def _locale(language: str, i18n: I18n) -> str:
     return language if language in i18n.available_locales else i18n.default_locale
 
 
-async def _replace(
-    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Edit the pressed message (one message in the chat, not a trail); send if we cannot."""
-    message = callback.message
-    if message is not None and not isinstance(message, InaccessibleMessage):
-        try:
-            await message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest as error:
-            if "not modified" in error.message:
-                return
-    await bot.send_message(callback.from_user.id, text, reply_markup=markup)
-
-
 async def open_checkin(
     callback: CallbackQuery, callback_data: FollowupCb, bot: Bot, repo: Repo, i18n: I18n
 ) -> None:
@@ -122,7 +105,7 @@ async def open_checkin(
     await replies.answer(callback)
     with i18n.use_locale(_locale(press.report.language, i18n)):
         text, markup = _question(press.report, callback_data.round)
-    await once_committed(lambda: _replace(callback, bot, text, markup))
+    await replies.replace_screen(callback, bot, text, markup)
 
 
 async def answer(
@@ -154,7 +137,7 @@ async def answer(
     with i18n.use_locale(_locale(answered.language, i18n)):
         outcome = _outcome(callback_data.action, answered)
         numbers = emergency_text(list(options.emergency_numbers)) if help_asked else None
-    await once_committed(lambda: _replace(callback, bot, outcome, None))
+    await replies.replace_screen(callback, bot, outcome, None)
     if numbers is not None:
         await replies.send(bot, user_id, numbers)
 

@@ -169,6 +169,21 @@ async def test_petugas_adds_and_removes_a_kelurahan(
     await becomes(lambda: areas(bot, NEWCOMER), ["Petuk Katimpun"])
 
 
+async def test_a_screen_that_cannot_be_edited_comes_as_a_new_message(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    _, code = await coordinator.invite("Sabaru")
+    officer = await Person.english(emulator, NEWCOMER, "Ani")
+    await officer.command("/start", code, expect="You are now an officer")
+    listing = await coordinator.command("/petugas", expect="Officers (1)")
+    emulator.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
+    await coordinator.press("1. Ani", listing)
+    screen = await coordinator.user.wait_for("Kelurahan: Sabaru")
+    assert screen.message_id != listing.message_id
+    assert screen.button("➕ Add a kelurahan") is not None
+
+
 async def test_jadwal_shows_and_edits_the_roster(emulator: BotAPIEmulator, bot: RunningBot) -> None:
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
     _, code = await coordinator.invite("Menteng")
