@@ -65,7 +65,7 @@ SENDING = "sending"
 DONE = "done"
 CANCELLED = "cancelled"
 
-# Scheduled job kinds: register both on the job runner (bot/app.py).
+# Scheduled job kinds: all registered on the job runner (job_handlers, bot/app.py).
 JOB_KIND = "broadcast"
 QUEUE_JOB_KIND = "broadcast_queue"
 PROGRESS_JOB_KIND = "broadcast_progress"

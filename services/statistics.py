@@ -203,6 +203,12 @@ class CaseRow:
     owner_id: int | None
 
 
+def period_filter(period: Period, tz: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The reports made in `period` (local days in `tz`)."""
+    start, end = period.bounds(tz)
+    return Report.created_at >= start, Report.created_at < end
+
+
 async def fetch_rows(
     session: AsyncSession,
     period: Period,
@@ -210,7 +216,6 @@ async def fetch_rows(
     kelurahan_ids: Sequence[int] | None = None,
 ) -> list[CaseRow]:
     """Reports registered in the period (optionally of some kelurahan only)."""
-    start, end = period.bounds(tz)
     handling = (
         select(
             ReportStatusChange.report_id.label("report_id"),
@@ -234,7 +239,7 @@ async def fetch_rows(
             Report.owner_id,
         )
         .outerjoin(handling, handling.c.report_id == Report.id)
-        .where(Report.created_at >= start, Report.created_at < end)
+        .where(*period_filter(period, tz))
         .order_by(Report.created_at, Report.id)
     )
     if kelurahan_ids is not None:
@@ -444,12 +449,6 @@ def compute(
             (k, handle_share(by_kecamatan_rows[k])) for k in kecamatan_order
         ],
     )
-
-
-def period_filter(period: Period, tz: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """The reports made in `period` (local days in `tz`)."""
-    start, end = period.bounds(tz)
-    return Report.created_at >= start, Report.created_at < end
 
 
 async def count_cases(session: AsyncSession, period: Period, tz: ZoneInfo) -> int:
