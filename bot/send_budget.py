@@ -8,6 +8,7 @@ alert must not spend it. Times are plain seconds from the sender's clock.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -109,6 +110,14 @@ class SlidingWindow:
     def give_back(self, now: float) -> None:
         if self._sent:
             self._sent.pop()
+
+    def restamp(self, then: float, now: float) -> None:
+        """The send counted at `then` had certainly arrived by `now`: count it from `now`."""
+        try:
+            self._sent.remove(then)
+        except ValueError:
+            return  # already out of the window, or given back
+        bisect.insort(self._sent, now)
 
     def ready_at(self, now: float, amount: float = 1.0) -> float:
         """When at least `amount` sends fit in the window."""
@@ -226,6 +235,12 @@ class RateBudget:
         if broadcast:
             self._broadcast.take(now)
             self._last_broadcast = now
+
+    def answered(self, sent_at: float, now: float, *, paid: bool) -> None:
+        """Telegram answered a send counted at `sent_at`. Telegram's window counts it from its
+        arrival, somewhere in between: from the answer on, it is never freed early, however
+        long the request took to get there (a busy event loop, a slow network)."""
+        (self._paid if paid else self._global).restamp(sent_at, now)
 
     def take_paid(self, chat_id: int, now: float) -> None:
         """A paid broadcast: outside the bot-wide window, inside its chat's limits."""

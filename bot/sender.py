@@ -521,11 +521,6 @@ class Sender:
         return sent
 
     async def _send_unit(self, unit: _Unit, delivered: list[_Settled]) -> int:
-        moment = _seconds(self._clock.now())
-        if unit.paid:
-            self._budget.take_paid(unit.chat_id, moment)
-        else:
-            self._budget.take(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
         outcome = await self._call_telegram(unit)
         await self._settle(unit, outcome, delivered)
         return len(unit.rows) if outcome.status == SENT else 0
@@ -536,6 +531,15 @@ class Sender:
         except PayloadError as error:
             return Outcome(INVALID_PAYLOAD, detail=str(error))
         async with self._in_flight:
+            # Counted when it leaves, not when it was planned: a send that waited here for a
+            # free slot (16 in flight) arrives that much later, and Telegram's window counts
+            # arrivals. Counted at planning, the window emptied early and the next sends met
+            # Telegram's window still full (429s, tests/delivery/test_paid_alerts.py).
+            moment = _seconds(self._clock.now())
+            if unit.paid:
+                self._budget.take_paid(unit.chat_id, moment)
+            else:
+                self._budget.take(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
             try:
                 result = await self._bot.session.make_request(
                     self._bot, method, timeout=self._request_timeout
@@ -548,6 +552,8 @@ class Sender:
                         outcome.error_code,
                     )
                 return outcome
+            finally:
+                self._budget.answered(moment, _seconds(self._clock.now()), paid=unit.paid)
         return sent_outcome(result, unit.payload, unit.chat_id)
 
     # --- outcomes -------------------------------------------------------------------------

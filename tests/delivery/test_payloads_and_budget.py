@@ -145,6 +145,18 @@ def test_no_second_ever_holds_more_than_telegrams_limit() -> None:
     assert budget.next_send_at(3.0, broadcast=False) <= 3.0 + 1.0 + ARRIVAL_MARGIN
 
 
+def test_a_send_answered_late_is_counted_from_its_answer() -> None:
+    """A request that took 0.4 s to be answered may have reached Telegram just before the
+    answer: the window frees its place a second after the answer, not after the send."""
+    budget = RateBudget(SenderLimits(global_per_second=30, alert_reserve=0), now=0.0)
+    for chat in range(30):
+        budget.take(20_000 + chat, 0.0, broadcast=False)
+    budget.answered(0.0, 0.4, paid=False)
+    later = 1.0 + ARRIVAL_MARGIN + 0.01
+    assert budget.global_sends(later) == 29
+    assert budget.global_sends(later + 0.4) == 30
+
+
 def test_a_broadcast_at_full_rate_leaves_the_reserve_to_alerts() -> None:
     budget = RateBudget(SenderLimits(broadcast_per_second=25, alert_reserve=5), now=0.0)
     broadcast: list[float] = []
