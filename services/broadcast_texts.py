@@ -58,6 +58,15 @@ def cancelled_text(_: Translate, broadcast_id: int, counts: Counts) -> str:
     return f"{header}\n\n{counts_text(_, counts, final=True)}"
 
 
+def source_gone_text(_: Translate, broadcast_id: int, counts: Counts) -> str:
+    header = _(
+        "⚠️ <b>Broadcast #{id}</b> was stopped: your original message is no longer in this "
+        "chat (was it deleted?), so Telegram cannot copy it to anyone else. "
+        "Send /siaran to write it again."
+    ).format(id=broadcast_id)
+    return f"{header}\n\n{counts_text(_, counts, final=True)}"
+
+
 def nobody_text(_: Translate, broadcast_id: int) -> str:
     return _("📣 <b>Broadcast #{id}</b> was not sent: nobody is in its audience any more.").format(
         id=broadcast_id

@@ -39,13 +39,14 @@ from services.broadcast_texts import (
     finished_text,
     nobody_text,
     progress_text,
+    source_gone_text,
 )
 from services.clock import Clock
 from services.i18n import translator
-from storage.models import Broadcast, ScheduledJob, User
+from storage.models import Broadcast, OutboxMessage, ScheduledJob, User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import CANCELLED as ROW_CANCELLED
-from storage.repositories.broadcasts import BroadcastRepo
+from storage.repositories.broadcasts import OUTBOX_KIND, BroadcastRepo
 from storage.repositories.outbox import DEAD, PENDING, SENT
 from storage.repositories.staff import StaffRepo
 from storage.repositories.subscriptions import SubscriptionRepo
@@ -80,6 +81,9 @@ QUEUE_STEP = 1_000
 HISTORY_LENGTH = 10
 # The sender marks a row dead with this reason on a 403 (bot/delivery_outcome.FORBIDDEN).
 FORBIDDEN = "forbidden"
+# How Telegram refuses to copy a message that is gone from the coordinator's chat (deleted):
+# every copy still to come would be refused the same way.
+SOURCE_GONE = "message to copy not found"
 # Callback data of the cancel button on the progress message; must equal
 # conversations.broadcasts.callbacks.CancelBroadcastCb(id=...).pack() (a test checks it).
 CANCEL_CALLBACK = "bx:{id}"
@@ -219,6 +223,36 @@ async def cancel(
         "broadcast_cancelled", actor_id=actor_id, broadcast_id=broadcast_id, not_sent=taken_back
     )
     return CancelResult("cancelled", await counts(session, broadcast_id), broadcast)
+
+
+async def stop_source_gone(session: AsyncSession, broadcast_id: int, now: datetime) -> bool:
+    """Telegram could not copy the coordinator's message (they deleted it): stop the broadcast
+    as a cancel does and tell the coordinator why. False if it was not sending any more (the
+    other copies in flight fail the same way and find it stopped)."""
+    repo = BroadcastRepo(session)
+    broadcast = await repo.move(broadcast_id, from_=[SENDING], to=CANCELLED, finished_at=now)
+    if broadcast is None:
+        return False
+    taken_back = await repo.cancel_pending_rows(broadcast_id)
+    await AuditRepo(session).record(
+        "broadcast_source_gone", actor_id=None, broadcast_id=broadcast_id, not_sent=taken_back
+    )
+    _ = await _coordinator_language(session, broadcast)
+    text = source_gone_text(_, broadcast_id, await counts(session, broadcast_id))
+    # Named "final" like the progress job's own last edit, which then finds it taken.
+    await _edit_progress(session, broadcast, "final", text)
+    await _tell_coordinator(session, broadcast, REPORT_KIND, "report", text)
+    return True
+
+
+def broadcast_of_row(row: OutboxMessage) -> int | None:
+    """The broadcast an outbox row is a copy for, from its key "broadcast:<id>:<user>"."""
+    if row.kind != OUTBOX_KIND or row.dedupe_key is None:
+        return None
+    parts = row.dedupe_key.split(":")
+    if len(parts) != 3 or parts[0] != "broadcast" or not parts[1].isdigit():
+        return None
+    return int(parts[1])
 
 
 # --- counting -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import outbox
+from services import broadcasts, outbox
 from services.alerting import AlertPolicy, load_report
 from services.cases import display_name, edit_taken_alert
 from services.clock import Clock
@@ -60,6 +60,10 @@ class CaseDeliveryHooks:
             await reroute_after_unreachable(session, row.report_id, self._policy, self._clock.now())
 
     async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+        broadcast_id = broadcasts.broadcast_of_row(row)
+        if broadcast_id is not None and broadcasts.SOURCE_GONE in reason:
+            await broadcasts.stop_source_gone(session, broadcast_id, self._clock.now())
+            return
         if row.kind not in ALERT_KINDS or row.report_id is None:
             return
         report = await load_report(session, row.report_id)

@@ -8,6 +8,7 @@ right now (the real list is taken when the sending starts).
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -30,6 +31,14 @@ TARGETS = {
     "kel": broadcasts.KELURAHAN,
     "off": broadcasts.OFFICERS,
 }
+
+
+def source_missing_text() -> str:
+    return _(
+        "⚠️ I cannot find the message you wrote for this broadcast any more (was it "
+        "deleted?), so nothing can be copied from it and nothing was sent. "
+        "Send /siaran to write it again."
+    )
 
 
 def gone_text() -> str:
@@ -205,14 +214,20 @@ async def preview(
     builder.adjust(2 if count else 1)
     markup = builder.as_markup()
     source_chat_id, source_message_id = broadcast.source_chat_id, broadcast.source_message_id
+    missing = source_missing_text()
 
     async def show() -> None:
-        # One action, so the choices (Send) only follow a preview that arrived. A copy that
-        # fails (the coordinator deleted the message) ends the update with the apology, as
-        # before; the audience it leaves on the draft is listed nowhere and offers no Send.
-        await bot.copy_message(
-            chat_id=chat_id, from_chat_id=source_chat_id, message_id=source_message_id
-        )
+        # One action, so the choices (Send) only follow a preview that arrived. The draft of
+        # a message that is gone stays a draft, listed nowhere and offering no Send.
+        try:
+            await bot.copy_message(
+                chat_id=chat_id, from_chat_id=source_chat_id, message_id=source_message_id
+            )
+        except TelegramBadRequest as error:
+            if broadcasts.SOURCE_GONE not in error.message:
+                raise
+            await bot.send_message(chat_id, missing)
+            return
         await bot.send_message(chat_id, text, reply_markup=markup)
 
     await once_committed(show)

@@ -405,6 +405,15 @@ class SimulatedUser:
         )
         return await self._send({"sticker": sticker}, chat_id)
 
+    def delete_own(self, message_id: int, *, chat_id: int | None = None) -> None:
+        """Delete one of the user's own messages, as a client does: a private chat's bot gets
+        no update, and Telegram can no longer copy or forward the message."""
+        chat = self._chat_state(chat_id)
+        stored = chat.messages.get(message_id)
+        if stored is None or stored.deleted or stored.from_bot:
+            raise LookupError(f"user {self.id} has no message {message_id} in chat {chat.id}")
+        self._state.delete_message(chat, stored)
+
     # --- buttons ------------------------------------------------------------------------------
 
     def _find_button(

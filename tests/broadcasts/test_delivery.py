@@ -135,6 +135,54 @@ async def test_progress_then_cancel_midway(emulator: BotAPIEmulator, bot: Runnin
     assert emulator.stats[emulator.token]["429"] == 0, too_many_requests(emulator)
 
 
+async def test_a_message_deleted_midway_stops_the_broadcast_and_says_why(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    users = await add_subscribers(bot, emulator, range(FIRST_RESIDENT, FIRST_RESIDENT + 120))
+    person = await coordinator(emulator)
+    written: dict[str, object] = {}
+
+    async def write(user: SimulatedUser) -> None:
+        written.update(await user.send_text("Akan dihapus"))
+
+    await compose(person, write)
+    await choose(person, "👥 All subscribers (120)")
+    await person.press("📤 Send now")
+    progress = await person.user.wait_for("is being sent to 120 recipients", timeout=10)
+
+    async def some_arrived() -> bool:
+        return sum(copies(emulator, (user.id for user in users)).values()) > 0
+
+    await until(some_arrived, what="the first copies")
+    # The coordinator deletes the original: every copy still to come would be refused.
+    person.user.delete_own(int(str(written["message_id"])))
+    report = await person.user.wait_for("Broadcast #1 was stopped", timeout=10)
+    assert "your original message is no longer in this chat" in report.text
+    assert "Send /siaran to write it again." in report.text
+
+    async def settled() -> bool:
+        return (await counts(bot, 1)).pending == 0
+
+    await until(settled, what="no row pending")
+    await asyncio.sleep(0.5)
+    after = await counts(bot, 1)
+    sent = copies(emulator, (user.id for user in users))
+    assert after.delivered == sum(sent.values()) > 0 and set(sent.values()) == {1}
+    # Only the copies already on their way when the first refusal came were refused too.
+    refused = [
+        call
+        for call in emulator.calls_of("copyMessage")
+        if not call.ok and int(call.params["chat_id"]) >= FIRST_RESIDENT
+    ]
+    assert 0 < after.failed == len(refused) <= 20
+    assert after.cancelled > 0 and after.delivered + after.failed + after.cancelled == 120
+    assert (await latest_broadcast(bot)).status == broadcasts.CANCELLED
+    # The progress message shows the same end and loses its cancel button.
+    [final] = [m for m in person.user.chat.bot_messages() if m.message_id == progress.message_id]
+    assert "was stopped" in final.text and final.buttons == []
+    assert emulator.stats[emulator.token]["429"] == 0, too_many_requests(emulator)
+
+
 async def test_a_403_counts_as_blocked_and_unsubscribes(
     emulator: BotAPIEmulator, bot: RunningBot
 ) -> None:

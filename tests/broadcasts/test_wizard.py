@@ -163,23 +163,32 @@ async def test_the_preview_is_what_recipients_get(
             assert got.forward_origin is None
 
 
-async def test_no_send_button_without_a_preview(emulator: BotAPIEmulator, bot: RunningBot) -> None:
+async def test_a_deleted_message_gets_no_preview_and_is_explained(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
     await add_subscribers(bot, emulator, [CITY])
     person = await coordinator(emulator)
+    written: dict[str, object] = {}
 
     async def write(user: SimulatedUser) -> None:
-        await user.send_text("Yang dihapus")
+        written.update(await user.send_text("Yang dihapus"))
 
     await compose(person, write)
-    # The coordinator deleted the message meanwhile: Telegram cannot copy it.
-    emulator.fail_next("copyMessage", 400, "Bad Request: message to copy not found")
+    # The coordinator deletes the message before choosing the audience: Telegram cannot
+    # copy it any more.
+    person.user.delete_own(int(str(written["message_id"])))
     await person.press("👥 All subscribers (1)")
-    await person.user.wait_for("Sorry, something went wrong on our side.")
+    await person.user.wait_for(
+        "I cannot find the message you wrote for this broadcast any more (was it deleted?)"
+    )
     await person.user.wait_idle(quiet=0.2)
     texts = [m.text for m in person.user.chat.bot_messages()]
     assert not [t for t in texts if "This is exactly how recipients will see" in t], texts
+    assert not [t for t in texts if "something went wrong" in t], texts
     assert not [m for m in person.user.chat.bot_messages() if m.button("📤 Send now")]
     assert (await latest_broadcast(bot)).status == broadcasts.DRAFT
+    # /siaran starts again cleanly.
+    await person.command("/siaran", expect="New broadcast")
 
 
 async def test_send_pressed_twice_sends_once(emulator: BotAPIEmulator, bot: RunningBot) -> None:

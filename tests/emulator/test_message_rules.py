@@ -340,6 +340,25 @@ async def test_copy_of_missing_message(
     )
 
 
+async def test_a_message_the_user_deleted_cannot_be_copied_or_forwarded(
+    api: ApiClient, emulator: BotAPIEmulator
+) -> None:
+    reporter = emulator.user(1001, "Siti")
+    emulator.user(2002)
+    original = await reporter.send_text("nanti dihapus")
+    await api.ok("copyMessage", chat_id=2002, from_chat_id=1001, message_id=original["message_id"])
+    reporter.delete_own(original["message_id"])
+    assert await api.error(
+        "copyMessage", chat_id=2002, from_chat_id=1001, message_id=original["message_id"]
+    ) == (400, "Bad Request: message to copy not found")
+    assert await api.error(
+        "forwardMessage", chat_id=2002, from_chat_id=1001, message_id=original["message_id"]
+    ) == (400, "Bad Request: message to forward not found")
+    # Only one's own messages, and only once.
+    with pytest.raises(LookupError):
+        reporter.delete_own(original["message_id"])
+
+
 async def test_forward_adds_forward_origin(api: ApiClient, emulator: BotAPIEmulator) -> None:
     reporter = emulator.user(1001, "Siti")
     emulator.user(2002)
