@@ -34,6 +34,9 @@ class Refusal(StrEnum):
 
     UNKNOWN = "unknown"  # never issued (mistyped, cut off or forged)
     USED = "used"
+    # Used, by this very person, who still serves there: refused all the same (a link works
+    # once), but they need to hear that they are in, not to ask for a new link.
+    USED_BY_YOU = "used_by_you"
     EXPIRED = "expired"
 
 
@@ -54,6 +57,8 @@ class Redeemed:
 @dataclass(frozen=True, slots=True)
 class Refused:
     reason: Refusal
+    # For USED_BY_YOU: where they serve.
+    kelurahan_id: int | None = None
 
 
 def code_hash(code: str) -> str:
@@ -101,6 +106,16 @@ async def redeem_invite(
     # Used is checked before expired: "someone already used this link" is the more useful news.
     if invite.used_at is not None:
         reason = Refusal.USED
+        if invite.used_by == user_id and invite.kelurahan_id in await StaffRepo(session).areas_of(
+            user_id
+        ):
+            await audit.record(
+                "invite_refused",
+                actor_id=user_id,
+                invite_id=invite.id,
+                reason=Refusal.USED_BY_YOU.value,
+            )
+            return Refused(Refusal.USED_BY_YOU, invite.kelurahan_id)
     elif invite.expires_at <= now:
         reason = Refusal.EXPIRED
     elif not await InviteRepo(session).claim(invite.id, user_id, now):

@@ -37,7 +37,17 @@ def refusal_text(reason: Refusal) -> str:
             "your coordinator sent you, or ask for a new one."
         ),
     }
-    return texts[reason] + "\n\n" + _("To use Lapor Aman as a resident, send /start.")
+    text = texts.get(reason, texts[Refusal.USED])
+    return text + "\n\n" + _("To use Lapor Aman as a resident, send /start.")
+
+
+def used_by_you_text(place: str) -> str:
+    return _(
+        "You opened this invitation before: you are an officer of {place}. "
+        "Each link works only once, and you need no other.\n\n"
+        "/kasus — the open cases of your kelurahan\n"
+        "/piket — go on or off duty"
+    ).format(place=place)
 
 
 def welcome_text(name: str, place: str, already: bool, on_duty: bool) -> str:
@@ -84,6 +94,10 @@ async def redeem(
         repo.session, command.args or "", user_id=user.id, display_name=user.first_name, now=now
     )
     if not isinstance(result, Redeemed):
+        if result.reason == Refusal.USED_BY_YOU and result.kelurahan_id is not None:
+            place = place_name(gazetteer, result.kelurahan_id)
+            await replies.reply(message, used_by_you_text(place))
+            return
         await replies.reply(message, refusal_text(result.reason))
         return
     place = place_name(gazetteer, result.kelurahan_id)

@@ -50,14 +50,15 @@ async def test_an_invite_is_made_and_redeemed_once(
     assert await StaffRepo(session).areas_of(NEWCOMER) == [menteng]
     assert stored.used_by == NEWCOMER and stored.used_at is not None
 
-    # The same link again, by someone else or by the officer: refused as used.
-    for user_id in (LATECOMER, NEWCOMER):
-        again = await redeem_invite(
-            session, invite.code, user_id=user_id, display_name="X", now=now
-        )
-        assert again == Refused(Refusal.USED)
+    # The same link again: refused as used, for someone else; for the officer, refused with
+    # the news that they serve there already.
+    again = await redeem_invite(session, invite.code, user_id=LATECOMER, display_name="X", now=now)
+    assert again == Refused(Refusal.USED)
+    again = await redeem_invite(session, invite.code, user_id=NEWCOMER, display_name="X", now=now)
+    assert again == Refused(Refusal.USED_BY_YOU, menteng)
     assert await session.get(User, LATECOMER) is None
     assert await StaffRepo(session).areas_of(LATECOMER) == []
+    assert officer.display_name == "Budi <b>"
 
     audit = list(await session.scalars(select(AuditLog).order_by(AuditLog.id)))
     assert [a.action for a in audit] == [
@@ -66,9 +67,26 @@ async def test_an_invite_is_made_and_redeemed_once(
         "invite_refused",
         "invite_refused",
     ]
+    reasons = [(entry.detail or "") for entry in audit[2:]]
+    assert "used_by_you" not in reasons[0] and "used" in reasons[0]
+    assert "used_by_you" in reasons[1]
     for entry in audit:
         assert invite.code not in (entry.detail or "")
         assert "Budi" not in (entry.detail or "")
+
+
+async def test_a_removed_officer_cannot_come_back_through_their_old_link(
+    session: AsyncSession, gazetteer: Gazetteer
+) -> None:
+    sabaru = kelurahan(gazetteer, "Sabaru").id
+    invite = await create_invite(session, kelurahan_id=sabaru, created_by=COORDINATOR, now=utcnow())
+    await redeem_invite(session, invite.code, user_id=NEWCOMER, display_name="B", now=utcnow())
+    await StaffRepo(session).unbind(NEWCOMER, sabaru)
+    again = await redeem_invite(
+        session, invite.code, user_id=NEWCOMER, display_name="B", now=utcnow()
+    )
+    assert again == Refused(Refusal.USED)
+    assert await StaffRepo(session).areas_of(NEWCOMER) == []
 
 
 async def test_an_expired_invite_is_refused(session: AsyncSession, gazetteer: Gazetteer) -> None:

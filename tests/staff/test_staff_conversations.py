@@ -99,6 +99,10 @@ async def test_an_invited_officer_from_link_to_removal(
     await latecomer.command("/start", code, expect="already been used")
     assert (await user_row(bot, LATECOMER)).role == "resident"  # type: ignore[union-attr]
     await latecomer.command("/start", "not-a-real-invitation-code", expect="not a valid invitation")
+    # The officer, tapping the link again from the chat, hears that they are in already.
+    again = await officer.command("/start", code, expect="You opened this invitation before")
+    assert "you are an officer of Menteng (Jekan Raya)" in again.text
+    assert "ask your coordinator" not in again.text
     # A plain /start is still the resident's welcome.
     await latecomer.command("/start", expect="Welcome to Lapor Aman")
 
@@ -124,6 +128,10 @@ async def test_an_invited_officer_from_link_to_removal(
     assert emulator.commands(scope={"type": "chat", "chat_id": NEWCOMER}) == []
 
     await officer.command("/piket", expect="only for officers")
+    # Removed, the old link does not make them an officer again.
+    await officer.command("/start", code, expect="already been used")
+    await role_is(bot, NEWCOMER, "resident")
+    assert await areas(bot, NEWCOMER) == []
 
 
 async def test_choosing_the_kelurahan_of_an_invitation(
