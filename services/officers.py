@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.roles import COORDINATOR, OFFICER, RESIDENT
+from services import outbox
+from services.i18n import translator
+from services.roles import COORDINATOR, OFFICER, RESIDENT, demote, promote
 from storage.models import Kelurahan, User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.roster import RosterRepo
@@ -108,11 +112,84 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
     return True
 
 
+class RoleChange(StrEnum):
+    """What a press on "make coordinator" or "end coordinator role" came to."""
+
+    DONE = "done"
+    ALREADY = "already"  # pressed twice, or someone else was quicker
+    NOT_STAFF = "not_staff"  # no longer on the officer list
+    # A coordinator cannot end their own role: another one must (so nobody locks the service
+    # out of its last coordinator by a slip of the thumb).
+    OWN_ROLE = "own_role"
+
+
+async def make_coordinator(
+    session: AsyncSession, officer_id: int, *, actor_id: int, now: datetime
+) -> RoleChange:
+    """An officer becomes a coordinator too (keeping their kelurahan), and is told so."""
+    user = await session.get(User, officer_id)
+    if user is None or user.role not in (OFFICER, COORDINATOR):
+        return RoleChange.NOT_STAFF
+    if user.role == COORDINATOR:
+        return RoleChange.ALREADY
+    await promote(session, officer_id, actor_id=actor_id)
+    _ = translator(user.language)
+    text = _(
+        "⭐ You are now a coordinator of Lapor Aman, besides an officer. You can invite "
+        "officers (/undang), manage them (/petugas) and the duty roster (/jadwal), send "
+        "awareness messages (/siaran), and see statistics (/statistik) and exports (/ekspor). "
+        "Escalated reports and the daily digest will come to you too."
+    )
+    await _tell(session, officer_id, text, f"role:{officer_id}:{COORDINATOR}:{now.timestamp()}")
+    return RoleChange.DONE
+
+
+async def end_coordinator(
+    session: AsyncSession, coordinator_id: int, *, actor_id: int, now: datetime
+) -> RoleChange:
+    """A coordinator who serves a kelurahan goes back to being an officer, and is told so."""
+    if coordinator_id == actor_id:
+        return RoleChange.OWN_ROLE
+    user = await session.get(User, coordinator_id)
+    if user is None or user.role not in (OFFICER, COORDINATOR):
+        return RoleChange.NOT_STAFF
+    if user.role != COORDINATOR:
+        return RoleChange.ALREADY
+    await demote(session, coordinator_id, actor_id=actor_id)
+    _ = translator(user.language)
+    if user.role == OFFICER:
+        text = _(
+            "You are no longer a coordinator of Lapor Aman. You remain an officer of your "
+            "kelurahan: /piket and /kasus work as before."
+        )
+    else:
+        text = _("You are no longer a coordinator of Lapor Aman.")
+    await _tell(
+        session, coordinator_id, text, f"role:{coordinator_id}:{user.role}:{now.timestamp()}"
+    )
+    return RoleChange.DONE
+
+
+async def _tell(session: AsyncSession, user_id: int, text: str, key: str) -> None:
+    # Through the outbox: a person who blocked the bot must not undo the change (a 403).
+    await outbox.enqueue(
+        session,
+        chat_id=user_id,
+        payload=outbox.message(text),
+        kind="role_notice",
+        lane=outbox.LANE_NOTICE,
+        dedupe_key=key,
+    )
+
+
 __all__ = [
     "OfficerView",
+    "RoleChange",
     "add_kelurahan",
+    "end_coordinator",
     "get_officer",
     "list_officers",
+    "make_coordinator",
     "remove_kelurahan",
     "remove_officer",
 ]

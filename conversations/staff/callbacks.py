@@ -20,7 +20,9 @@ class PlaceCb(CallbackData, prefix="sp"):
 class OfficerCb(CallbackData, prefix="so"):
     """/petugas: the list, an officer's card and what can be done from it."""
 
-    action: str  # "list" | "card" | "add" | "bind" | "unbind" | "drop" | "dropok"
+    # "list" | "card" | "add" | "bind" | "unbind" | "drop" | "dropok" | "coord" | "coordok"
+    # | "uncoord" | "uncoordok"
+    action: str
     officer_id: int = 0
     kelurahan_id: int = 0
     page: int = 0

@@ -1,8 +1,10 @@
-"""/petugas: the officers, their kelurahan, adding a kelurahan and removing an officer.
+"""/petugas: the officers, their kelurahan, adding a kelurahan, removing an officer, and
+making an officer a coordinator (or ending that role).
 
 The list shows everyone; a button per officer opens their card (in the same message), where
-the coordinator adds a kelurahan (then types its name), removes one, or removes the officer
-after a confirmation. See staff.mmd.
+the coordinator adds a kelurahan (then types its name), removes one, removes the officer, or
+changes the coordinator role, each change of role or removal after a confirmation. See
+staff.mmd.
 """
 
 from __future__ import annotations
@@ -34,13 +36,16 @@ from services.duty import is_on_duty
 from services.gazetteer import Gazetteer
 from services.officers import (
     OfficerView,
+    RoleChange,
     add_kelurahan,
+    end_coordinator,
     get_officer,
     list_officers,
+    make_coordinator,
     remove_kelurahan,
     remove_officer,
 )
-from services.roles import COORDINATOR
+from services.roles import COORDINATOR, RESIDENT
 from storage.repositories import Repo
 
 PAGE_SIZE = 10
@@ -129,7 +134,7 @@ async def show_list(
 
 
 def card_view(
-    officer: OfficerView, gazetteer: Gazetteer, on_duty: bool, page: int
+    officer: OfficerView, gazetteer: Gazetteer, on_duty: bool, page: int, viewer_id: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "👤 <b>{name}</b> (<code>{id}</code>)\nKelurahan: {places}\nOn duty now: {on_duty}"
@@ -139,6 +144,8 @@ def card_view(
         places=place_list(gazetteer, officer.kelurahan_ids),
         on_duty=_("yes") if on_duty else _("no"),
     )
+    if officer.role == COORDINATOR:
+        text += "\n" + _("Also a coordinator.")
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("➕ Add a kelurahan"),
@@ -150,6 +157,17 @@ def card_view(
             callback_data=OfficerCb(
                 action="unbind", officer_id=officer.id, kelurahan_id=kelurahan_id, page=page
             ),
+        )
+    if officer.role != COORDINATOR:
+        builder.button(
+            text=_("⭐ Make coordinator"),
+            callback_data=OfficerCb(action="coord", officer_id=officer.id, page=page),
+        )
+    elif officer.id != viewer_id:
+        # Not on one's own card: another coordinator ends a coordinator's role.
+        builder.button(
+            text=_("End the coordinator role"),
+            callback_data=OfficerCb(action="uncoord", officer_id=officer.id, page=page),
         )
     builder.button(
         text=_("🗑 Remove this officer"),
@@ -192,7 +210,7 @@ async def show_card(
         return
     await replies.answer(callback, notice)
     on_duty = await is_on_duty(repo.session, officer.id, options.clock.now(), options.timezone)
-    text, markup = card_view(officer, gazetteer, on_duty, callback_data.page)
+    text, markup = card_view(officer, gazetteer, on_duty, callback_data.page, callback.from_user.id)
     await replies.replace_screen(callback, bot, text, markup)
 
 
@@ -381,6 +399,102 @@ async def drop(
     await replies.replace_screen(callback, bot, f"{removed}\n\n{text}", markup)
 
 
+# --- the coordinator role ---------------------------------------------------------------------
+
+
+async def confirm_role(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
+    if officer is None:
+        return
+    await replies.answer(callback)
+    name = officer_name(officer.display_name, officer.id)
+    if callback_data.action == "coord":
+        text = _(
+            "Make <b>{name}</b> a coordinator?\n"
+            "Besides their kelurahan, they will manage officers and the duty roster, receive "
+            "escalations and the daily digest, send broadcasts, and see statistics and "
+            "exports of all cases."
+        ).format(name=name)
+        yes = _("⭐ Yes, make coordinator")
+    else:
+        text = _(
+            "End <b>{name}</b>'s coordinator role?\n"
+            "They stay an officer of their kelurahan. Coordinators listed in the service's "
+            "COORDINATOR_IDS setting get the role back when the bot restarts: remove them "
+            "there too."
+        ).format(name=name)
+        yes = _("Yes, end the role")
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=yes,
+        callback_data=OfficerCb(
+            action=f"{callback_data.action}ok", officer_id=officer.id, page=callback_data.page
+        ),
+    )
+    builder.button(
+        text=_("Cancel"),
+        callback_data=OfficerCb(action="card", officer_id=officer.id, page=callback_data.page),
+    )
+    builder.adjust(2)
+    await replies.replace_screen(callback, bot, text, builder.as_markup())
+
+
+async def change_role(
+    callback: CallbackQuery,
+    callback_data: OfficerCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+    i18n: I18n,
+) -> None:
+    officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
+    if officer is None:
+        return
+    now = options.clock.now()
+    actor = callback.from_user.id
+    promoting = callback_data.action == "coordok"
+    if promoting:
+        outcome = await make_coordinator(repo.session, officer.id, actor_id=actor, now=now)
+    else:
+        outcome = await end_coordinator(repo.session, officer.id, actor_id=actor, now=now)
+    if outcome == RoleChange.OWN_ROLE:
+        await replies.answer(
+            callback,
+            _("You cannot end your own coordinator role: please ask another coordinator."),
+            show_alert=True,
+        )
+        return
+    if outcome == RoleChange.DONE:
+        # Their menu changes, in their language (not the one pressing here).
+        user = await repo.users.get(officer.id)
+        language = (user.language if user else None) or i18n.default_locale
+        role = user.role if user else RESIDENT
+        if role == RESIDENT:
+            await reset_menu(bot, officer.id)
+        else:
+            with i18n.use_locale(language):
+                await show_staff_menu(bot, officer.id, role, serves=bool(officer.kelurahan_ids))
+    name = officer_name(officer.display_name, officer.id)
+    if outcome == RoleChange.DONE:
+        notice = (
+            _("{name} is now a coordinator.")
+            if promoting
+            else _("{name} is no longer a coordinator.")
+        ).format(name=name)
+    else:
+        notice = _("Nothing to change: someone may have done it already.")
+    card = OfficerCb(action="card", officer_id=officer.id, page=callback_data.page)
+    await show_card(callback, card, bot, repo, gazetteer, options, notice=notice)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     coordinator = IsCoordinator()
@@ -392,6 +506,12 @@ def setup() -> Router:
     router.callback_query.register(unbind, OfficerCb.filter(F.action == "unbind"), coordinator)
     router.callback_query.register(confirm_drop, OfficerCb.filter(F.action == "drop"), coordinator)
     router.callback_query.register(drop, OfficerCb.filter(F.action == "dropok"), coordinator)
+    router.callback_query.register(
+        confirm_role, OfficerCb.filter(F.action.in_({"coord", "uncoord"})), coordinator
+    )
+    router.callback_query.register(
+        change_role, OfficerCb.filter(F.action.in_({"coordok", "uncoordok"})), coordinator
+    )
     router.message.register(
         kelurahan_typed,
         StaffForm.officer_kelurahan,

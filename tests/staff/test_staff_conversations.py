@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
 
@@ -291,3 +292,100 @@ async def test_a_coordinator_removed_mid_form_is_refused(
     # The form was left: the next text is no longer read as a shift.
     await coordinator.say("Senin 08:00-16:00", expect="I didn't understand that")
     await becomes(lambda: count(bot, RosterShift), 0)
+
+
+async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    _username, code = await coordinator.invite("menteng")
+    officer = await Person.english(emulator, NEWCOMER, "Sari")
+    await officer.command("/start", code, expect="You are now an officer")
+
+    async def menu() -> list[str]:
+        commands = emulator.commands(scope={"type": "chat", "chat_id": NEWCOMER})
+        return sorted(c["command"] for c in commands)
+
+    await eventually(lambda: _has(menu, "piket"))
+    assert "siaran" not in await menu()
+
+    await coordinator.command("/petugas", expect="Officers")
+    await coordinator.press("1. Sari")
+    await coordinator.user.wait_for("On duty now: no")
+    await coordinator.press("⭐ Make coordinator")
+    await coordinator.user.wait_for("Make Sari a coordinator?")
+    answer = await coordinator.press("⭐ Yes, make coordinator")
+    assert answer is not None and answer.text == "Sari is now a coordinator."
+    card = await coordinator.user.wait_for("Also a coordinator.")
+    assert card.button("End the coordinator role") is not None
+    assert card.button("⭐ Make coordinator") is None
+    told = await officer.user.wait_for("You are now a coordinator of Lapor Aman")
+    assert "/siaran" in told.text
+    await role_is(bot, NEWCOMER, "coordinator")
+    # A coordinator and still an officer: both menus in one.
+    await eventually(lambda: _has(menu, "siaran"))
+    assert "piket" in await menu()
+    await officer.command("/siaran", expect="New broadcast")
+    await officer.command("/batal", expect="")
+    assert await areas(bot, NEWCOMER) == ["Menteng"]
+
+    # The new coordinator cannot end their own role, not even with a forged button.
+    await officer.command("/petugas", expect="Officers")
+    await officer.press("1. Sari")
+    own = await officer.user.wait_for("Also a coordinator.")
+    assert own.button("End the coordinator role") is None
+    forged = OfficerCb(action="uncoordok", officer_id=NEWCOMER).pack()
+    refused = await officer.user.press_data(forged, own.message_id)
+    assert refused is not None and refused.show_alert
+    assert refused.text == (
+        "You cannot end your own coordinator role: please ask another coordinator."
+    )
+    await role_is(bot, NEWCOMER, "coordinator")
+
+    # Another coordinator can.
+    await coordinator.press("End the coordinator role", card)
+    await coordinator.user.wait_for("End Sari's coordinator role?")
+    answer = await coordinator.press("Yes, end the role")
+    assert answer is not None and answer.text == "Sari is no longer a coordinator."
+    await officer.user.wait_for("You are no longer a coordinator of Lapor Aman. You remain")
+    await role_is(bot, NEWCOMER, "officer")
+    await eventually(lambda: _lacks(menu, "siaran"))
+    assert "piket" in await menu()
+    await officer.command("/siaran", expect="only for coordinators")
+    assert await areas(bot, NEWCOMER) == ["Menteng"]
+
+    async with bot.service.session_factory() as session:
+        changes = list(
+            await session.scalars(
+                select(AuditLog)
+                .where(AuditLog.action.in_(["coordinator_promoted", "coordinator_demoted"]))
+                .order_by(AuditLog.id)
+            )
+        )
+    assert [(entry.action, entry.actor_id) for entry in changes] == [
+        ("coordinator_promoted", COORDINATOR_ID),
+        ("coordinator_demoted", COORDINATOR_ID),
+    ]
+
+
+async def test_an_officer_cannot_make_themselves_coordinator(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    _username, code = await coordinator.invite("menteng")
+    officer = await Person.english(emulator, NEWCOMER, "Sari")
+    welcome = await officer.command("/start", code, expect="You are now an officer")
+    forged = OfficerCb(action="coordok", officer_id=NEWCOMER).pack()
+    refused = await officer.user.press_data(forged, welcome.message_id)
+    assert refused is not None and refused.show_alert
+    assert refused.text == "Sorry, this is only for coordinators of the service."
+    await role_is(bot, NEWCOMER, "officer")
+    assert await count(bot, AuditLog, AuditLog.action == "coordinator_promoted") == 0
+
+
+async def _has(menu: Callable[[], Awaitable[list[str]]], command: str) -> bool:
+    return command in await menu()
+
+
+async def _lacks(menu: Callable[[], Awaitable[list[str]]], command: str) -> bool:
+    return command not in await menu()
