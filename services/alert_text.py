@@ -40,9 +40,14 @@ def reporter_line(report: Report, _: Callable[[str], str]) -> str:
     return f"{who}; {contact}"
 
 
-def _default_title(report: Report, reminder: int, _: Callable[[str], str]) -> str:
+def _default_title(
+    report: Report, reminder: int, _: Callable[[str], str], handed_back: bool = False
+) -> str:
     if reminder:
         return _("⏰ <b>Reminder {number}: report not taken yet</b>").format(number=reminder)
+    if handed_back:
+        # Its officer left the team (or its kelurahan) before the case was closed.
+        return _("↩️ <b>Handed back: this report needs a new officer</b>")
     if report.urgent:
         return _("🚨 <b>URGENT REPORT: someone is in danger now</b>")
     return _("🔔 <b>New report</b>")
@@ -56,10 +61,11 @@ def alert_text(
     reminder: int = 0,
     title: str | None = None,
     preview: int | None = None,
+    handed_back: bool = False,
 ) -> AlertText:
     """The alert for `report`: a first message with the header, and continuation messages."""
     _ = translator(language)
-    title = title or _default_title(report, reminder, _)
+    title = title or _default_title(report, reminder, _, handed_back)
     kelurahan = report.kelurahan
     rows = [
         title,

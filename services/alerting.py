@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -33,6 +33,9 @@ LEVEL_KECAMATAN = 1
 LEVEL_COORDINATORS = 2
 
 ESCALATE = "escalate"
+# Rounds of a case handed back start at the next multiple of this (escalation counts its
+# rounds up from 0, one per ACK_TIMEOUT: a million of them is decades).
+SERIES = 1_000_000
 
 _SEND_BY_KIND = {
     "photo": ("sendPhoto", "photo"),
@@ -100,6 +103,24 @@ async def dispatch_new_report(
     """Alert the right people about a new report and schedule its escalation."""
     report = await load_report(session, report_id)
     assert report is not None
+    return await _route(session, report, policy, now, series=0)
+
+
+async def dispatch_again(
+    session: AsyncSession, report: Report, policy: AlertPolicy, now: datetime
+) -> list[int]:
+    """Route a case handed back (its owner left) as if it were new, in a series of rounds of
+    its own: the first routing's rounds (and their alerts' keys) are taken."""
+    highest = await session.scalar(
+        select(func.max(Alert.round)).where(Alert.report_id == report.id)
+    )
+    series = (max(highest or 0, 0) // SERIES + 1) * SERIES
+    return await _route(session, report, policy, now, series=series)
+
+
+async def _route(
+    session: AsyncSession, report: Report, policy: AlertPolicy, now: datetime, *, series: int
+) -> list[int]:
     level, people = await first_level_with_people(
         session, report, LEVEL_KELURAHAN, now, policy.timezone
     )
@@ -113,14 +134,14 @@ async def dispatch_new_report(
         # operator must fix the set-up (COORDINATOR_IDS).
         log.error("report %s has nobody to alert: no officer on duty and no coordinator", report.id)
     for recipient in recipients:
-        await send_alert(session, report, recipient, level, 0, policy.timezone)
+        await send_alert(session, report, recipient, level, 0, policy.timezone, series=series)
     await scheduling.schedule(
         session,
-        key=f"{ESCALATE}:{report.id}:1",
+        key=f"{ESCALATE}:{report.id}:{series + 1}",
         kind=ESCALATE,
         due_at=now + policy.timeout_for(report),
         report_id=report.id,
-        payload={"step": 1},
+        payload={"step": 1, "series": series} if series else {"step": 1},
     )
     await AuditRepo(session).record(
         "report_routed", actor_id=None, report_id=report.id, level=level, recipients=len(recipients)
@@ -150,18 +171,22 @@ async def send_alert(
     tz: ZoneInfo,
     *,
     with_details: bool = True,
+    series: int = 0,
 ) -> bool:
     """Queue the alert (a reminder for round > 0) for one recipient; False if queued before.
-    Details (rest of the description, pin, evidence) go to each recipient once."""
+    Details (rest of the description, pin, evidence) go to each recipient once.
+
+    `series` (a multiple of SERIES) tells the routing of a case handed back (dispatch_again)
+    from its first one: the alert is stored as round `series + round_`."""
     language = await _language_of(session, recipient)
-    text = alert_text(report, language, tz, reminder=round_)
+    text = alert_text(report, language, tz, reminder=round_, handed_back=bool(series))
     outbox_id = await outbox.enqueue(
         session,
         chat_id=recipient,
         payload=outbox.message(text.first, take_keyboard(report, language)),
         kind="alert",
         lane=_lane(report),
-        dedupe_key=f"alert:{report.id}:{recipient}:{round_}",
+        dedupe_key=f"alert:{report.id}:{recipient}:{series + round_}",
         report_id=report.id,
     )
     if outbox_id is None:
@@ -172,7 +197,7 @@ async def send_alert(
             "report_id": report.id,
             "recipient_id": recipient,
             "level": level,
-            "round": round_,
+            "round": series + round_,
             "outbox_id": outbox_id,
         },
     )

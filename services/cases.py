@@ -7,7 +7,7 @@ owner and the coordinators only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,15 +15,24 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
-from services.alerting import ESCALATE, load_report
+from services.alerting import ESCALATE, AlertPolicy, dispatch_again, load_report
 from services.case_buttons import INFO
 from services.case_buttons import pack as pack_button
 from services.i18n import translator
 from services.notices import notify_reporter_of_status
 from services.reminders import case_changed
-from services.roles import is_coordinator
+from services.roles import COORDINATOR, OFFICER, is_coordinator, role_of
 from services.text_limits import quote
-from storage.models import Alert, CaseNote, OutboxMessage, Report, ReportStatusChange, User
+from storage.models import (
+    Alert,
+    CaseNote,
+    Kelurahan,
+    OfficerArea,
+    OutboxMessage,
+    Report,
+    ReportStatusChange,
+    User,
+)
 from storage.repositories.audit import AuditRepo
 
 OPEN_STATUSES = ("baru", "diterima", "ditangani", "dirujuk")
@@ -41,17 +50,74 @@ class Taken:
 
 
 async def may_see(session: AsyncSession, report: Report, user_id: int) -> bool:
-    """Alerted officers and coordinators may see a case (officers only their own area's)."""
-    if await is_coordinator(session, user_id):
+    """Alerted officers and coordinators may see a case (officers only their own area's).
+
+    Alerted while they were staff is not enough: someone removed from the officers keeps the
+    old alerts in their chat, and their buttons must open nothing."""
+    role = await role_of(session, user_id)
+    if role == COORDINATOR:
         return True
+    if role != OFFICER:
+        return False
     alerted = await session.scalar(
         select(Alert.id).where(Alert.report_id == report.id, Alert.recipient_id == user_id).limit(1)
     )
-    return alerted is not None
+    if alerted is None:
+        return False
+    # Alerted as an officer of the kelurahan or, none being on duty, of its kecamatan: still
+    # serving there (a kelurahan taken away from them takes its cases' alerts with it).
+    serving = await session.execute(
+        select(Kelurahan.id, Kelurahan.kecamatan_id)
+        .join(OfficerArea, OfficerArea.kelurahan_id == Kelurahan.id)
+        .where(OfficerArea.officer_id == user_id)
+    )
+    kecamatan_id = report.kelurahan.kecamatan_id
+    return any(
+        kelurahan_id == report.kelurahan_id or their_kecamatan == kecamatan_id
+        for kelurahan_id, their_kecamatan in serving
+    )
 
 
 async def may_change(session: AsyncSession, report: Report, user_id: int) -> bool:
-    return report.owner_id == user_id or await is_coordinator(session, user_id)
+    role = await role_of(session, user_id)
+    return role == COORDINATOR or (role == OFFICER and report.owner_id == user_id)
+
+
+async def hand_back_cases(
+    session: AsyncSession,
+    officer_id: int,
+    policy: AlertPolicy,
+    now: datetime,
+    *,
+    actor_id: int,
+    kelurahan_ids: Collection[int] | None = None,
+) -> list[str]:
+    """The open cases `officer_id` had taken (in `kelurahan_ids`, or all) go back to being
+    new: nobody owns them, and their kelurahan's officers on duty are alerted again (then the
+    escalation, as for a new report). For an officer removed, or no longer serving a
+    kelurahan: nothing of a case may reach them any more (relays, reminders, follow-ups go to
+    the owner), and a case must never be left with nobody able to act. Returns their codes."""
+    query = select(Report.id).where(Report.owner_id == officer_id, Report.status.in_(OPEN_STATUSES))
+    if kelurahan_ids is not None:
+        query = query.where(Report.kelurahan_id.in_(list(kelurahan_ids)))
+    codes: list[str] = []
+    for report_id in list(await session.scalars(query.order_by(Report.id))):
+        report = await load_report(session, report_id)
+        assert report is not None
+        report.owner_id = None
+        report.status = "baru"
+        report.updated_at = now
+        session.add(
+            ReportStatusChange(
+                report_id=report.id, status="baru", at=now, actor_id=actor_id, note="handed back"
+            )
+        )
+        await AuditRepo(session).record(
+            "case_handed_back", actor_id=actor_id, report_id=report.id, officer_id=officer_id
+        )
+        await dispatch_again(session, report, policy, now)
+        codes.append(report.code)
+    return codes
 
 
 async def display_name(session: AsyncSession, user_id: int) -> str:

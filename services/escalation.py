@@ -21,6 +21,7 @@ from services.alerting import (
     load_report,
     send_alert,
 )
+from services.roles import COORDINATOR, OFFICER
 from storage.models import Alert, Report, ScheduledJob, User
 from storage.repositories.audit import AuditRepo
 
@@ -39,15 +40,25 @@ async def alerted(session: AsyncSession, report_id: int) -> list[int]:
 async def _reachable(session: AsyncSession, user_ids: list[int]) -> list[int]:
     if not user_ids:
         return []
+    # Staff only: someone alerted before and removed since hears nothing more of the case.
     rows = await session.scalars(
-        select(User.id).where(User.id.in_(user_ids), User.unreachable_at.is_(None))
+        select(User.id).where(
+            User.id.in_(user_ids),
+            User.unreachable_at.is_(None),
+            User.role.in_((OFFICER, COORDINATOR)),
+        )
     )
     reachable = set(rows)
     return [user_id for user_id in user_ids if user_id in reachable]
 
 
 async def climb(
-    session: AsyncSession, report: Report, policy: AlertPolicy, now: datetime, step: int
+    session: AsyncSession,
+    report: Report,
+    policy: AlertPolicy,
+    now: datetime,
+    step: int,
+    series: int = 0,
 ) -> int:
     """Alert the next level up that has anyone on it; returns the level reached."""
     if report.escalation_level >= LEVEL_COORDINATORS:
@@ -66,6 +77,7 @@ async def climb(
             step,
             policy.timezone,
             with_details=person not in already,
+            series=series,
         )
     return level
 
@@ -77,15 +89,16 @@ async def run_escalation_step(
     if report is None or not needs_attention(report):
         return
     step = int((job.payload or {}).get("step", 1))
+    series = int((job.payload or {}).get("series", 0))
     if step % 2 == 0 and report.escalation_level < LEVEL_COORDINATORS:
         action = "escalated"
-        await climb(session, report, policy, now, step)
+        await climb(session, report, policy, now, step, series)
     else:
         action = "reminded"
         for person in await _reachable(session, await alerted(session, report.id)):
             await send_alert(
                 session, report, person, report.escalation_level, step, policy.timezone,
-                with_details=False,
+                with_details=False, series=series,
             )  # fmt: skip
     await AuditRepo(session).record(
         "escalation_step",
@@ -97,12 +110,23 @@ async def run_escalation_step(
     )
     await scheduling.schedule(
         session,
-        key=f"{ESCALATE}:{report.id}:{step + 1}",
+        key=f"{ESCALATE}:{report.id}:{series + step + 1}",
         kind=ESCALATE,
         due_at=now + policy.timeout_for(report),
         report_id=report.id,
-        payload={"step": step + 1},
+        payload={"step": step + 1, "series": series} if series else {"step": step + 1},
     )
+
+
+async def current_series(session: AsyncSession, report_id: int) -> int:
+    """The series of the report's latest routing: 0 unless it was handed back."""
+    payload = await session.scalar(
+        select(ScheduledJob.payload)
+        .where(ScheduledJob.report_id == report_id, ScheduledJob.kind == ESCALATE)
+        .order_by(ScheduledJob.id.desc())
+        .limit(1)
+    )
+    return int((payload or {}).get("series", 0))
 
 
 async def reroute_after_unreachable(
@@ -119,7 +143,7 @@ async def reroute_after_unreachable(
     )
     if await _reachable(session, list(dict.fromkeys(same_level))):
         return
-    level = await climb(session, report, policy, now, step=0)
+    level = await climb(session, report, policy, now, 0, await current_series(session, report.id))
     await AuditRepo(session).record(
         "alert_rerouted", actor_id=None, report_id=report.id, level=level
     )

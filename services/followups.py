@@ -35,7 +35,7 @@ from services.alerting import (
 )
 from services.i18n import translator
 from services.notices import reporter_chat
-from services.roles import coordinator_ids
+from services.roles import coordinator_ids, is_staff
 from services.text_limits import quote
 from storage.crypto import get_cipher
 from storage.models import Alert, OutboxMessage, Report, ScheduledJob, User
@@ -431,7 +431,8 @@ async def _alert_again(
         for person in sorted(previously):
             people.setdefault(person, report.escalation_level)
     for person, level in people.items():
-        if await _unreachable(session, person):
+        if await _unreachable(session, person) or not await is_staff(session, person):
+            # Alerted before, removed from the officers since: nothing more of this case.
             continue
         # Someone never alerted gets the whole alert (with evidence); the others a re-alert.
         if person not in previously and await send_alert(

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
 from services.i18n import translator
 from services.roles import COORDINATOR, OFFICER, RESIDENT, demote, promote
-from storage.models import Kelurahan, User
+from storage.models import Kelurahan, OutboxMessage, User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
@@ -103,6 +104,18 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
     await roster.delete_of(officer_id)
     await roster.clear_override(officer_id)
     await staff.unbind_all(officer_id)
+    # Whatever about a case was still on its way to them (an outage, a full window) stays
+    # unsent: they may not read it any more.
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == officer_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.claimed_until.is_(None),
+            OutboxMessage.kind.in_(CASE_MESSAGE_KINDS),
+        )
+        .values(status="cancelled")
+    )
     if user.role == OFFICER:
         user.role = RESIDENT
         user.display_name = None
@@ -110,6 +123,18 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
         "officer_removed", actor_id=actor_id, officer_id=officer_id, role=user.role
     )
     return True
+
+
+# What staff receive about cases: none of it may reach someone who is no longer staff.
+CASE_MESSAGE_KINDS = (
+    "alert",
+    "alert_detail",
+    "alert_edit",
+    "evidence",
+    "case_reminder",
+    "reporter_waiting",
+    "relay",
+)
 
 
 class RoleChange(StrEnum):

@@ -15,6 +15,7 @@ from services.alerting import load_report
 from services.cases import NotAllowed, may_change
 from services.i18n import translator
 from services.notices import reporter_chat
+from services.roles import coordinator_ids
 from services.text_limits import quote
 from storage.crypto import get_cipher
 from storage.models import Report, User
@@ -66,26 +67,39 @@ def is_reporter(report: Report, user_id: int) -> bool:
 async def relay_to_officer(
     session: AsyncSession, report_id: int, reporter_id: int, text: str, key: str, now: datetime
 ) -> Report:
+    """The reporter's answer, to the case's owner; with no owner (a coordinator wrote before
+    anyone took it, or the officer who wrote has left the team since), to the coordinators:
+    the answer of someone who may be in danger is never dropped."""
     report = await load_report(session, report_id)
-    if report is None or not is_reporter(report, reporter_id) or report.owner_id is None:
+    if report is None or not is_reporter(report, reporter_id):
         await AuditRepo(session).record("reply_refused", actor_id=None, report_id=report_id)
         raise NotAllowed
-    owner = await session.get(User, report.owner_id)
-    _ = translator(owner.language if owner is not None else None)
-    body = _("💬 The reporter of <code>{code}</code> answered:").format(code=report.code)
-    keyboard = {
-        "inline_keyboard": [
-            [case_buttons.button(_("💬 Contact the reporter"), case_buttons.CONTACT, report.id)]
-        ]
-    }
-    await outbox.enqueue(
-        session,
-        chat_id=report.owner_id,
-        payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
-        kind="relay",
-        lane=outbox.LANE_RELAY,
-        dedupe_key=f"relay:{key}",
-        report_id=report.id,
+    recipients = (
+        [report.owner_id] if report.owner_id is not None else await coordinator_ids(session)
     )
+    for recipient in recipients:
+        person = await session.get(User, recipient)
+        _ = translator(person.language if person is not None else None)
+        if report.owner_id is None:
+            body = _(
+                "💬 The reporter of <code>{code}</code> answered. No officer has the case "
+                "now: please make sure someone takes it (/kasus)."
+            ).format(code=report.code)
+        else:
+            body = _("💬 The reporter of <code>{code}</code> answered:").format(code=report.code)
+        keyboard = {
+            "inline_keyboard": [
+                [case_buttons.button(_("💬 Contact the reporter"), case_buttons.CONTACT, report.id)]
+            ]
+        }
+        await outbox.enqueue(
+            session,
+            chat_id=recipient,
+            payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
+            kind="relay",
+            lane=outbox.LANE_RELAY,
+            dedupe_key=f"relay:{key}:{recipient}" if report.owner_id is None else f"relay:{key}",
+            report_id=report.id,
+        )
     await AuditRepo(session).record("relay_to_officer", actor_id=None, report_id=report.id)
     return report

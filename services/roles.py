@@ -27,6 +27,11 @@ async def is_coordinator(session: AsyncSession, user_id: int) -> bool:
     return await role_of(session, user_id) == COORDINATOR
 
 
+async def is_staff(session: AsyncSession, user_id: int) -> bool:
+    """An officer or a coordinator now: who may still hear of cases."""
+    return await role_of(session, user_id) in (OFFICER, COORDINATOR)
+
+
 async def is_officer(session: AsyncSession, user_id: int) -> bool:
     """Acts as an officer: the officer role, or a coordinator who also serves a kelurahan."""
     role = await role_of(session, user_id)
@@ -87,6 +92,7 @@ __all__ = [
     "demote",
     "is_coordinator",
     "is_officer",
+    "is_staff",
     "make_officer",
     "officer_kelurahan_ids",
     "promote",

@@ -32,6 +32,7 @@ from conversations.staff.texts import (
     place_name,
 )
 from conversations.texts import quote
+from services.cases import hand_back_cases
 from services.duty import is_on_duty
 from services.gazetteer import Gazetteer
 from services.officers import (
@@ -330,13 +331,23 @@ async def unbind(
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
+    actor = callback.from_user.id
     removed = await remove_kelurahan(
-        repo.session,
-        callback_data.officer_id,
-        callback_data.kelurahan_id,
-        actor_id=callback.from_user.id,
+        repo.session, callback_data.officer_id, callback_data.kelurahan_id, actor_id=actor
     )
     notice = _("Kelurahan removed.") if removed else _("That kelurahan was already removed.")
+    if removed:
+        codes = await hand_back_cases(
+            repo.session,
+            callback_data.officer_id,
+            options.alert_policy,
+            options.clock.now(),
+            actor_id=actor,
+            kelurahan_ids=[callback_data.kelurahan_id],
+        )
+        if codes:
+            # Said in the chat, not in the popup: the codes must stay readable.
+            await replies.send(bot, actor, handed_back_text(codes))
     await show_card(callback, callback_data, bot, repo, gazetteer, options, notice=notice)
 
 
@@ -355,7 +366,8 @@ async def confirm_drop(
     text = _(
         "Remove <b>{name}</b> as an officer?\n"
         "They will no longer receive reports, and their kelurahan and duty shifts are removed. "
-        "Cases they have taken stay with them until a coordinator reassigns them."
+        "Open cases they have taken go back to their kelurahan: the officers on duty there are "
+        "alerted again."
     ).format(name=officer_name(officer.display_name, officer.id))
     builder = InlineKeyboardBuilder()
     builder.button(
@@ -382,7 +394,11 @@ async def drop(
     officer = await _officer_or_refresh(callback, callback_data, bot, repo, gazetteer, options)
     if officer is None:
         return
-    await remove_officer(repo.session, officer.id, actor_id=callback.from_user.id)
+    actor = callback.from_user.id
+    await remove_officer(repo.session, officer.id, actor_id=actor)
+    codes = await hand_back_cases(
+        repo.session, officer.id, options.alert_policy, options.clock.now(), actor_id=actor
+    )
     await replies.answer(callback, _("Officer removed."))
     if officer.role != COORDINATOR:
         await reset_menu(bot, officer.id)
@@ -396,7 +412,16 @@ async def drop(
     removed = _("{name} is no longer an officer.").format(
         name=officer_name(officer.display_name, officer.id)
     )
+    if codes:
+        removed += "\n" + handed_back_text(codes)
     await replies.replace_screen(callback, bot, f"{removed}\n\n{text}", markup)
+
+
+def handed_back_text(codes: list[str]) -> str:
+    return _(
+        "↩️ Open cases they had taken went back to their kelurahan, whose officers on duty are "
+        "alerted again: {codes}"
+    ).format(codes=", ".join(f"<code>{code}</code>" for code in codes))
 
 
 # --- the coordinator role ---------------------------------------------------------------------

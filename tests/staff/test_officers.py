@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import outbox
 from services.gazetteer import Gazetteer
 from services.officers import (
     add_kelurahan,
@@ -24,7 +25,7 @@ from services.roles import (
     officer_kelurahan_ids,
     promote,
 )
-from storage.models import AuditLog, DutyOverride, RosterShift, User, utcnow
+from storage.models import AuditLog, DutyOverride, OutboxMessage, RosterShift, User, utcnow
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
 from tests.staff.conftest import add_user, kelurahan
@@ -117,3 +118,29 @@ async def test_promote_and_demote(session: AsyncSession, gazetteer: Gazetteer) -
     assert user is not None and user.role == "resident"
     assert await demote(session, 404, actor_id=ACTOR) is None
     assert await session.get(User, 404) is None
+
+
+async def test_nothing_about_a_case_still_queued_reaches_a_removed_officer(
+    session: AsyncSession, gazetteer: Gazetteer
+) -> None:
+    await add_user(session, 11, "officer")
+    await StaffRepo(session).bind(11, kelurahan(gazetteer, "Menteng").id)
+    # Queued while Telegram was away: an alert and a relay for them, and a notice about their
+    # own report as a resident, which is theirs to read whatever their role.
+    queued = {
+        kind: await outbox.enqueue(
+            session,
+            chat_id=11,
+            payload=outbox.message(kind),
+            kind=kind,
+            lane=outbox.LANE_ALERT,
+            dedupe_key=f"test:{kind}",
+        )
+        for kind in ("alert", "relay", "status_notice")
+    }
+    assert await remove_officer(session, 11, actor_id=ACTOR) is True
+    statuses = {
+        kind: await session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row_id))
+        for kind, row_id in queued.items()
+    }
+    assert statuses == {"alert": "cancelled", "relay": "cancelled", "status_notice": "pending"}
