@@ -295,7 +295,19 @@ async def open_cases(session: AsyncSession, user_id: int) -> list[Report]:
     query = select(Report).where(Report.status.in_(OPEN_STATUSES)).order_by(Report.created_at)
     if not await is_coordinator(session, user_id):
         alerted = select(Alert.report_id).where(Alert.recipient_id == user_id)
+        # As may_see: alerted, and still serving the kelurahan or its kecamatan.
+        their_kecamatan = (
+            select(Kelurahan.kecamatan_id)
+            .join(OfficerArea, OfficerArea.kelurahan_id == Kelurahan.id)
+            .where(OfficerArea.officer_id == user_id)
+        )
+        in_their_area = select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(their_kecamatan))
         query = query.where(
-            (Report.owner_id == user_id) | ((Report.owner_id.is_(None)) & Report.id.in_(alerted))
+            (Report.owner_id == user_id)
+            | (
+                Report.owner_id.is_(None)
+                & Report.id.in_(alerted)
+                & Report.kelurahan_id.in_(in_their_area)
+            )
         )
     return list(await session.scalars(query))

@@ -131,5 +131,11 @@ async def test_an_officer_moved_off_a_kelurahan_loses_its_cases(
     # Alerted once, but Terima again (the case is free) is refused: not her area any more.
     take = await rina.press_data(f"k:take:{report_id}:", card.message_id)
     assert take is not None and take.show_alert
+    # Nor does /kasus list it for her; Joko's lists it.
+    await rina.send_command("/kasus")
+    listing = await rina.wait_for("Tidak ada kasus terbuka")
+    assert code not in listing.text
+    await joko.send_command("/kasus")
+    assert code in (await joko.wait_for("Kasus terbuka")).text
     report = await report_row(bot, report_id)
     assert (report.owner_id, report.status) == (None, "baru")
