@@ -369,17 +369,42 @@ async def confirm_drop(
         "Open cases they have taken go back to their kelurahan: the officers on duty there are "
         "alerted again."
     ).format(name=officer_name(officer.display_name, officer.id))
+    await _ask(callback, bot, text, _("🗑 Yes, remove"), "dropok", officer.id, callback_data.page)
+
+
+async def _ask(
+    callback: CallbackQuery,
+    bot: Bot,
+    text: str,
+    yes: str,
+    action: str,
+    officer_id: int,
+    page: int,
+) -> None:
+    """A confirmation in place of the card: `yes` does `action`, Cancel goes back."""
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("🗑 Yes, remove"),
-        callback_data=OfficerCb(action="dropok", officer_id=officer.id, page=callback_data.page),
+        text=yes, callback_data=OfficerCb(action=action, officer_id=officer_id, page=page)
     )
     builder.button(
-        text=_("Cancel"),
-        callback_data=OfficerCb(action="card", officer_id=officer.id, page=callback_data.page),
+        text=_("Cancel"), callback_data=OfficerCb(action="card", officer_id=officer_id, page=page)
     )
     builder.adjust(2)
     await replies.replace_screen(callback, bot, text, builder.as_markup())
+
+
+async def _menu_follows_role(
+    bot: Bot, repo: Repo, i18n: I18n, officer_id: int, *, serves: bool
+) -> None:
+    """Their command menu after a change of role, in their language (not the presser's)."""
+    user = await repo.users.get(officer_id)
+    role = user.role if user is not None else RESIDENT
+    if role == RESIDENT:
+        await reset_menu(bot, officer_id)
+        return
+    language = (user.language if user is not None else None) or i18n.default_locale
+    with i18n.use_locale(language):
+        await show_staff_menu(bot, officer_id, role, serves=serves)
 
 
 async def drop(
@@ -400,14 +425,8 @@ async def drop(
         repo.session, officer.id, options.alert_policy, options.clock.now(), actor_id=actor
     )
     await replies.answer(callback, _("Officer removed."))
-    if officer.role != COORDINATOR:
-        await reset_menu(bot, officer.id)
-    else:
-        # Their menu loses /piket and /kasus, in their language (not the one pressing here).
-        removed_user = await repo.users.get(officer.id)
-        language = removed_user.language if removed_user else None
-        with i18n.use_locale(language or i18n.default_locale):
-            await show_staff_menu(bot, officer.id, COORDINATOR, serves=False)
+    # Back to a resident's menu; a coordinator's loses /piket and /kasus.
+    await _menu_follows_role(bot, repo, i18n, officer.id, serves=False)
     text, markup = await list_view(repo, gazetteer, options, callback_data.page)
     removed = _("{name} is no longer an officer.").format(
         name=officer_name(officer.display_name, officer.id)
@@ -456,19 +475,8 @@ async def confirm_role(
             "there too."
         ).format(name=name)
         yes = _("Yes, end the role")
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=yes,
-        callback_data=OfficerCb(
-            action=f"{callback_data.action}ok", officer_id=officer.id, page=callback_data.page
-        ),
-    )
-    builder.button(
-        text=_("Cancel"),
-        callback_data=OfficerCb(action="card", officer_id=officer.id, page=callback_data.page),
-    )
-    builder.adjust(2)
-    await replies.replace_screen(callback, bot, text, builder.as_markup())
+    action = f"{callback_data.action}ok"
+    await _ask(callback, bot, text, yes, action, officer.id, callback_data.page)
 
 
 async def change_role(
@@ -498,15 +506,7 @@ async def change_role(
         )
         return
     if outcome == RoleChange.DONE:
-        # Their menu changes, in their language (not the one pressing here).
-        user = await repo.users.get(officer.id)
-        language = (user.language if user else None) or i18n.default_locale
-        role = user.role if user else RESIDENT
-        if role == RESIDENT:
-            await reset_menu(bot, officer.id)
-        else:
-            with i18n.use_locale(language):
-                await show_staff_menu(bot, officer.id, role, serves=bool(officer.kelurahan_ids))
+        await _menu_follows_role(bot, repo, i18n, officer.id, serves=bool(officer.kelurahan_ids))
     name = officer_name(officer.display_name, officer.id)
     if outcome == RoleChange.DONE:
         notice = (
