@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
@@ -64,18 +64,25 @@ async def may_see(session: AsyncSession, report: Report, user_id: int) -> bool:
     )
     if alerted is None:
         return False
-    # Alerted as an officer of the kelurahan or, none being on duty, of its kecamatan: still
-    # serving there (a kelurahan taken away from them takes its cases' alerts with it).
-    serving = await session.execute(
-        select(Kelurahan.id, Kelurahan.kecamatan_id)
-        .join(OfficerArea, OfficerArea.kelurahan_id == Kelurahan.id)
-        .where(OfficerArea.officer_id == user_id)
+    # Alerted as an officer of the kelurahan or, none being on duty there, of its kecamatan:
+    # still serving in that kecamatan (a kelurahan taken away from them takes its cases'
+    # alerts with it). Its own kelurahan is in its kecamatan, so one test covers both.
+    return (
+        await session.scalar(
+            select(OfficerArea.kelurahan_id)
+            .join(Kelurahan, OfficerArea.kelurahan_id == Kelurahan.id)
+            .where(
+                OfficerArea.officer_id == user_id,
+                Kelurahan.kecamatan_id.in_(_kecamatan_of(report.kelurahan_id)),
+            )
+            .limit(1)
+        )
+        is not None
     )
-    kecamatan_id = report.kelurahan.kecamatan_id
-    return any(
-        kelurahan_id == report.kelurahan_id or their_kecamatan == kecamatan_id
-        for kelurahan_id, their_kecamatan in serving
-    )
+
+
+def _kecamatan_of(kelurahan_id: int) -> Select[tuple[int]]:
+    return select(Kelurahan.kecamatan_id).where(Kelurahan.id == kelurahan_id)
 
 
 async def may_change(session: AsyncSession, report: Report, user_id: int) -> bool:
@@ -301,6 +308,7 @@ async def open_cases(session: AsyncSession, user_id: int) -> list[Report]:
             .join(OfficerArea, OfficerArea.kelurahan_id == Kelurahan.id)
             .where(OfficerArea.officer_id == user_id)
         )
+        # Their kelurahan and the others of the same kecamatan (the routing's fallback).
         in_their_area = select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(their_kecamatan))
         query = query.where(
             (Report.owner_id == user_id)
