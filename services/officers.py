@@ -104,21 +104,21 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
     await roster.delete_of(officer_id)
     await roster.clear_override(officer_id)
     await staff.unbind_all(officer_id)
-    # Whatever about a case was still on its way to them (an outage, a full window) stays
-    # unsent: they may not read it any more.
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.chat_id == officer_id,
-            OutboxMessage.status == "pending",
-            OutboxMessage.claimed_until.is_(None),
-            OutboxMessage.kind.in_(CASE_MESSAGE_KINDS),
-        )
-        .values(status="cancelled")
-    )
     if user.role == OFFICER:
         user.role = RESIDENT
         user.display_name = None
+        # Whatever about a case was still on its way to them (an outage, a full window) stays
+        # unsent: they may not read it any more. (A coordinator still may.)
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id == officer_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.claimed_until.is_(None),
+                OutboxMessage.kind.in_(CASE_MESSAGE_KINDS),
+            )
+            .values(status="cancelled")
+        )
     await AuditRepo(session).record(
         "officer_removed", actor_id=actor_id, officer_id=officer_id, role=user.role
     )
