@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
 from services.i18n import translator
 from services.roles import COORDINATOR, OFFICER, RESIDENT, demote, promote
-from storage.models import Kelurahan, OutboxMessage, User
+from storage.models import Kelurahan, OfficerArea, OutboxMessage, Report, User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
@@ -87,6 +87,21 @@ async def remove_kelurahan(
     await AuditRepo(session).record(
         "officer_area_removed", actor_id=actor_id, officer_id=officer_id, kelurahan_id=kelurahan_id
     )
+    kecamatan = select(Kelurahan.kecamatan_id).where(Kelurahan.id == kelurahan_id)
+    still_near = await session.scalar(
+        select(OfficerArea.kelurahan_id)
+        .join(Kelurahan, OfficerArea.kelurahan_id == Kelurahan.id)
+        .where(OfficerArea.officer_id == officer_id, Kelurahan.kecamatan_id.in_(kecamatan))
+        .limit(1)
+    )
+    user = await session.get(User, officer_id)
+    if still_near is None and (user is None or user.role != COORDINATOR):
+        # Out of that kecamatan now (case.may_see): what was still queued for them about its
+        # cases stays unsent.
+        there = select(Report.id).where(Report.kelurahan_id.in_(
+            select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(kecamatan))
+        ))  # fmt: skip
+        await _cancel_case_messages(session, officer_id, OutboxMessage.report_id.in_(there))
     return True
 
 
@@ -109,16 +124,7 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
         user.display_name = None
         # Whatever about a case was still on its way to them (an outage, a full window) stays
         # unsent: they may not read it any more. (A coordinator still may.)
-        await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.chat_id == officer_id,
-                OutboxMessage.status == "pending",
-                OutboxMessage.claimed_until.is_(None),
-                OutboxMessage.kind.in_(CASE_MESSAGE_KINDS),
-            )
-            .values(status="cancelled")
-        )
+        await _cancel_case_messages(session, officer_id)
     await AuditRepo(session).record(
         "officer_removed", actor_id=actor_id, officer_id=officer_id, role=user.role
     )
@@ -135,6 +141,22 @@ CASE_MESSAGE_KINDS = (
     "reporter_waiting",
     "relay",
 )
+
+
+async def _cancel_case_messages(
+    session: AsyncSession, chat_id: int, *where: ColumnElement[bool]
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.claimed_until.is_(None),
+            OutboxMessage.kind.in_(CASE_MESSAGE_KINDS),
+            *where,
+        )
+        .values(status="cancelled")
+    )
 
 
 class RoleChange(StrEnum):

@@ -17,6 +17,7 @@ from services.officers import (
     remove_kelurahan,
     remove_officer,
 )
+from services.reporting import submit_report
 from services.roles import (
     coordinator_ids,
     demote,
@@ -26,8 +27,10 @@ from services.roles import (
     promote,
 )
 from storage.models import AuditLog, DutyOverride, OutboxMessage, RosterShift, User, utcnow
+from storage.repositories import Repo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
+from tests.fixtures.drafts import finished_draft
 from tests.staff.conftest import add_user, kelurahan
 
 ACTOR = 9001
@@ -144,3 +147,38 @@ async def test_nothing_about_a_case_still_queued_reaches_a_removed_officer(
         for kind, row_id in queued.items()
     }
     assert statuses == {"alert": "cancelled", "relay": "cancelled", "status_notice": "pending"}
+
+
+async def test_moved_out_of_a_kecamatan_their_queued_case_messages_there_stay_unsent(
+    session: AsyncSession, gazetteer: Gazetteer
+) -> None:
+    kalampangan, sabaru = kelurahan(gazetteer, "Kalampangan"), kelurahan(gazetteer, "Sabaru")
+    menteng = kelurahan(gazetteer, "Menteng")
+    await add_user(session, 11, "officer")
+    for area in (kalampangan, sabaru, menteng):
+        await StaffRepo(session).bind(11, area.id)
+    submitted = await submit_report(
+        Repo.over(session),
+        finished_draft(kalampangan.id, kalampangan.kecamatan_id),
+        chat_id=5,
+        language="id",
+    )
+    row_id = await outbox.enqueue(
+        session,
+        chat_id=11,
+        payload=outbox.message("alert"),
+        kind="alert",
+        lane=outbox.LANE_ALERT,
+        dedupe_key="test:alert",
+        report_id=submitted.report.id,
+    )
+
+    async def status() -> str | None:
+        return await session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row_id))
+
+    # Sabaru is in the same kecamatan (Sabangau): they may still see Kalampangan's cases.
+    assert await remove_kelurahan(session, 11, kalampangan.id, actor_id=ACTOR)
+    assert await status() == "pending"
+    # Out of Sabangau altogether (Menteng is Jekan Raya): the alert stays unsent.
+    assert await remove_kelurahan(session, 11, sabaru.id, actor_id=ACTOR)
+    assert await status() == "cancelled"
