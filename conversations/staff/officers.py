@@ -507,17 +507,16 @@ async def change_role(
         return
     if outcome == RoleChange.DONE:
         await _menu_follows_role(bot, repo, i18n, officer.id, serves=bool(officer.kelurahan_ids))
-    name = officer_name(officer.display_name, officer.id)
-    if outcome == RoleChange.DONE:
-        notice = (
+        done = (
             _("{name} is now a coordinator.")
             if promoting
             else _("{name} is no longer a coordinator.")
-        ).format(name=name)
+        )
+        # A popup is plain text: the name unescaped.
+        notice = done.format(name=officer_button(officer.display_name, officer.id))
     else:
         notice = _("Nothing to change: someone may have done it already.")
-    card = OfficerCb(action="card", officer_id=officer.id, page=callback_data.page)
-    await show_card(callback, card, bot, repo, gazetteer, options, notice=notice)
+    await show_card(callback, callback_data, bot, repo, gazetteer, options, notice=notice)
 
 
 def setup() -> Router:

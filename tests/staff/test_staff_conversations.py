@@ -299,7 +299,7 @@ async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
 ) -> None:
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
     _username, code = await coordinator.invite("menteng")
-    officer = await Person.english(emulator, NEWCOMER, "Sari")
+    officer = await Person.english(emulator, NEWCOMER, TRICKY_NAME)
     await officer.command("/start", code, expect="You are now an officer")
 
     async def menu() -> list[str]:
@@ -310,12 +310,13 @@ async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
     assert "siaran" not in await menu()
 
     await coordinator.command("/petugas", expect="Officers")
-    await coordinator.press("1. Sari")
+    await coordinator.press(f"1. {TRICKY_NAME}")
     await coordinator.user.wait_for("On duty now: no")
     await coordinator.press("⭐ Make coordinator")
-    await coordinator.user.wait_for("Make Sari a coordinator?")
+    await coordinator.user.wait_for(f"Make {TRICKY_NAME} a coordinator?")
     answer = await coordinator.press("⭐ Yes, make coordinator")
-    assert answer is not None and answer.text == "Sari is now a coordinator."
+    # The popup is plain text: the name as typed, not escaped.
+    assert answer is not None and answer.text == f"{TRICKY_NAME} is now a coordinator."
     card = await coordinator.user.wait_for("Also a coordinator.")
     assert card.button("End the coordinator role") is not None
     assert card.button("⭐ Make coordinator") is None
@@ -331,7 +332,7 @@ async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
 
     # The new coordinator cannot end their own role, not even with a forged button.
     await officer.command("/petugas", expect="Officers")
-    await officer.press("1. Sari")
+    await officer.press(f"1. {TRICKY_NAME}")
     own = await officer.user.wait_for("Also a coordinator.")
     assert own.button("End the coordinator role") is None
     forged = OfficerCb(action="uncoordok", officer_id=NEWCOMER).pack()
@@ -344,9 +345,9 @@ async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
 
     # Another coordinator can.
     await coordinator.press("End the coordinator role", card)
-    await coordinator.user.wait_for("End Sari's coordinator role?")
+    await coordinator.user.wait_for(f"End {TRICKY_NAME}'s coordinator role?")
     answer = await coordinator.press("Yes, end the role")
-    assert answer is not None and answer.text == "Sari is no longer a coordinator."
+    assert answer is not None and answer.text == f"{TRICKY_NAME} is no longer a coordinator."
     await officer.user.wait_for("You are no longer a coordinator of Lapor Aman. You remain")
     await role_is(bot, NEWCOMER, "officer")
     await eventually(lambda: _lacks(menu, "siaran"))
