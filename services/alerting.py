@@ -111,11 +111,17 @@ async def dispatch_again(
 ) -> list[int]:
     """Route a case handed back (its owner left) as if it were new, in a series of rounds of
     its own: the first routing's rounds (and their alerts' keys) are taken."""
-    highest = await session.scalar(
-        select(func.max(Alert.round)).where(Alert.report_id == report.id)
-    )
-    series = (max(highest or 0, 0) // SERIES + 1) * SERIES
+    series = await latest_series(session, report.id) + SERIES
     return await _route(session, report, policy, now, series=series)
+
+
+async def latest_series(session: AsyncSession, report_id: int) -> int:
+    """The series of the report's latest routing: 0 unless it was handed back. Read from its
+    alerts' rounds (follow-ups' re-alerts count down from -1 and do not move it)."""
+    highest = await session.scalar(
+        select(func.max(Alert.round)).where(Alert.report_id == report_id, Alert.round >= 0)
+    )
+    return (highest or 0) // SERIES * SERIES
 
 
 async def _route(

@@ -43,10 +43,10 @@ from services.broadcast_texts import (
 )
 from services.clock import Clock
 from services.i18n import translator
-from storage.models import Broadcast, OutboxMessage, ScheduledJob, User
+from storage.models import Broadcast, ScheduledJob, User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import CANCELLED as ROW_CANCELLED
-from storage.repositories.broadcasts import OUTBOX_KIND, BroadcastRepo
+from storage.repositories.broadcasts import BroadcastRepo
 from storage.repositories.outbox import DEAD, PENDING, SENT
 from storage.repositories.staff import StaffRepo
 from storage.repositories.subscriptions import SubscriptionRepo
@@ -243,16 +243,6 @@ async def stop_source_gone(session: AsyncSession, broadcast_id: int, now: dateti
     await _edit_progress(session, broadcast, "final", text)
     await _tell_coordinator(session, broadcast, REPORT_KIND, "report", text)
     return True
-
-
-def broadcast_of_row(row: OutboxMessage) -> int | None:
-    """The broadcast an outbox row is a copy for, from its key "broadcast:<id>:<user>"."""
-    if row.kind != OUTBOX_KIND or row.dedupe_key is None:
-        return None
-    parts = row.dedupe_key.split(":")
-    if len(parts) != 3 or parts[0] != "broadcast" or not parts[1].isdigit():
-        return None
-    return int(parts[1])
 
 
 # --- counting -------------------------------------------------------------------------------

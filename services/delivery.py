@@ -15,6 +15,7 @@ from services.roles import coordinator_ids
 from services.subscriptions import unsubscribe
 from storage.models import OutboxMessage, Report, User
 from storage.repositories.audit import AuditRepo
+from storage.repositories.broadcasts import broadcast_of_row
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
 # The resident's confirmation after Kirim: its text holds the tracking code, and the row is kept
@@ -60,7 +61,7 @@ class CaseDeliveryHooks:
             await reroute_after_unreachable(session, row.report_id, self._policy, self._clock.now())
 
     async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
-        broadcast_id = broadcasts.broadcast_of_row(row)
+        broadcast_id = broadcast_of_row(row)
         if broadcast_id is not None and broadcasts.SOURCE_GONE in reason:
             await broadcasts.stop_source_gone(session, broadcast_id, self._clock.now())
             return

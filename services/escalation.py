@@ -18,6 +18,7 @@ from services.alerting import (
     LEVEL_COORDINATORS,
     AlertPolicy,
     first_level_with_people,
+    latest_series,
     load_report,
     send_alert,
 )
@@ -118,17 +119,6 @@ async def run_escalation_step(
     )
 
 
-async def current_series(session: AsyncSession, report_id: int) -> int:
-    """The series of the report's latest routing: 0 unless it was handed back."""
-    payload = await session.scalar(
-        select(ScheduledJob.payload)
-        .where(ScheduledJob.report_id == report_id, ScheduledJob.kind == ESCALATE)
-        .order_by(ScheduledJob.id.desc())
-        .limit(1)
-    )
-    return int((payload or {}).get("series", 0))
-
-
 async def reroute_after_unreachable(
     session: AsyncSession, report_id: int, policy: AlertPolicy, now: datetime
 ) -> None:
@@ -143,7 +133,7 @@ async def reroute_after_unreachable(
     )
     if await _reachable(session, list(dict.fromkeys(same_level))):
         return
-    level = await climb(session, report, policy, now, 0, await current_series(session, report.id))
+    level = await climb(session, report, policy, now, 0, await latest_series(session, report.id))
     await AuditRepo(session).record(
         "alert_rerouted", actor_id=None, report_id=report.id, level=level
     )

@@ -30,6 +30,16 @@ def row_key(broadcast_id: int, user_id: int) -> str:
     return f"broadcast:{broadcast_id}:{user_id}"
 
 
+def broadcast_of_row(row: OutboxMessage) -> int | None:
+    """The broadcast an outbox row is a copy for (row_key read back); None for other rows."""
+    if row.kind != OUTBOX_KIND or row.dedupe_key is None:
+        return None
+    parts = row.dedupe_key.split(":")
+    if len(parts) != 3 or parts[0] != "broadcast" or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
 def _rows_of(broadcast_id: int) -> ColumnElement[bool]:
     # The id is an int, so the pattern holds no LIKE wildcards of its own.
     return and_(
