@@ -225,14 +225,14 @@ async def cancel(
     return CancelResult("cancelled", await counts(session, broadcast_id), broadcast)
 
 
-async def stop_source_gone(session: AsyncSession, broadcast_id: int, now: datetime) -> bool:
+async def stop_source_gone(session: AsyncSession, broadcast_id: int, now: datetime) -> None:
     """Telegram could not copy the coordinator's message (they deleted it): stop the broadcast
-    as a cancel does and tell the coordinator why. False if it was not sending any more (the
+    as a cancel does and tell the coordinator why. Nothing if it is not sending any more (the
     other copies in flight fail the same way and find it stopped)."""
     repo = BroadcastRepo(session)
     broadcast = await repo.move(broadcast_id, from_=[SENDING], to=CANCELLED, finished_at=now)
     if broadcast is None:
-        return False
+        return
     taken_back = await repo.cancel_pending_rows(broadcast_id)
     await AuditRepo(session).record(
         "broadcast_source_gone", actor_id=None, broadcast_id=broadcast_id, not_sent=taken_back
@@ -242,7 +242,6 @@ async def stop_source_gone(session: AsyncSession, broadcast_id: int, now: dateti
     # Named "final" like the progress job's own last edit, which then finds it taken.
     await _edit_progress(session, broadcast, "final", text)
     await _tell_coordinator(session, broadcast, REPORT_KIND, "report", text)
-    return True
 
 
 # --- counting -------------------------------------------------------------------------------
