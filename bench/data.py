@@ -30,6 +30,7 @@ from services.report_draft import Draft
 from services.reporting import submit_report
 from services.tracking_code import new_code
 from storage.crypto import Cipher, configure_cipher, get_cipher
+from storage.identity import day, pseudonym
 from storage.db import create_engine, create_session_factory
 from storage.models import (
     Alert,
@@ -108,7 +109,6 @@ async def add_officers(
                         language="id",
                         display_name=f"Petugas {officer_id}",
                         created_at=now,
-                        last_seen_at=now,
                     )
                 )
                 await session.flush()
@@ -141,15 +141,15 @@ async def add_residents(
     """Residents who opened the bot and agreed; subscribers of awareness messages if asked."""
     now = utcnow()
     kelurahan = await kelurahan_ids(sessions)
+    # As the bot keeps residents: by pseudonym, the chat encrypted (storage/identity.py).
     users = [
         {
-            "id": user_id,
+            "id": pseudonym(user_id),
             "language": "id",
             "role": "resident",
-            "consented_at": now,
-            "created_at": now,
-            "last_seen_at": now,
-            "status_lookup_failures": 0,
+            "consented_at": day(now),
+            "created_at": day(now),
+            "chat": str(user_id),
         }
         for user_id in ids
     ]
@@ -158,10 +158,10 @@ async def add_residents(
         if subscribed:
             subscriptions = [
                 {
-                    "user_id": user_id,
+                    "user_id": pseudonym(user_id),
                     "kelurahan_id": kelurahan[user_id % len(kelurahan)],
                     "active": True,
-                    "subscribed_at": now,
+                    "subscribed_at": day(now),
                 }
                 for user_id in ids
             ]
@@ -211,7 +211,7 @@ async def enqueue_broadcast(
                 payload=payload,
                 kind="broadcast",
                 lane=outbox.LANE_BROADCAST,
-                dedupe_key=f"broadcast:{broadcast.id}:{user_id}",
+                dedupe_key=f"broadcast:{broadcast.id}:{pseudonym(user_id)}",
             )
         return broadcast.id
 

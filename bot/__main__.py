@@ -97,13 +97,15 @@ async def _keys_rotate(settings: Settings) -> int:
         print(f"{summary.skipped_changed} values changed meanwhile (already under the new key)")
     if summary.reindexed:
         print(f"recomputed {summary.reindexed} chat-link indexes")
+    if summary.residents_rekeyed:
+        print(f"moved {summary.residents_rekeyed} residents to pseudonyms of the current key")
     return 0
 
 
 async def _db_upgrade(settings: Settings) -> None:
-    from storage.migrate import upgrade_database
-
-    await upgrade_database(settings.database_url)
+    # The cipher too: rows from before residents were pseudonymous are converted with it.
+    engine, _ = await _open_database(settings)
+    await engine.dispose()
     print("database is up to date")
 
 

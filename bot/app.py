@@ -49,6 +49,7 @@ from storage.db import create_engine, create_session_factory, is_sqlite
 from storage.event_isolation import PostgresEventIsolation
 from storage.fsm_storage import SQLAlchemyStorage
 from storage.gazetteer_seed import seed_gazetteer
+from storage.identity_upgrade import upgrade_identities
 from storage.migrate import upgrade_database
 from storage.repositories import Repo
 
@@ -201,12 +202,13 @@ def create_dispatcher(
 async def prepare_database(settings: Settings, engine: AsyncEngine) -> Gazetteer:
     """Migrate, seed the gazetteer and the coordinators from the environment."""
     await upgrade_database(settings.database_url)
+    await upgrade_identities(engine)
     session_factory = create_session_factory(engine)
     async with session_factory() as session, session.begin():
         await seed_gazetteer(session, settings.gazetteer_file)
         repo = Repo.over(session)
         for user_id in settings.coordinator_ids:
-            user = await repo.users.seen(user_id)
+            user, _ = await repo.users.become_staff(user_id, "coordinator")
             user.role = "coordinator"
     async with session_factory() as session:
         return await load_gazetteer(session)

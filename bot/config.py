@@ -163,6 +163,8 @@ class Settings(BaseSettings):
     log_format: str = "text"
     # Closed cases are anonymised this long after closing; empty keeps them.
     retention: OptionalDuration = None
+    # A report left half-written (and any other conversation) is forgotten after this long.
+    draft_ttl: Duration = timedelta(days=7)
     emergency_numbers: StrList = Field(default_factory=lambda: list(DEFAULT_EMERGENCY_NUMBERS))
     gazetteer_file: Path | None = None
     # demo/test only: allows running without DATA_KEY by generating a throwaway key.

@@ -18,6 +18,7 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n, gettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.logging_setup import where_raised
 from bot.middlewares.language import DEFAULT_LOCALE
 from storage.repositories import Repo
 
@@ -39,11 +40,13 @@ class FriendlyErrorHandler:
 
     async def handle(self, event: ErrorEvent, bot: Bot) -> bool:
         update = event.update
+        # The type and where it was raised, never the message: it may quote a resident, a
+        # chat id or a statement's parameters.
         log.error(
-            "update %s failed with %s",
+            "update %s failed with %s at %s",
             update.update_id,
             type(event.exception).__name__,
-            exc_info=(type(event.exception), event.exception, None),
+            where_raised(event.exception),
         )
         message = update.message or (
             update.callback_query.message if update.callback_query else None
@@ -72,7 +75,7 @@ class FriendlyErrorHandler:
     async def _locale(self, user_id: int) -> str:
         try:
             async with self._session_factory() as session:
-                user = await Repo.over(session).users.get(user_id)
+                user = await Repo.over(session).users.by_telegram_id(user_id)
         except Exception:
             return DEFAULT_LOCALE
         if user is not None and user.language in self._i18n.available_locales:

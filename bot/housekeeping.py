@@ -1,8 +1,9 @@
-"""Daily housekeeping on the scheduler: RETENTION and the webhook's replay records.
+"""Hourly housekeeping on the scheduler: what expires (message ids kept for /hapus, drafts
+after DRAFT_TTL, what rows to residents said), RETENTION, and the webhook's replay records.
 
-Both steps are idempotent and cheap when there is nothing to do, so every instance runs
-them; no coordination is needed. The first run comes shortly after start-up, so a bot that
-restarts more often than daily still gets to them.
+Every step is idempotent and cheap when there is nothing to do, so every instance runs them;
+no coordination is needed. Hourly, because Telegram's 48-hour delete window makes message
+ids useless within the hour they expire. The first run comes shortly after start-up.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from services.clock import Clock
-from services.retention import anonymise_closed_cases, prune_processed_updates
+from services.retention import (
+    anonymise_closed_cases,
+    forget_what_expired,
+    prune_processed_updates,
+)
 
 log = logging.getLogger(__name__)
 
-INTERVAL = timedelta(days=1)
+INTERVAL = timedelta(hours=1)
 FIRST_RUN_AFTER = timedelta(minutes=1)
 
 
@@ -28,6 +33,14 @@ async def housekeeping(
 ) -> None:
     now = clock.now()
     try:
+        expired = await forget_what_expired(
+            session_factory,
+            now=now,
+            draft_ttl=settings.draft_ttl,
+            lookup_window=settings.status_lookup_window,
+        )
+        if expired:
+            log.info("housekeeping: %s rows expired", expired)
         pruned = await prune_processed_updates(session_factory, now=now)
         if pruned:
             log.info("housekeeping: forgot %s webhook update ids", pruned)

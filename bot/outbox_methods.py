@@ -13,6 +13,7 @@ from aiogram.methods import TelegramMethod
 from pydantic import ValidationError
 
 from services.outbox import LANE_ALERT
+from storage.identity import is_pseudonym
 from storage.models import OutboxMessage
 
 MAX_TEXT_LENGTH = 4096
@@ -46,6 +47,17 @@ def _method_classes() -> dict[str, type[TelegramMethod[Any]]]:
 def method_name(payload: Mapping[str, Any]) -> str:
     name = payload.get("method")
     return name if isinstance(name, str) else ""
+
+
+def target_chat(payload: Mapping[str, Any], recipient_id: int | None) -> int:
+    """The chat a payload goes to: named in the payload (services/outbox.addressed), or, for a
+    row queued before payloads carried it, the recipient when that is a Telegram id."""
+    chat_id = payload.get("chat_id")
+    if isinstance(chat_id, int):
+        return chat_id
+    if recipient_id is not None and not is_pseudonym(recipient_id):
+        return recipient_id
+    raise PayloadError("the payload names no chat")
 
 
 def build_method(
@@ -94,14 +106,19 @@ def _inline_rows(params: Mapping[str, Any]) -> list[Any] | None:
     return list(rows) if isinstance(rows, list) else None
 
 
+def payload_of(row: OutboxMessage) -> dict[str, Any]:
+    """A row's payload; {} once it was forgotten (rows done with: repositories/outbox)."""
+    return row.payload or {}
+
+
 def combinable(row: OutboxMessage) -> bool:
     """A plain alert text (sendMessage with at most an inline keyboard). Evidence copies and
     map pins are other methods and go one by one."""
     if row.lane > LANE_ALERT or row.kind != "alert":
         return False
-    if method_name(row.payload).lower() != "sendmessage":
+    if method_name(payload_of(row)).lower() != "sendmessage":
         return False
-    params = row.payload.get("params")
+    params = payload_of(row).get("params")
     if not isinstance(params, Mapping) or not set(params) <= _COMBINABLE_PARAMS:
         return False
     return isinstance(params.get("text"), str) and _inline_rows(params) is not None
@@ -116,7 +133,7 @@ class _Pack:
 
 
 def _measure(row: OutboxMessage) -> tuple[int, int, Any]:
-    params = row.payload["params"]
+    params = payload_of(row)["params"]
     rows = _inline_rows(params) or []
     buttons = sum(len(r) if isinstance(r, list) else 1 for r in rows)
     return _utf16_length(params["text"]), buttons, params.get("parse_mode")
@@ -147,11 +164,17 @@ def pack(rows: Sequence[OutboxMessage]) -> list[list[OutboxMessage]]:
 def combined_payload(rows: Sequence[OutboxMessage]) -> dict[str, Any]:
     """One sendMessage: the texts joined by a separator line, the keyboards' rows one after
     the other (services/cases.py rebuilds such a keyboard when one case is taken)."""
-    first = rows[0].payload["params"]
-    params: dict[str, Any] = {"text": SEPARATOR.join(r.payload["params"]["text"] for r in rows)}
+    first = payload_of(rows[0])["params"]
+    params: dict[str, Any] = {"text": SEPARATOR.join(payload_of(r)["params"]["text"] for r in rows)}
     if "parse_mode" in first:
         params["parse_mode"] = first["parse_mode"]
-    keyboard = [button_row for r in rows for button_row in _inline_rows(r.payload["params"]) or []]
+    keyboard = [
+        button_row for r in rows for button_row in _inline_rows(payload_of(r)["params"]) or []
+    ]
     if keyboard:
         params["reply_markup"] = {"inline_keyboard": keyboard}
-    return {"method": "sendMessage", "params": params}
+    return {
+        "method": "sendMessage",
+        "params": params,
+        "chat_id": payload_of(rows[0]).get("chat_id"),
+    }

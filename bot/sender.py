@@ -64,11 +64,20 @@ from bot.delivery_outcome import (
     classify,
     sent_outcome,
 )
-from bot.outbox_methods import PayloadError, build_method, combinable, combined_payload, pack
+from bot.outbox_methods import (
+    PayloadError,
+    build_method,
+    combinable,
+    combined_payload,
+    pack,
+    payload_of,
+    target_chat,
+)
 from bot.send_budget import RateBudget, SenderLimits
 from services.clock import Clock
 from services.outbox import LANE_ALERT, LANE_BROADCAST, LANE_RELAY, DeliveryHooks
 from storage.db import write_turns, writers_waiting
+from storage.identity import log_name
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
 from storage.repositories.messages import ChatMessageRepo
@@ -167,8 +176,14 @@ class _Unit:
     paid: bool = False
 
     @property
-    def chat_id(self) -> int:
-        return self.rows[0].chat_id
+    def recipient(self) -> int:
+        """Who it is for, as the row names them: the key of their budget and of a 403."""
+        return self.rows[0].recipient_id or 0
+
+    @property
+    def chat(self) -> int:
+        """The chat it goes to, from the (encrypted) payload: never a column, never a log."""
+        return target_chat(self.payload, self.rows[0].recipient_id)
 
     @property
     def lane(self) -> int:
@@ -442,7 +457,7 @@ class Sender:
         """Units to send now, within each chat's budget, and the row ids held back."""
         by_chat: dict[int, list[OutboxMessage]] = {}
         for row in rows:
-            by_chat.setdefault(row.chat_id, []).append(row)
+            by_chat.setdefault(row.recipient_id or 0, []).append(row)
         units: list[_Unit] = []
         held: list[int] = []
         for chat_id, chat_rows in by_chat.items():
@@ -458,17 +473,17 @@ class Sender:
         budget share one message (PRODUCT.md: the last one must not queue behind the rest)."""
         alerts = [row for row in rows if combinable(row) and row.id not in self._no_combine]
         if len(alerts) < 2 or len(rows) <= allowed:
-            return [_Unit([row], row.payload) for row in rows]
+            return [_Unit([row], payload_of(row)) for row in rows]
         groups = {group[0].id: group for group in pack(alerts)}
         grouped = {row.id for group in groups.values() for row in group}
         units: list[_Unit] = []
         for row in rows:
             if row.id in groups:
                 group = groups[row.id]
-                payload = combined_payload(group) if len(group) > 1 else row.payload
+                payload = combined_payload(group) if len(group) > 1 else payload_of(row)
                 units.append(_Unit(group, payload))
             elif row.id not in grouped:
-                units.append(_Unit([row], row.payload))
+                units.append(_Unit([row], payload_of(row)))
         return units
 
     async def _deliver(self, units: list[_Unit]) -> int:
@@ -495,7 +510,7 @@ class Sender:
     async def _send_wave(self, wave: list[_Unit]) -> int:
         by_chat: dict[int, list[_Unit]] = {}
         for unit in wave:
-            by_chat.setdefault(unit.chat_id, []).append(unit)
+            by_chat.setdefault(unit.recipient, []).append(unit)
         delivered: list[_Settled] = []
         try:
             results = await asyncio.gather(
@@ -514,7 +529,7 @@ class Sender:
         """One chat's units, in order; the rest waits when the chat or everything pauses."""
         sent = 0
         for index, unit in enumerate(units):
-            if self._halted(unit.chat_id):
+            if self._halted(unit.recipient):
                 await self._release([row.id for later in units[index:] for row in later.rows])
                 break
             sent += await self._send_unit(unit, delivered)
@@ -527,7 +542,7 @@ class Sender:
 
     async def _call_telegram(self, unit: _Unit) -> Outcome:
         try:
-            method = build_method(unit.payload, unit.chat_id, paid_broadcast=unit.paid)
+            method = build_method(unit.payload, unit.chat, paid_broadcast=unit.paid)
         except PayloadError as error:
             return Outcome(INVALID_PAYLOAD, detail=str(error))
         async with self._in_flight:
@@ -537,9 +552,9 @@ class Sender:
             # Telegram's window still full (429s, tests/delivery/test_paid_alerts.py).
             moment = _seconds(self._clock.now())
             if unit.paid:
-                self._budget.take_paid(unit.chat_id, moment)
+                self._budget.take_paid(unit.recipient, moment)
             else:
-                self._budget.take(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
+                self._budget.take(unit.recipient, moment, broadcast=unit.lane >= LANE_BROADCAST)
             try:
                 result = await self._bot.session.make_request(
                     self._bot, method, timeout=self._request_timeout
@@ -554,7 +569,7 @@ class Sender:
                 return outcome
             finally:
                 self._budget.answered(moment, _seconds(self._clock.now()), paid=unit.paid)
-        return sent_outcome(result, unit.payload, unit.chat_id)
+        return sent_outcome(result, unit.payload, unit.chat)
 
     # --- outcomes -------------------------------------------------------------------------
 
@@ -587,16 +602,18 @@ class Sender:
             self._pass_failed = True
             # Otherwise a chat that was tried during the outage would wait its turn after it.
             if unit.paid:
-                self._budget.give_back_paid(unit.chat_id, moment)
+                self._budget.give_back_paid(unit.recipient, moment)
             else:
-                self._budget.give_back(unit.chat_id, moment, broadcast=unit.lane >= LANE_BROADCAST)
+                self._budget.give_back(
+                    unit.recipient, moment, broadcast=unit.lane >= LANE_BROADCAST
+                )
         elif outcome.status not in NOT_FROM_TELEGRAM:
             # Any answer from Telegram but a failure means it is reachable again.
             return self._breaker.success()
         return False
 
     def _note_rate_limit(self, unit: _Unit, moment: float, retry_after: float) -> None:
-        if self._budget.rate_limited(unit.chat_id, moment, retry_after):
+        if self._budget.rate_limited(unit.recipient, moment, retry_after):
             log.warning("429 from several chats at once: all sending paused %.0fs", retry_after)
 
     async def _outage_over(self, now: datetime) -> None:
@@ -655,7 +672,7 @@ class Sender:
         await self._refused_for_now(
             unit, outcome, now, "combined message refused", "sending one by one"
         )
-        log.warning("combined alerts for chat %s refused; sending one by one", unit.chat_id)
+        log.warning("combined alerts for %s refused; sending one by one", log_name(unit.recipient))
 
     async def _record(self, unit: _Unit, outcome: Outcome, now: datetime) -> None:
         """One transaction for the unit; if a hook breaks it, record without hooks rather
@@ -697,7 +714,7 @@ class Sender:
                 if outcome.status == SENT:
                     await self._remember_messages(session, unit, outcome, now)
                 if outcome.status == FORBIDDEN:
-                    await repo.mark_chat_unreachable(session, unit.chat_id, now=now)
+                    await repo.mark_chat_unreachable(session, unit.recipient, now=now)
                 hooks += [await settle(session, row, unit, outcome, now) for row in unit.rows]
             # Hooks run once every row is settled: a hook looking at a combined alert must
             # find all of its rows sent.
@@ -726,7 +743,7 @@ class Sender:
         self, session: AsyncSession, unit: _Unit, outcome: Outcome, now: datetime
     ) -> None:
         # What SentMessagesMiddleware does for handler replies: /hapus must find these too.
-        ids = [(unit.chat_id, message_id) for message_id in outcome.private_message_ids]
+        ids = [(unit.chat, message_id) for message_id in outcome.private_message_ids]
         await ChatMessageRepo(session).remember_all(ids, now)
 
     async def _settle_sent(
@@ -778,7 +795,8 @@ class Sender:
         await self._attempt(session, row, outcome, now)
         if fresh is None:
             return None
-        return lambda hook_session: self._hooks.unreachable(hook_session, fresh)
+        # The row as claimed: once dead, a resident's row no longer says whom it was for.
+        return lambda hook_session: self._hooks.unreachable(hook_session, row)
 
     async def _settle_dead(
         self,
@@ -864,11 +882,11 @@ class Sender:
         for row in unit.rows:
             log.log(
                 level,
-                "outbox %s kind=%s lane=%s chat=%s: %s%s",
+                "outbox %s kind=%s lane=%s to=%s: %s%s",
                 row.id,
                 row.kind,
                 row.lane,
-                row.chat_id,
+                log_name(row.recipient_id),
                 outcome.status,
                 f" ({outcome.error_code})" if outcome.error_code else "",
             )

@@ -62,7 +62,7 @@ async def agreed(
     await replies.answer(callback, _("Thank you"))
     first_time = db_user.consented_at is None
     if first_time:
-        await repo.users.give_consent(db_user.id)
+        await repo.users.give_consent(db_user)
         await repo.audit.record("consent_given", actor_id=None)
     if callback_data.action == AGREE_THEN_REPORT:
         # Imported here: the report package imports this module for ask_consent.

@@ -50,6 +50,7 @@ from storage.repositories.broadcasts import BroadcastRepo
 from storage.repositories.outbox import DEAD, PENDING, SENT
 from storage.repositories.staff import StaffRepo
 from storage.repositories.subscriptions import SubscriptionRepo
+from storage.repositories.users import UserRepo
 
 # Audiences (Broadcast.audience); audience_id is the kecamatan or kelurahan id.
 ALL = "all"
@@ -365,10 +366,19 @@ async def _queue_step(
     recipients = await recipient_ids(session, audience, after=after, limit=QUEUE_STEP + 1)
     more = len(recipients) > QUEUE_STEP
     recipients = recipients[:QUEUE_STEP]
-    copy = {"from_chat_id": broadcast.source_chat_id, "message_id": broadcast.source_message_id}
+    copy = outbox.call(
+        "copyMessage",
+        from_chat_id=broadcast.source_chat_id,
+        message_id=broadcast.source_message_id,
+    )
+    chats = await UserRepo(session).chats(recipients)
     await BroadcastRepo(session).queue_copies(
         broadcast.id,
-        {user_id: outbox.call("copyMessage", chat_id=user_id, **copy) for user_id in recipients},
+        {
+            user_id: outbox.addressed(copy, chats[user_id])
+            for user_id in recipients
+            if user_id in chats
+        },
         lane=outbox.LANE_BROADCAST,
     )
     if more:
@@ -504,6 +514,6 @@ async def _progress_message_id(session: AsyncSession, broadcast: Broadcast) -> i
     row = await outbox.by_dedupe_key(session, f"{PROGRESS_KIND}:{broadcast.id}:start")
     if row is None or row.result_message_id is None:
         return None
-    broadcast.progress_chat_id = row.chat_id
+    broadcast.progress_chat_id = row.recipient_id
     broadcast.progress_message_id = row.result_message_id
     return row.result_message_id

@@ -175,7 +175,7 @@ async def _withdraw_alerts(
             OutboxMessage.status == "pending",
             OutboxMessage.claimed_until.is_(None),
             OutboxMessage.kind.in_(("alert", "alert_detail", "evidence")),
-            OutboxMessage.chat_id != owner_id,
+            OutboxMessage.recipient_id != owner_id,
         )
         .values(status="cancelled")
     )
@@ -194,16 +194,17 @@ async def _withdraw_alerts(
 async def edit_taken_alert(
     session: AsyncSession, row: OutboxMessage, report: Report, owner_id: int, owner_name: str
 ) -> None:
-    assert row.result_message_id is not None
-    recipient = await session.get(User, row.chat_id)
+    assert row.result_message_id is not None and row.recipient_id is not None
+    chat_id = row.recipient_id  # staff: their Telegram id
+    recipient = await session.get(User, chat_id)
     _ = translator(recipient.language if recipient is not None else None)
     taken = _("✅ {code} taken by {name}").format(code=report.code, name=quote(owner_name))
-    if row.chat_id == owner_id:
+    if chat_id == owner_id:
         return  # the owner's own message becomes the case card (conversations/cases)
     sharing = list(
         await session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.chat_id == row.chat_id,
+                OutboxMessage.recipient_id == chat_id,
                 OutboxMessage.result_message_id == row.result_message_id,
                 OutboxMessage.status == "sent",
             )
@@ -212,26 +213,26 @@ async def edit_taken_alert(
     if len(sharing) > 1:
         payload = outbox.call(
             "editMessageReplyMarkup",
-            chat_id=row.chat_id,
+            chat_id=chat_id,
             message_id=row.result_message_id,
             reply_markup={"inline_keyboard": await _combined_keyboard(session, sharing, _)},
         )
     else:
-        original = str(row.payload["params"].get("text", ""))
+        original = str((row.payload or {}).get("params", {}).get("text", ""))
         payload = outbox.call(
             "editMessageText",
-            chat_id=row.chat_id,
+            chat_id=chat_id,
             message_id=row.result_message_id,
             text=f"{original}\n\n<b>{taken}</b>",
             parse_mode="HTML",
         )
     await outbox.enqueue(
         session,
-        chat_id=row.chat_id,
+        chat_id=chat_id,
         payload=payload,
         kind="alert_edit",
         lane=outbox.LANE_ALERT,
-        dedupe_key=f"taken:{report.id}:{row.chat_id}:{row.result_message_id}",
+        dedupe_key=f"taken:{report.id}:{chat_id}:{row.result_message_id}",
         report_id=report.id,
     )
 
@@ -243,7 +244,7 @@ async def _combined_keyboard(
     keyboard: list[list[dict[str, str]]] = []
     for row in sorted(rows, key=lambda r: r.id):
         case = await session.get(Report, row.report_id) if row.report_id else None
-        markup = row.payload["params"].get("reply_markup", {})
+        markup = (row.payload or {}).get("params", {}).get("reply_markup", {})
         if case is None or case.owner_id is None:
             keyboard.extend(markup.get("inline_keyboard", []))
             continue

@@ -19,8 +19,8 @@ from storage.repositories.broadcasts import broadcast_of_row
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
 # The resident's confirmation after Kirim: its text holds the tracking code, and the row is kept
-# apart from the report so an anonymous report has no link to the chat. Once delivered, the
-# text is forgotten too.
+# apart from the report so an anonymous report has no link to the chat. Once delivered, its
+# payload and recipient are forgotten, as for every row to a resident (repositories/outbox).
 RECEIPT_KIND = "receipt"
 
 # Built once: asked for every alert delivered.
@@ -33,17 +33,18 @@ class CaseDeliveryHooks:
         self._clock = clock
 
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
-        if row.kind == RECEIPT_KIND:
-            row.payload = {}
-            return
         if row.kind != "alert" or row.report_id is None:
             return
         # Nearly always nobody has taken it yet: look at the owner alone before loading more.
         owner = await session.scalar(_OWNER, {"report_id": row.report_id})
-        if owner is None or owner == row.chat_id:
+        if owner is None or owner == row.recipient_id:
             return
         report = await load_report(session, row.report_id)
-        if report is not None and report.owner_id is not None and report.owner_id != row.chat_id:
+        if (
+            report is not None
+            and report.owner_id is not None
+            and report.owner_id != row.recipient_id
+        ):
             # The alert arrived after someone took the case: say so at once.
             row.result_message_id = message_id
             name = await display_name(session, report.owner_id)
@@ -53,7 +54,8 @@ class CaseDeliveryHooks:
         # Any 403 (a broadcast copy, a notice, an alert): someone who blocked the bot wants no
         # awareness messages. Only /langganan subscribes them again. The broadcast's count of
         # "blocked" needs nothing here: it reads the row's status.
-        await unsubscribe(session, row.chat_id, self._clock.now(), reason="unreachable")
+        if row.recipient_id is not None:
+            await unsubscribe(session, row.recipient_id, self._clock.now(), reason="unreachable")
         if row.kind in ALERT_KINDS and row.report_id is not None:
             await AuditRepo(session).record(
                 "alert_unreachable", actor_id=None, report_id=row.report_id
@@ -73,7 +75,7 @@ class CaseDeliveryHooks:
             "alert_dead", actor_id=None, report_id=row.report_id, reason=reason[:60]
         )
         for coordinator in await coordinator_ids(session):
-            if coordinator == row.chat_id:
+            if coordinator == row.recipient_id:
                 continue
             user = await session.get(User, coordinator)
             _ = translator(user.language if user is not None else None)

@@ -40,6 +40,7 @@ from services.text_limits import quote
 from storage.crypto import get_cipher
 from storage.models import Alert, OutboxMessage, Report, ScheduledJob, User
 from storage.repositories.audit import AuditRepo
+from storage.repositories.users import UserRepo
 
 FOLLOWUP = "followup"  # the job kind, and the outbox kind of the check-in message
 
@@ -154,7 +155,7 @@ async def stop_followups(session: AsyncSession, report_id: int) -> None:
 
 
 async def _unreachable(session: AsyncSession, chat_id: int) -> bool:
-    user = await session.get(User, chat_id)
+    user = await UserRepo(session).by_telegram_id(chat_id)
     return user is not None and user.unreachable_at is not None
 
 

@@ -16,6 +16,7 @@ from storage.models import Kelurahan, OfficerArea, OutboxMessage, Report, User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
+from storage.repositories.users import UserRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +120,17 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
     await roster.delete_of(officer_id)
     await roster.clear_override(officer_id)
     await staff.unbind_all(officer_id)
-    if user.role == OFFICER:
-        user.role = RESIDENT
-        user.display_name = None
+    role = user.role
+    if role == OFFICER:
         # Whatever about a case was still on its way to them (an outage, a full window) stays
         # unsent: they may not read it any more. (A coordinator still may.)
         await _cancel_case_messages(session, officer_id)
+        # Back to resident, under a pseudonym from now on; the display name (kept for staff
+        # only) goes with the staff row.
+        await UserRepo(session).become_resident(user)
+        role = RESIDENT
     await AuditRepo(session).record(
-        "officer_removed", actor_id=actor_id, officer_id=officer_id, role=user.role
+        "officer_removed", actor_id=actor_id, officer_id=officer_id, role=role
     )
     return True
 
@@ -144,12 +148,12 @@ CASE_MESSAGE_KINDS = (
 
 
 async def _cancel_case_messages(
-    session: AsyncSession, chat_id: int, *where: ColumnElement[bool]
+    session: AsyncSession, officer_id: int, *where: ColumnElement[bool]
 ) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.recipient_id == officer_id,
             OutboxMessage.status == "pending",
             OutboxMessage.claimed_until.is_(None),
             OutboxMessage.kind.in_(CASE_MESSAGE_KINDS),

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
 from storage.on_conflict import insert_or_skip
+from storage.repositories.users import UserRepo
 
 # Lower lanes go first: an urgent alert before any other, no alert behind a broadcast.
 LANE_URGENT = 0
@@ -37,6 +38,12 @@ def call(method: str, **params: Any) -> dict[str, Any]:
     return {"method": method, "params": params}
 
 
+def addressed(payload: dict[str, Any], chat_id: int) -> dict[str, Any]:
+    """The payload with the chat it goes to. The chat travels inside the (encrypted) payload:
+    the row's own column names a resident only by pseudonym (storage/identity.py)."""
+    return {**payload, "chat_id": chat_id}
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -48,13 +55,14 @@ async def enqueue(
     report_id: int | None = None,
     not_before: datetime | None = None,
 ) -> int | None:
-    """Queue one message; returns its id, or None when `dedupe_key` was queued before."""
+    """Queue one message to the private chat `chat_id` (a Telegram id); returns its id, or
+    None when `dedupe_key` was queued before."""
     values = {
         "dedupe_key": dedupe_key,
         "lane": lane,
         "kind": kind,
-        "chat_id": chat_id,
-        "payload": payload,
+        "recipient_id": await UserRepo(session).key_of(chat_id),
+        "payload": addressed(payload, chat_id),
         "report_id": report_id,
         "status": "pending",
         "attempts": 0,

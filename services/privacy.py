@@ -2,7 +2,9 @@
 
 The case itself (category, place, dates, status, what happened) stays so the officers can go on
 helping the victim; what identifies the reporter goes: name, phone, the chat link and the
-evidence's link to the chat, the conversation draft, the list of message ids, the user row.
+evidence's link to the chat, the conversation draft, the list of message ids, messages still
+queued for them (and what the sent ones said), their name on audit entries, the user row with
+its subscription.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from services.followups import stop_followups
 from storage.crypto import get_cipher
 from storage.models import utcnow
 from storage.repositories import Repo
+from storage.repositories import outbox as outbox_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +24,9 @@ class Erased:
     reports: int
 
 
-async def erase_personal_data(repo: Repo, user_id: int, now: datetime | None = None) -> Erased:
+async def erase_personal_data(repo: Repo, telegram_id: int, now: datetime | None = None) -> Erased:
     now = now or utcnow()
-    reports = await repo.reports.linked_to_chat(get_cipher().blind_index(str(user_id)))
+    reports = await repo.reports.linked_to_chat(get_cipher().blind_index(str(telegram_id)))
     for report in reports:
         report.reporter_name = None
         report.reporter_phone = None
@@ -36,10 +39,12 @@ async def erase_personal_data(repo: Repo, user_id: int, now: datetime | None = N
                 item.source = {"file_id": item.source.get("file_id")}
         await stop_followups(repo.session, report.id)
         await repo.audit.record("personal_data_erased", actor_id=None, report_id=report.id)
-    await repo.messages.forget_chat(user_id)
-    user = await repo.users.get(user_id)
+    await repo.messages.forget_chat(telegram_id)
+    user = await repo.users.by_telegram_id(telegram_id)
     if user is not None and user.role == "resident":
-        await repo.users.delete(user_id)
+        await outbox_rows.forget_recipient(repo.session, user.id)
+        await repo.audit.forget_actor(user.id)
+        await repo.users.delete(user.id)
     # Staff keep their row: their role and kelurahan are the service's, not personal data of a
     # reporter; a coordinator removes an officer with /petugas.
     return Erased(reports=len(reports))

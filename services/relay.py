@@ -51,11 +51,18 @@ async def relay_to_reporter(
         payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
         kind="relay",
         lane=outbox.LANE_RELAY,
-        dedupe_key=f"relay:{key}",
+        dedupe_key=_dedupe(key),
         report_id=report.id,
     )
     await AuditRepo(session).record("relay_to_reporter", actor_id=officer_id, report_id=report.id)
     return report
+
+
+def _dedupe(key: str, recipient: int | None = None) -> str:
+    """The relay's outbox key: the incoming message it answers, under the blind index, as
+    `key` names the writer's chat (a resident's, on the reporter's side)."""
+    hashed = get_cipher().blind_index(f"relay:{key}")
+    return f"relay:{hashed}" if recipient is None else f"relay:{hashed}:{recipient}"
 
 
 def is_reporter(report: Report, user_id: int) -> bool:
@@ -98,7 +105,7 @@ async def relay_to_officer(
             payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
             kind="relay",
             lane=outbox.LANE_RELAY,
-            dedupe_key=f"relay:{key}:{recipient}" if report.owner_id is None else f"relay:{key}",
+            dedupe_key=_dedupe(key, recipient if report.owner_id is None else None),
             report_id=report.id,
         )
     await AuditRepo(session).record("relay_to_officer", actor_id=None, report_id=report.id)

@@ -1,4 +1,5 @@
-"""Data lifecycle: RETENTION anonymises closed cases; webhook update ids are forgotten.
+"""Data lifecycle: RETENTION anonymises closed cases; what is kept only for a while expires
+(forget_what_expired); webhook update ids are forgotten.
 
 A case closed longer ago than RETENTION keeps what the statistics need (category, victim,
 kelurahan, dates, status history, counts of evidence and notes) and loses everything that
@@ -18,14 +19,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
+from storage.fsm_storage import forget_stale_states
 from storage.models import (
     CaseNote,
     Evidence,
-    OutboxMessage,
     ProcessedUpdate,
     Report,
     ReportStatusChange,
 )
+from storage.repositories import outbox as outbox_rows
+from storage.repositories.lookup_limits import LookupLimitRepo
+from storage.repositories.messages import ChatMessageRepo
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +95,27 @@ async def _wipe(session: AsyncSession, ids: list[int], now: datetime) -> None:
     await session.execute(
         update(ReportStatusChange).where(ReportStatusChange.report_id.in_(ids)).values(note=None)
     )
-    # Pending rows are left alone: the sender still needs them (there should be none left
-    # for a case closed this long ago).
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.report_id.in_(ids), OutboxMessage.status != "pending")
-        .values(payload={})
-    )
+    # Nothing of the case is sent any more, and no row says what it said or to which
+    # resident (a status notice, a relay); the rows stay for the counts.
+    await outbox_rows.forget_report_rows(session, ids)
+
+
+async def forget_what_expired(
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    draft_ttl: timedelta,
+    lookup_window: timedelta,
+) -> int:
+    """Keep the least, for the shortest time: message ids Telegram would no longer delete,
+    drafts nobody came back to, /status guess counts of windows long over, and what rows to
+    residents said once they are over. Returns how many rows changed."""
+    async with write_transaction(session_factory) as session:
+        changed = await ChatMessageRepo(session).prune(now)
+        changed += await forget_stale_states(session, now - draft_ttl)
+        changed += await LookupLimitRepo(session).prune(now - lookup_window)
+        changed += await outbox_rows.forget_done_residents(session)
+    return changed
 
 
 async def prune_processed_updates(
@@ -111,4 +129,9 @@ async def prune_processed_updates(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-__all__ = ["PROCESSED_UPDATES_TTL", "anonymise_closed_cases", "prune_processed_updates"]
+__all__ = [
+    "PROCESSED_UPDATES_TTL",
+    "anonymise_closed_cases",
+    "forget_what_expired",
+    "prune_processed_updates",
+]

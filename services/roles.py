@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.staff import StaffRepo
+from storage.repositories.users import UserRepo
 
 RESIDENT = "resident"
 OFFICER = "officer"
@@ -77,7 +78,10 @@ async def demote(session: AsyncSession, user_id: int, *, actor_id: int | None) -
     if user is None or user.role != COORDINATOR:
         return user
     serves = bool(await StaffRepo(session).areas_of(user_id))
-    user.role = OFFICER if serves else RESIDENT
+    if serves:
+        user.role = OFFICER
+    else:
+        user = await UserRepo(session).become_resident(user)
     await AuditRepo(session).record(
         "coordinator_demoted", actor_id=actor_id, user_id=user_id, new_role=user.role
     )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from services.tracking_code import normalize_code
 from storage.models import utcnow
 from storage.repositories import Repo
+from storage.repositories.lookup_limits import LookupLimitRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ StatusResult = StatusView | TooManyAttempts | NotFound
 
 async def look_up_status(
     repo: Repo,
-    user_id: int,
+    telegram_id: int,
     text: str,
     *,
     limit: int,
@@ -45,19 +46,14 @@ async def look_up_status(
     now: datetime | None = None,
 ) -> StatusResult:
     now = now or utcnow()
-    user = await repo.users.seen(user_id, now)
-    window_start = user.status_lookup_window_start
-    if window_start is None or now - window_start >= window:
-        user.status_lookup_window_start = now
-        user.status_lookup_failures = 0
-        window_start = now
-    if user.status_lookup_failures >= limit:
-        return TooManyAttempts(retry_in=window - (now - window_start))
+    guesses = await LookupLimitRepo(repo.session).current(telegram_id, now, window)
+    if guesses.failures >= limit:
+        return TooManyAttempts(retry_in=window - (now - guesses.window_start))
 
     code = normalize_code(text)
     report = await repo.reports.by_code(code) if code else None
     if report is None:
-        user.status_lookup_failures += 1
+        guesses.failures += 1
         await repo.audit.record("status_lookup_failed", actor_id=None)
         return NotFound(malformed=code is None)
 

@@ -19,6 +19,10 @@ from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# Telegram user ids have at most 52 significant bits and group chats are negative, so ids from
+# here up are pseudonyms and never a real chat (storage/identity.py).
+PSEUDONYM_FLOOR = 1 << 62
+
 
 class KeyError_(Exception):
     """DATA_KEY is missing or malformed."""
@@ -59,6 +63,11 @@ class Cipher:
 
     def blind_index(self, value: str) -> str:
         return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def pseudonym(self, telegram_id: int) -> int:
+        """A resident's id at rest (storage/identity.py): keyed, stable, in [2**62, 2**63)."""
+        digest = hmac.new(self._index_key, b"person:%d" % telegram_id, hashlib.sha256).digest()
+        return PSEUDONYM_FLOOR | (int.from_bytes(digest[:8], "big") >> 2)
 
 
 _cipher: Cipher | None = None

@@ -12,11 +12,11 @@ as NULL so "nothing left in this row" can be decided in SQL without decrypting.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from aiogram.fsm.state import State
@@ -24,7 +24,9 @@ from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.crypto import get_cipher
 from storage.db import write_transaction
+from storage.identity import chat_key, day
 from storage.models import FsmState, utcnow
 from storage.on_conflict import insert_or_skip, insert_or_update
 from storage.session_context import current_session
@@ -37,11 +39,13 @@ _KEY_LIMIT = 255
 
 
 def storage_key(key: StorageKey) -> str:
-    """A stable row key holding every part aiogram may use to tell two conversations apart."""
+    """A stable row key holding every part aiogram may use to tell two conversations apart,
+    the chat and the user by pseudonym (storage/identity.py): a draft's row must not say
+    whose it is. Pseudonyms lead the key, so a change of key can rewrite them (key_rotation)."""
     parts = (
+        chat_key(key.user_id),
+        chat_key(key.chat_id),
         key.bot_id,
-        key.chat_id,
-        key.user_id,
         key.thread_id if key.thread_id is not None else "",
         key.business_connection_id or "",
         key.destiny,
@@ -50,7 +54,7 @@ def storage_key(key: StorageKey) -> str:
     if len(text) <= _KEY_LIMIT:
         return text
     # A long business connection id or destiny must not make the key collide or overflow.
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return f"{parts[0]}:{parts[1]}:" + get_cipher().blind_index(text)
 
 
 def _state_name(state: StateType) -> str | None:
@@ -110,7 +114,7 @@ class SQLAlchemyStorage(BaseStorage):
                 await session.execute(
                     update(_table)
                     .where(_table.c.key == storage_key(key))
-                    .values(state=None, updated_at=utcnow())
+                    .values(state=None, updated_at=day(utcnow()))
                 )
                 if known is None:
                     # Unread, so its data may be empty; read and not empty, the row stays.
@@ -225,7 +229,7 @@ async def _write_data(session: AsyncSession, key: StorageKey, data: dict[str, An
     await session.execute(
         update(_table)
         .where(_table.c.key == storage_key(key))
-        .values(data=None, updated_at=utcnow())
+        .values(data=None, updated_at=day(utcnow()))
     )
     await _delete_if_empty(session, key)
 
@@ -244,14 +248,23 @@ async def _delete_if_empty(session: AsyncSession, key: StorageKey) -> None:
 
 async def _upsert(session: AsyncSession, key: StorageKey, values: dict[str, Any]) -> None:
     statement = insert_or_update(session, _table, ("key",), (*values, "updated_at"))
-    await session.execute(statement, {"key": storage_key(key), "updated_at": utcnow(), **values})
+    await session.execute(
+        statement, {"key": storage_key(key), "updated_at": day(utcnow()), **values}
+    )
 
 
 async def _insert_missing(session: AsyncSession, key: StorageKey) -> None:
     statement = insert_or_skip(session, _table, ("key",))
     await session.execute(
-        statement, {"key": storage_key(key), "state": None, "data": None, "updated_at": utcnow()}
+        statement,
+        {"key": storage_key(key), "state": None, "data": None, "updated_at": day(utcnow())},
     )
 
 
-__all__ = ["SQLAlchemyStorage", "storage_key"]
+async def forget_stale_states(session: AsyncSession, before: datetime) -> int:
+    """DRAFT_TTL: conversations (a half-written report) untouched since `before` go."""
+    result = await session.execute(delete(_table).where(_table.c.updated_at < day(before)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+__all__ = ["SQLAlchemyStorage", "forget_stale_states", "storage_key"]

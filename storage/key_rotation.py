@@ -8,9 +8,12 @@ the bot changed meanwhile is skipped (the UPDATE only matches the token we read)
 written with the new key anyway. Values already under the first key are left alone, so the
 command can be re-run after an interruption.
 
-The blind index of reports (reporter_chat_index) comes from the *last* key (crypto.py); it
-is recomputed here from the decrypted chat link, which matters only when the last key of
-DATA_KEY changed (see the README's key rotation steps).
+The blind index of reports (reporter_chat_index) and residents' pseudonyms (users.id and what
+names them: storage/identity.py) come from the *last* key (crypto.py). They are recomputed
+here, from the decrypted chat link and users.chat, which matters only when the last key of
+DATA_KEY changed (see the README's key rotation steps). Staff conversation states and the
+message ids kept for /hapus of staff chats are keyed by the old index and cannot be found
+again without it: they are left to expire (DRAFT_TTL, 48 hours).
 """
 
 from __future__ import annotations
@@ -20,11 +23,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import Column, Table, Text, literal, select, type_coerce, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Column, Table, Text, delete, literal, select, type_coerce, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage.crypto import Cipher, EncryptedJSON, EncryptedText
-from storage.models import Base, Report
+from storage.crypto import PSEUDONYM_FLOOR, Cipher, EncryptedJSON, EncryptedText
+from storage.models import (
+    AuditLog,
+    Base,
+    ChatMessage,
+    FsmState,
+    OutboxMessage,
+    Report,
+    Subscription,
+    User,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +48,7 @@ class RotationSummary:
     rotated: dict[str, int] = field(default_factory=dict)
     skipped_changed: int = 0
     reindexed: int = 0
+    residents_rekeyed: int = 0
 
     @property
     def total(self) -> int:
@@ -74,6 +87,7 @@ async def rotate_keys(
             summary.rotated[f"{table.name}.{column.name}"] = count[0]
             summary.skipped_changed += count[1]
     summary.reindexed = await _reindex_reports(engine, cipher, batch)
+    summary.residents_rekeyed = await _rekey_residents(engine, cipher, batch)
     return summary
 
 
@@ -145,6 +159,54 @@ async def _reindex_reports(engine: AsyncEngine, cipher: Cipher, batch: int) -> i
                     )
                     changed += 1
     return changed
+
+
+async def _rekey_residents(engine: AsyncEngine, cipher: Cipher, batch: int) -> int:
+    """Move each resident whose pseudonym the index key no longer gives to the one it does."""
+    changed = 0
+    last = PSEUDONYM_FLOOR - 1
+    while True:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            rows = list(
+                await session.scalars(
+                    select(User).where(User.id > last).order_by(User.id).limit(batch)
+                )
+            )
+            if not rows:
+                break
+            last = rows[-1].id
+            for user in rows:
+                if user.chat is None:
+                    continue
+                wanted = cipher.pseudonym(int(user.chat))
+                if wanted != user.id and await session.get(User, wanted) is None:
+                    await _rekey(session, user, wanted)
+                    changed += 1
+    return changed
+
+
+async def _rekey(session: AsyncSession, user: User, new: int) -> None:
+    old = user.id
+    copy = {c.key: getattr(user, c.key) for c in User.__table__.columns if c.key != "id"}
+    session.add(User(id=new, **copy))
+    await session.flush()
+    for column in (Subscription.user_id, AuditLog.actor_id, OutboxMessage.recipient_id):
+        await session.execute(update(column.class_).where(column == old).values({column.key: new}))
+    await session.execute(
+        update(ChatMessage).where(ChatMessage.chat_key == old).values(chat_key=new)
+    )
+    for key in list(
+        await session.scalars(select(FsmState.key).where(FsmState.key.startswith(f"{old}:")))
+    ):
+        parts = key.split(":")
+        parts[0] = str(new)
+        if parts[1] == str(old):
+            parts[1] = str(new)
+        await session.execute(
+            update(FsmState).where(FsmState.key == key).values(key=":".join(parts))
+        )
+    await session.execute(delete(User).where(User.id == old))
+    session.expunge(user)
 
 
 __all__ = ["RotationSummary", "encrypted_columns", "rotate_keys"]

@@ -65,7 +65,9 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A Telegram user who talked to the bot. Holds no name, username or phone."""
+    """Someone who talked to the bot. Staff rows are keyed by the Telegram id; a resident's by
+    a keyed pseudonym, with the chat id only encrypted (storage/identity.py). No name,
+    username or phone; times to the day (storage/identity.day), as nothing needs more."""
 
     __tablename__ = "users"
 
@@ -74,14 +76,14 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="resident")
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status_lookup_failures: Mapped[int] = mapped_column(Integer, default=0)
-    status_lookup_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Staff only: the name colleagues see ("taken by ..."); residents never get one.
     display_name: Mapped[str | None] = mapped_column(EncryptedText)
     # Set when Telegram answered 403 (the user blocked the bot); cleared when they write again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Residents only: their Telegram id, encrypted, to write to them (broadcasts) and to find
+    # their rows again when the key behind the pseudonyms changes (storage/key_rotation.py).
+    chat: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class Kecamatan(Base):
@@ -270,11 +272,14 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
-    lane: Mapped[int] = mapped_column(Integer)  # 0 alerts, 1 relays, 2 notices, 3 broadcasts
+    lane: Mapped[int] = mapped_column(Integer)  # services/outbox.py: LANE_URGENT ... LANE_BROADCAST
     kind: Mapped[str] = mapped_column(String(24))
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    # {"method": "sendMessage", "params": {...}}: encrypted, it may hold a description.
-    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    # Who it is for, as users.id names them (a resident by pseudonym: storage/identity.py).
+    # A resident's is forgotten once the row is sent or dead.
+    recipient_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # {"method": "sendMessage", "params": {"chat_id": ..., ...}}: encrypted, it holds the
+    # chat and may hold a description. Forgotten (None) once the row is sent or dead.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     report_id: Mapped[int | None] = mapped_column(
         ForeignKey("reports.id", ondelete="SET NULL"), index=True
     )
@@ -408,18 +413,32 @@ class FsmState(Base):
 
 
 class ChatMessage(Base):
-    """Message ids exchanged in a private chat, so /hapus can delete them within 48 hours."""
+    """Message ids exchanged in a private chat, so /hapus can delete them within 48 hours.
+
+    The chat by its pseudonym (storage/identity.chat_key), the time to the hour; pruned once
+    Telegram would no longer delete them."""
 
     __tablename__ = "chat_messages"
     __table_args__ = (
-        UniqueConstraint("chat_id", "message_id", name="uq_chat_messages_chat_message"),
-        Index("ix_chat_messages_chat_at", "chat_id", "at"),
+        UniqueConstraint("chat_key", "message_id", name="uq_chat_messages_chat_message"),
+        Index("ix_chat_messages_chat_at", "chat_key", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    chat_key: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LookupLimit(Base):
+    """Wrong /status codes per person and window, by a blind index of their Telegram id of its
+    own (not the pseudonym), so erasing a resident's data does not reset their guesses."""
+
+    __tablename__ = "lookup_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AppSetting(Base):
@@ -463,6 +482,7 @@ __all__ = [
     "Invite",
     "Kecamatan",
     "Kelurahan",
+    "LookupLimit",
     "OfficerArea",
     "OutboxMessage",
     "ProcessedUpdate",

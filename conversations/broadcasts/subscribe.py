@@ -22,6 +22,7 @@ from conversations.staff.texts import place_name
 from conversations.texts import quote
 from services import subscriptions
 from services.gazetteer import Gazetteer
+from storage.identity import day
 from storage.models import Subscription, User
 from storage.repositories import Repo
 
@@ -75,12 +76,11 @@ async def said_yes(
     callback: CallbackQuery,
     bot: Bot,
     repo: Repo,
+    db_user: User,
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
-    await subscriptions.subscribe(
-        repo.session, callback.from_user.id, options.clock.now(), keep_place=True
-    )
+    await subscriptions.subscribe(repo.session, db_user.id, options.clock.now(), keep_place=True)
     await replies.answer(callback, _("Subscribed"))
     await replies.replace_screen(callback, bot, choose_place_text(), kecamatan_keyboard(gazetteer))
 
@@ -112,6 +112,7 @@ async def place_chosen(
     callback_data: SubscribeCb,
     bot: Bot,
     repo: Repo,
+    db_user: User,
     gazetteer: Gazetteer,
     options: ConversationOptions,
 ) -> None:
@@ -121,7 +122,7 @@ async def place_chosen(
         await replies.answer(callback, _("This button is no longer active."))
         return
     subscription = await subscriptions.subscribe(
-        repo.session, callback.from_user.id, options.clock.now(), kelurahan_id=kelurahan_id
+        repo.session, db_user.id, options.clock.now(), kelurahan_id=kelurahan_id
     )
     await replies.answer(callback, _("Saved"))
     await replies.replace_screen(callback, bot, subscribed_text(gazetteer, subscription), None)
@@ -135,13 +136,13 @@ async def subscribe_command(
     command: CommandObject,
     bot: Bot,
     repo: Repo,
+    db_user: User,
     gazetteer: Gazetteer,
     options: ConversationOptions,
     state: FSMContext,
 ) -> None:
     """/langganan [kelurahan]: subscribe, or change the kelurahan."""
-    assert message.from_user is not None
-    user_id, now = message.from_user.id, options.clock.now()
+    user_id, now = db_user.id, options.clock.now()
     before = await subscriptions.current(repo.session, user_id)
     typed = (command.args or "").strip()
     matches = gazetteer.match_kelurahan(typed) if typed else []
@@ -180,14 +181,14 @@ async def unsubscribe_command(
     message: Message,
     bot: Bot,
     repo: Repo,
+    db_user: User,
     gazetteer: Gazetteer,
     options: ConversationOptions,
     state: FSMContext,
 ) -> None:
     """/berhenti: no more awareness messages."""
-    assert message.from_user is not None
     stopped = await subscriptions.unsubscribe(
-        repo.session, message.from_user.id, options.clock.now(), reason="asked"
+        repo.session, db_user.id, options.clock.now(), reason="asked"
     )
     if stopped:
         await replies.reply(
@@ -222,10 +223,10 @@ async def blocked_the_bot(
 ) -> None:
     """The user blocked the bot (Telegram says "kicked"): stop awareness messages."""
     now = options.clock.now()
-    await subscriptions.unsubscribe(repo.session, event.from_user.id, now, reason="blocked")
+    await subscriptions.unsubscribe(repo.session, db_user.id, now, reason="blocked")
     # The update middleware took this update as a sign of life and cleared the mark; it is
     # the opposite: nothing can reach this chat until they unblock and write again.
-    db_user.unreachable_at = now
+    db_user.unreachable_at = day(now)
 
 
 def setup() -> Router:

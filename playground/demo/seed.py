@@ -95,7 +95,7 @@ async def _staff(session: AsyncSession) -> None:
     for persona in PERSONAS:
         user = await session.get(User, persona.user_id)
         if user is None:
-            user = User(id=persona.user_id, created_at=now, last_seen_at=now)
+            user = User(id=persona.user_id, created_at=now)
             session.add(user)
         user.language = persona.language
         if persona is COORDINATOR:
@@ -104,7 +104,7 @@ async def _staff(session: AsyncSession) -> None:
     for user_id, name, _, _ in OFFICERS:
         user = await session.get(User, user_id)
         if user is None:
-            user = User(id=user_id, created_at=now, last_seen_at=now, language="id")
+            user = User(id=user_id, created_at=now, language="id")
             session.add(user)
         user.role = "officer"
         user.display_name = name

@@ -76,18 +76,18 @@ class BroadcastRepo:
     async def queue_copies(
         self, broadcast_id: int, payloads: dict[int, dict[str, Any]], *, lane: int
     ) -> None:
-        """One pending outbox row per recipient (chat id -> payload), keyed so that a row
-        queued before (a job run again after a crash) is skipped.
+        """One pending outbox row per recipient (users.id -> addressed payload), keyed so that
+        a row queued before (a job run again after a crash) is skipped.
 
         The bulk form of services.outbox.enqueue, with the same row shape: one INSERT per
         recipient took seconds for a few thousand, holding SQLite's write lock all along."""
         now = utcnow()
         rows = [
             {
-                "dedupe_key": row_key(broadcast_id, chat_id),
+                "dedupe_key": row_key(broadcast_id, recipient_id),
                 "lane": lane,
                 "kind": OUTBOX_KIND,
-                "chat_id": chat_id,
+                "recipient_id": recipient_id,
                 "payload": payload,
                 "report_id": None,
                 "status": "pending",
@@ -95,7 +95,7 @@ class BroadcastRepo:
                 "not_before": now,
                 "created_at": now,
             }
-            for chat_id, payload in payloads.items()
+            for recipient_id, payload in payloads.items()
         ]
         for start in range(0, len(rows), _CHUNK):
             statement = insert_or_skip(self._session, OutboxMessage, ("dedupe_key",))

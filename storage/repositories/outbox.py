@@ -19,17 +19,21 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    null,
     or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crypto import PSEUDONYM_FLOOR
+from storage.identity import day
 from storage.models import DeliveryAttempt, OutboxMessage, User
 
 PENDING = "pending"
 SENT = "sent"
 DEAD = "dead"
+CANCELLED = "cancelled"
 
 # Column sizes in storage/models.py: longer texts are cut rather than failing the transaction.
 _ERROR_LENGTH = 255
@@ -60,7 +64,7 @@ def _filtered(
     if max_lane is not None:
         condition = and_(condition, OutboxMessage.lane <= max_lane)
     if exclude_chats:
-        condition = and_(condition, OutboxMessage.chat_id.not_in(list(exclude_chats)))
+        condition = and_(condition, OutboxMessage.recipient_id.not_in(list(exclude_chats)))
     return condition
 
 
@@ -78,7 +82,8 @@ async def claim_due(
     """Claim up to `limit` due rows, lane first then id, for `lease`.
 
     `min_lane`/`max_lane` narrow the claim (the sender claims broadcasts separately, with the
-    budget the other lanes leave); `exclude_chats` skips chats the caller cannot send to yet.
+    budget the other lanes leave); `exclude_chats` skips recipients (as rows name them) the
+    caller cannot send to yet.
     """
     if limit <= 0:
         return []
@@ -122,6 +127,16 @@ async def _update_pending(
     return row
 
 
+# A row to a resident, once done with (sent or dead), keeps neither its payload (the chat,
+# what was said) nor its recipient: counts and times stay for the metrics and a broadcast's
+# report. Staff rows keep both: the case rules edit alerts after they are sent
+# (services/cases.py); RETENTION wipes them with the case.
+_TO_RESIDENT = OutboxMessage.recipient_id >= PSEUDONYM_FLOOR
+_FORGET = {
+    "payload": case((_TO_RESIDENT, null()), else_=OutboxMessage.payload),
+    "recipient_id": case((_TO_RESIDENT, null()), else_=OutboxMessage.recipient_id),
+}
+
 # Built once: one per message sent.
 _MARK_SENT = (
     update(OutboxMessage)
@@ -132,6 +147,7 @@ _MARK_SENT = (
         result_message_id=bindparam("message_id"),
         claimed_until=None,
         claimed_by=None,
+        **_FORGET,
     )
     .returning(OutboxMessage)
     .execution_options(populate_existing=True)
@@ -181,6 +197,7 @@ async def mark_dead(session: AsyncSession, row_id: int, *, reason: str) -> Outbo
             "last_error": reason[:_ERROR_LENGTH],
             "claimed_until": None,
             "claimed_by": None,
+            **_FORGET,
         },
     )
 
@@ -232,15 +249,57 @@ async def record_attempt(
     )
 
 
-async def mark_chat_unreachable(session: AsyncSession, chat_id: int, *, now: datetime) -> bool:
-    """Note a 403 on the user's row, if the chat is a user we know; True if a row changed.
+async def mark_chat_unreachable(session: AsyncSession, recipient_id: int, *, now: datetime) -> bool:
+    """Note a 403 on the user's row (the recipient as rows name them), if we know them; True
+    if a row changed. To the day: storage/identity.day.
 
     Kept beside the outbox because only delivery learns this; the user's next message clears
     it (storage/repositories/users.py)."""
     result = await session.execute(
-        update(User).where(User.id == chat_id).values(unreachable_at=now)
+        update(User).where(User.id == recipient_id).values(unreachable_at=day(now))
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def forget_recipient(session: AsyncSession, recipient_id: int) -> int:
+    """/hapusdata: nothing more goes to this person, and no row says it was for them. What
+    was still queued is cancelled (one being sent right now still lands, once)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.recipient_id == recipient_id)
+        .values(
+            status=case((OutboxMessage.status == PENDING, CANCELLED), else_=OutboxMessage.status),
+            payload=None,
+            recipient_id=None,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget_report_rows(session: AsyncSession, report_ids: Collection[int]) -> int:
+    """RETENTION: a case's rows keep neither payload nor resident recipient, and what was
+    still queued (there should be nothing, long after closing) is cancelled."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.report_id.in_(list(report_ids)))
+        .values(
+            status=case((OutboxMessage.status == PENDING, CANCELLED), else_=OutboxMessage.status),
+            payload=None,
+            recipient_id=_FORGET["recipient_id"],
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget_done_residents(session: AsyncSession) -> int:
+    """Rows to residents that are over (cancelled along the way, or from before rows forgot
+    as they were sent) keep neither payload nor recipient: see _FORGET."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_TO_RESIDENT, OutboxMessage.status != PENDING)
+        .values(payload=None, recipient_id=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def pending_count_by_lane(session: AsyncSession) -> dict[int, int]:

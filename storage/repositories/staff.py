@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OfficerArea, User, utcnow
+from storage.models import OfficerArea, User
+from storage.repositories.users import UserRepo
 
 STAFF_ROLES = ("officer", "coordinator")
 
@@ -36,15 +37,9 @@ class StaffRepo:
         self._session = session
 
     async def get_or_create(self, user_id: int, role: str) -> tuple[User, bool]:
-        """The user row, created with `role` when the id never talked to the bot."""
-        user = await self._session.get(User, user_id)
-        if user is not None:
-            return user, False
-        now = utcnow()
-        user = User(id=user_id, role=role, created_at=now, last_seen_at=now)
-        self._session.add(user)
-        await self._session.flush()
-        return user, True
+        """The staff row of a Telegram id, made with `role` when they were not staff (a
+        resident's row moves there: storage/repositories/users.py); True if made."""
+        return await UserRepo(self._session).become_staff(user_id, role)
 
     async def ids_with_role(self, role: str) -> list[int]:
         rows = await self._session.scalars(

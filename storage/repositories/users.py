@@ -1,3 +1,9 @@
+"""Users: staff by Telegram id, residents by pseudonym (storage/identity.py).
+
+Every lookup starts from the Telegram id the update carries and asks for both keys at once;
+a row under the Telegram id itself is staff, one under the pseudonym a resident.
+"""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,15 +12,29 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
-from storage.models import User, utcnow
+from storage.identity import day, is_pseudonym, pseudonym
+from storage.models import OutboxMessage, Subscription, User, utcnow
 
-# Built once (not on every update).
+RESIDENT = "resident"
+
+# Built once (not on every update). Writing to us also means they no longer block the bot;
+# an UPDATE first, so on SQLite the update's transaction takes the write lock at once.
 _SEEN = (
     update(User)
-    .where(User.id == bindparam("user_id"))
-    .values(last_seen_at=bindparam("now"), blocked_at=None, unreachable_at=None)
+    .where(User.id.in_([bindparam("telegram_id"), bindparam("pseudonym")]))
+    .values(blocked_at=None, unreachable_at=None)
     .returning(User)
 )
+
+
+# session.info key: Telegram id -> the id rows are kept under, for people met in this session.
+KEYS = "person_keys"
+
+
+def known_key(session: AsyncSession, telegram_id: int) -> int | None:
+    """The id rows keep for a Telegram id already looked up in this session, else None."""
+    keys: dict[int, int] = session.info.get(KEYS, {})
+    return keys.get(telegram_id)
 
 
 class UserRepo:
@@ -22,37 +42,136 @@ class UserRepo:
         self._session = session
 
     async def get(self, user_id: int) -> User | None:
+        """By the id rows are kept under (staff: Telegram id; resident: pseudonym)."""
         return await self._session.get(User, user_id)
 
-    async def seen(self, user_id: int, now: datetime | None = None) -> User:
-        """Fetch the user, creating the row on first contact. Writing to us also means they
-        no longer block the bot."""
-        now = now or utcnow()
-        known = self._session.identity_map.get(identity_key(User, user_id))
-        if isinstance(known, User):
-            known.last_seen_at = now
-            known.blocked_at = None
-            known.unreachable_at = None
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        for key in (telegram_id, pseudonym(telegram_id)):
+            known = self._session.identity_map.get(identity_key(User, key))
+            if isinstance(known, User):
+                return self._met(telegram_id, known)
+        user: User | None = await self._session.scalar(
+            select(User).where(User.id.in_([telegram_id, pseudonym(telegram_id)]))
+        )
+        return self._met(telegram_id, user) if user is not None else None
+
+    async def key_of(self, telegram_id: int) -> int:
+        """The id this person's rows are kept under: the Telegram id for staff, else the
+        pseudonym (whether or not they have a row)."""
+        known = known_key(self._session, telegram_id)
+        if known is not None:
             return known
-        # Every update starts here: one UPDATE ... RETURNING rather than a read and a write.
-        user: User | None = await self._session.scalar(_SEEN, {"user_id": user_id, "now": now})
-        if user is None:
-            user = User(id=user_id, role="resident", created_at=now, last_seen_at=now)
-            self._session.add(user)
-            await self._session.flush()
+        user = await self.by_telegram_id(telegram_id)
+        return user.id if user is not None else pseudonym(telegram_id)
+
+    def _met(self, telegram_id: int, user: User) -> User:
+        self._session.info.setdefault(KEYS, {})[telegram_id] = user.id
         return user
 
-    async def set_language(self, user_id: int, language: str) -> None:
-        user = await self.seen(user_id)
+    async def seen(self, telegram_id: int, now: datetime | None = None) -> User:
+        """Fetch the user, creating a resident row on first contact."""
+        if is_pseudonym(telegram_id):
+            # A row's own id given for a Telegram id would make a second, phantom person.
+            raise ValueError("seen() takes a Telegram id, not a stored one")
+        now = now or utcnow()
+        alias = pseudonym(telegram_id)
+        for key in (telegram_id, alias):
+            known = self._session.identity_map.get(identity_key(User, key))
+            if isinstance(known, User):
+                known.blocked_at = None
+                known.unreachable_at = None
+                return self._met(telegram_id, known)
+        user: User | None = await self._session.scalar(
+            _SEEN, {"telegram_id": telegram_id, "pseudonym": alias}
+        )
+        if user is None:
+            user = User(id=alias, role=RESIDENT, chat=str(telegram_id), created_at=day(now))
+            self._session.add(user)
+            await self._session.flush()
+        return self._met(telegram_id, user)
+
+    async def set_language(self, telegram_id: int, language: str) -> None:
+        user = await self.seen(telegram_id)
         user.language = language
 
-    async def give_consent(self, user_id: int, now: datetime | None = None) -> None:
-        user = await self.seen(user_id)
-        user.consented_at = now or utcnow()
+    async def give_consent(self, user: User, now: datetime | None = None) -> None:
+        user.consented_at = day(now or utcnow())
 
     async def delete(self, user_id: int) -> None:
         await self._session.execute(delete(User).where(User.id == user_id))
 
+    async def chats(self, user_ids: list[int]) -> dict[int, int]:
+        """The Telegram chat of each user (rows as they are kept), for writing to them; a
+        resident whose row is gone (erased) has none."""
+        if not user_ids:
+            return {}
+        rows = await self._session.execute(select(User.id, User.chat).where(User.id.in_(user_ids)))
+        found: dict[int, int] = {}
+        for user_id, chat in rows.tuples():
+            if not is_pseudonym(user_id):
+                found[user_id] = user_id
+            elif chat is not None:
+                found[user_id] = int(chat)
+        return found
+
     async def ids_with_role(self, role: str) -> list[int]:
         rows = await self._session.scalars(select(User.id).where(User.role == role))
         return list(rows)
+
+    async def become_staff(self, telegram_id: int, role: str) -> tuple[User, bool]:
+        """The staff row under the Telegram id, with `role` if it is new; a resident row is
+        moved there (language, consent, subscription). True if the person was not staff."""
+        user = await self._session.get(User, telegram_id)
+        if user is not None:
+            return user, False
+        resident = await self._session.get(User, pseudonym(telegram_id))
+        now = utcnow()
+        user = User(
+            id=telegram_id,
+            role=role,
+            created_at=resident.created_at if resident is not None else day(now),
+            language=resident.language if resident is not None else None,
+            consented_at=resident.consented_at if resident is not None else None,
+        )
+        self._session.add(user)
+        await self._session.flush()
+        if resident is not None:
+            await self._move(resident, telegram_id)
+        return self._met(telegram_id, user), True
+
+    async def become_resident(self, user: User) -> User:
+        """A staff member back to resident: their row moves under the pseudonym, so from now
+        on nothing new names them in clear. What they did as staff (cases, notes, the audit)
+        keeps their id: that was the service's work, not a resident's."""
+        if is_pseudonym(user.id):
+            return user
+        alias = pseudonym(user.id)
+        resident = await self._session.get(User, alias)
+        if resident is None:
+            resident = User(
+                id=alias,
+                role=RESIDENT,
+                chat=str(user.id),
+                created_at=day(user.created_at),
+                language=user.language,
+                consented_at=day(user.consented_at) if user.consented_at else None,
+            )
+            self._session.add(resident)
+            await self._session.flush()
+        telegram_id = user.id
+        await self._move(user, alias)
+        return self._met(telegram_id, resident)
+
+    async def _move(self, old: User, new: int) -> None:
+        """Re-point what follows a person from one row to the other, then drop the old row
+        (its officer areas, shifts and duty go with it: ON DELETE CASCADE)."""
+        await self._session.execute(
+            update(Subscription).where(Subscription.user_id == old.id).values(user_id=new)
+        )
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.recipient_id == old.id, OutboxMessage.status == "pending")
+            .values(recipient_id=new)
+        )
+        await self._session.execute(delete(User).where(User.id == old.id))
+        self._session.expunge(old)

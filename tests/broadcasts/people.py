@@ -16,8 +16,10 @@ from sqlalchemy import insert, select
 from playground.emulator import BotAPIEmulator, BotMessage, SimulatedUser
 from services import broadcasts
 from services.broadcast_texts import Counts
+from storage.identity import pseudonym
 from storage.models import Broadcast, Subscription, User, utcnow
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.people import stored_user
 from tests.staff.people import Person
 
 __all__ = ["COORDINATOR_ID", "Person"]
@@ -51,14 +53,23 @@ async def add_subscribers(
     ids = list(user_ids)
     now = utcnow()
     async with bot.service.session_factory() as session, session.begin():
+        # As the bot keeps residents: by pseudonym, the chat encrypted (storage/identity.py).
         await session.execute(
             insert(User),
-            [{"id": i, "role": "resident", "created_at": now, "last_seen_at": now} for i in ids],
+            [
+                {"id": pseudonym(i), "role": "resident", "created_at": now, "chat": str(i)}
+                for i in ids
+            ],
         )
         await session.execute(
             insert(Subscription),
             [
-                {"user_id": i, "kelurahan_id": kelurahan_id, "active": True, "subscribed_at": now}
+                {
+                    "user_id": pseudonym(i),
+                    "kelurahan_id": kelurahan_id,
+                    "active": True,
+                    "subscribed_at": now,
+                }
                 for i in ids
             ],
         )
@@ -67,7 +78,8 @@ async def add_subscribers(
 
 async def subscribed(bot: RunningBot, user_id: int) -> bool:
     async with bot.service.session_factory() as session:
-        row = await session.get(Subscription, user_id)
+        user = await stored_user(session, user_id)
+        row = await session.get(Subscription, user.id) if user is not None else None
         return row is not None and row.active
 
 

@@ -16,6 +16,7 @@ from services import broadcasts
 from services.alerting import AlertPolicy
 from services.broadcast_texts import Counts
 from services.clock import ManualClock
+from storage.identity import pseudonym
 from storage.models import Broadcast, OutboxMessage, ScheduledJob, Subscription, User
 from storage.repositories.broadcasts import BroadcastRepo
 
@@ -40,14 +41,18 @@ def job_runner(sessions: async_sessionmaker[AsyncSession]) -> JobRunner:
 
 async def scheduled_broadcast(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session, session.begin():
-        people = [COORDINATOR, *RESIDENTS]
+        session.add(User(id=COORDINATOR, role="coordinator", created_at=NOW))
+        # Residents as the bot keeps them: by pseudonym, the chat encrypted.
         await session.execute(
             insert(User),
-            [{"id": i, "role": "resident", "created_at": NOW, "last_seen_at": NOW} for i in people],
+            [
+                {"id": pseudonym(i), "role": "resident", "created_at": NOW, "chat": str(i)}
+                for i in RESIDENTS
+            ],
         )
         await session.execute(
             insert(Subscription),
-            [{"user_id": i, "active": True, "subscribed_at": NOW} for i in RESIDENTS],
+            [{"user_id": pseudonym(i), "active": True, "subscribed_at": NOW} for i in RESIDENTS],
         )
         broadcast = Broadcast(
             created_by=COORDINATOR,
@@ -66,13 +71,19 @@ async def scheduled_broadcast(sessions: async_sessionmaker[AsyncSession]) -> int
 async def copy_recipients(
     sessions: async_sessionmaker[AsyncSession], broadcast_id: int
 ) -> list[int]:
+    """The residents with a copy queued, in the order the steps take them (by pseudonym)."""
+    back = {pseudonym(i): i for i in RESIDENTS}
     async with sessions() as session:
         rows = await session.scalars(
-            select(OutboxMessage.chat_id).where(
+            select(OutboxMessage.recipient_id).where(
                 OutboxMessage.dedupe_key.like(f"broadcast:{broadcast_id}:%")
             )
         )
-        return sorted(rows)
+        return [back[row] for row in sorted(row for row in rows if row is not None)]
+
+
+def in_queue_order() -> list[int]:
+    return sorted(RESIDENTS, key=pseudonym)
 
 
 async def counts(sessions: async_sessionmaker[AsyncSession], broadcast_id: int) -> Counts:
@@ -87,14 +98,14 @@ async def test_every_recipient_once_a_step_at_a_time(
     runner = job_runner(session_factory)
 
     await runner.run_due()  # the start: the first step
-    assert await copy_recipients(session_factory, broadcast_id) == RESIDENTS[:STEP]
+    assert await copy_recipients(session_factory, broadcast_id) == in_queue_order()[:STEP]
     # The progress counts the whole audience from the start.
     assert await counts(session_factory, broadcast_id) == Counts(pending=len(RESIDENTS))
 
     await runner.run_due()
-    assert await copy_recipients(session_factory, broadcast_id) == RESIDENTS[: 2 * STEP]
+    assert await copy_recipients(session_factory, broadcast_id) == in_queue_order()[: 2 * STEP]
     await runner.run_due()
-    assert await copy_recipients(session_factory, broadcast_id) == RESIDENTS
+    assert await copy_recipients(session_factory, broadcast_id) == in_queue_order()
     assert await runner.run_due() == 0, "no step after the last"
     async with session_factory() as session:
         broadcast = await session.get(Broadcast, broadcast_id)
@@ -110,7 +121,7 @@ async def test_every_recipient_once_a_step_at_a_time(
         )
         assert step is not None
         await broadcasts.queue_more(session, step, NOW)
-    assert await copy_recipients(session_factory, broadcast_id) == RESIDENTS
+    assert await copy_recipients(session_factory, broadcast_id) == in_queue_order()
 
 
 async def test_a_cancel_between_steps_writes_no_more_rows(
@@ -126,5 +137,5 @@ async def test_a_cancel_between_steps_writes_no_more_rows(
     assert result.counts == Counts(cancelled=len(RESIDENTS))
 
     await runner.run_due()
-    assert await copy_recipients(session_factory, broadcast_id) == RESIDENTS[:STEP]
+    assert await copy_recipients(session_factory, broadcast_id) == in_queue_order()[:STEP]
     assert await counts(session_factory, broadcast_id) == Counts(cancelled=len(RESIDENTS))

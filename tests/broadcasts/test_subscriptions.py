@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from playground.emulator import BotAPIEmulator
-from storage.models import AuditLog, Subscription, User
+from storage.models import AuditLog, Subscription
 from tests.broadcasts.people import subscribed
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.people import stored_user
 from tests.staff.people import Person, becomes
 
 RESIDENT, OTHER = 5101, 5102
@@ -17,7 +18,8 @@ RESIDENT, OTHER = 5101, 5102
 
 async def subscription(bot: RunningBot, user_id: int) -> Subscription | None:
     async with bot.service.session_factory() as session:
-        return await session.get(Subscription, user_id)
+        user = await stored_user(session, user_id)
+        return await session.get(Subscription, user.id) if user is not None else None
 
 
 async def kelurahan_of(bot: RunningBot, user_id: int) -> str | None:
@@ -96,7 +98,7 @@ async def test_blocking_unsubscribes_and_unblocking_does_not_subscribe_again(
     person.user.block()
     await becomes(lambda: subscribed(bot, RESIDENT), False)
     async with bot.service.session_factory() as session:
-        user = await session.get(User, RESIDENT)
+        user = await stored_user(session, RESIDENT)
         assert user is not None and user.unreachable_at is not None
         reasons = list(
             await session.scalars(select(AuditLog.detail).where(AuditLog.action == "unsubscribed"))

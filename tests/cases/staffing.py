@@ -31,7 +31,7 @@ async def add_officer(
     async with service.session_factory() as session, session.begin():
         user = await session.get(User, user_id)
         if user is None:
-            user = User(id=user_id, role="officer", created_at=utcnow(), last_seen_at=utcnow())
+            user = User(id=user_id, role="officer", created_at=utcnow())
             session.add(user)
         user.role = "officer"
         user.display_name = name

@@ -65,7 +65,7 @@ async def test_an_officer_who_blocked_the_bot_is_routed_around(
     await emulator.user(JOKO).wait_for(code, timeout=5)
     async with bot.service.session_factory() as session:
         to_rina = list(
-            await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == RINA))
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_id == RINA))
         )
     # Either the bot already knew (the my_chat_member update came first) and skipped her, or
     # Telegram's 403 told it; either way nothing for her is left pending.

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from playground.emulator import BotAPIEmulator
-from storage.models import Report, User
+from storage.models import Report
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.people import stored_user
 
 SECRET = "Rahasia: pelaku adalah pamannya"
 
@@ -85,7 +86,7 @@ async def test_erase_personal_data_keeps_the_anonymised_case(
         assert report.reporter_chat_id is None and report.reporter_chat_index is None
         assert report.personal_data_erased_at is not None
         assert report.description == SECRET  # the case itself stays for the victim's sake
-        assert await session.get(User, resident.user.id) is None
+        assert await stored_user(session, resident.user.id) is None
     # The code still answers.
     await resident.user.send_command("/status", code)
     await resident.user.wait_for(code)
@@ -103,7 +104,7 @@ async def test_an_erasure_stands_when_its_button_can_no_longer_be_edited(
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))
         assert report is not None and report.personal_data_erased_at is not None
-        assert await session.get(User, resident.user.id) is None
+        assert await stored_user(session, resident.user.id) is None
 
 
 async def test_language_choice_is_saved_and_commands_are_registered_per_language(
@@ -117,7 +118,7 @@ async def test_language_choice_is_saved_and_commands_are_registered_per_language
     await resident.user.send_command("/bantuan")
     await resident.user.wait_for("What this bot can do")
     async with bot.service.session_factory() as session:
-        user = await session.get(User, resident.user.id)
+        user = await stored_user(session, resident.user.id)
         assert user is not None and user.language == "en"
 
     english = {c["command"]: c["description"] for c in emulator.commands("en")}
@@ -164,5 +165,5 @@ async def test_choosing_the_language_already_in_use_sends_nothing(
         await resident.user.wait_idle()
         assert [m.message_id for m in resident.user.chat.messages] == shown
         async with bot.service.session_factory() as session:
-            user = await session.get(User, resident.user.id)
+            user = await stored_user(session, resident.user.id)
             assert user is not None and user.language == language

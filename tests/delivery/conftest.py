@@ -41,7 +41,7 @@ class RecordingHooks:
         self.delivered_rows.append((row.id, message_id))
         sharing = await session.scalar(
             select(func.count()).where(
-                OutboxMessage.chat_id == row.chat_id,
+                OutboxMessage.recipient_id == row.recipient_id,
                 OutboxMessage.result_message_id == message_id,
                 OutboxMessage.status == "sent",
             )

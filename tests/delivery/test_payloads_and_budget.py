@@ -24,7 +24,7 @@ from storage.models import OutboxMessage
 
 
 def _row(row_id: int, payload: dict[str, Any], kind: str = "alert", lane: int = 0) -> OutboxMessage:
-    return OutboxMessage(id=row_id, chat_id=42, kind=kind, lane=lane, payload=payload)
+    return OutboxMessage(id=row_id, recipient_id=42, kind=kind, lane=lane, payload=payload)
 
 
 def _alert(row_id: int, text: str = "laporan") -> OutboxMessage:

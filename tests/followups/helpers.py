@@ -61,7 +61,7 @@ async def add_officer(
     async with service.session_factory() as session, session.begin():
         user = await session.get(User, user_id)
         if user is None:
-            user = User(id=user_id, created_at=now, last_seen_at=now)
+            user = User(id=user_id, created_at=now)
             session.add(user)
         user.role = "officer"
         user.language = "en"

@@ -195,7 +195,7 @@ async def test_help_now_alerts_again_as_urgent_and_shows_the_emergency_numbers(
                 select(OutboxMessage.lane).where(
                     OutboxMessage.report_id == report_id,
                     OutboxMessage.kind == "alert",
-                    OutboxMessage.chat_id.in_((JOKO, COORDINATOR_ID)),
+                    OutboxMessage.recipient_id.in_((JOKO, COORDINATOR_ID)),
                 )
             )
         )

@@ -72,7 +72,7 @@ async def test_a_silent_officer_is_reminded_then_the_coordinators_hear(
     assert told.button(f"📁 Open {code}") is not None
     await advance(bot, clock, timedelta(days=10))
     rows = await outbox_rows(bot.service, kind="case_reminder")
-    assert sorted(row.chat_id for row in rows) == sorted([RINA, COORDINATOR_ID])
+    assert sorted(row.recipient_id for row in rows) == sorted([RINA, COORDINATOR_ID])
 
 
 async def test_a_note_or_a_status_change_arms_the_reminder_again(
@@ -199,4 +199,4 @@ async def test_the_daily_digest_counts_what_the_database_holds(
     assert digests[0].done_at is not None and digests[1].due_at == seven + timedelta(days=1)
     await coordinator.wait_idle()
     sent = await outbox_rows(service, kind=DIGEST)
-    assert [row.chat_id for row in sent] == [COORDINATOR_ID]
+    assert [row.recipient_id for row in sent] == [COORDINATOR_ID]

@@ -12,10 +12,11 @@ from bot.config import Settings
 from playground.emulator import BotAPIEmulator, SimulatedUser
 from services import followups
 from services.clock import ManualClock
-from storage.models import OutboxMessage, Report, ScheduledJob, User
+from storage.models import OutboxMessage, Report, ScheduledJob
 from tests.cases.staffing import tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot, start_bot
+from tests.fixtures.people import stored_user
 from tests.followups.conftest import START
 from tests.followups.helpers import (
     HELLO,
@@ -186,7 +187,7 @@ async def test_late_forged_and_erased_presses_change_nothing(
 
 async def _unreachable(bot: RunningBot, user_id: int) -> bool:
     async with bot.service.session_factory() as session:
-        user = await session.get(User, user_id)
+        user = await stored_user(session, user_id)
         return user is not None and user.unreachable_at is not None
 
 

@@ -13,7 +13,7 @@ async def test_staff_keep_their_role_residents_are_forgotten(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session, session.begin():
-        session.add(User(id=1, role="officer", created_at=utcnow(), last_seen_at=utcnow()))
+        session.add(User(id=1, role="officer", created_at=utcnow()))
         session.add(User(id=2, role="resident", language="en", consented_at=utcnow()))
     async with session_factory() as session, session.begin():
         await erase_personal_data(Repo.over(session), 1)

@@ -123,4 +123,5 @@ async def test_coordinator_add_and_remove(
         "coordinator", "remove", "4242", database_url=database_url, key=key, cwd=tmp_path
     )
     assert code == 0, err
-    assert (await stored(database_url, key))[1] == {4242: "resident"}
+    # Back to resident: from now on kept under a pseudonym, no longer by the Telegram id.
+    assert (await stored(database_url, key))[1] == {Cipher([key]).pseudonym(4242): "resident"}

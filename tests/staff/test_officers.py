@@ -26,11 +26,13 @@ from services.roles import (
     officer_kelurahan_ids,
     promote,
 )
+from storage.identity import pseudonym
 from storage.models import AuditLog, DutyOverride, OutboxMessage, RosterShift, User, utcnow
 from storage.repositories import Repo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
 from tests.fixtures.drafts import finished_draft
+from tests.fixtures.people import stored_user
 from tests.staff.conftest import add_user, kelurahan
 
 ACTOR = 9001
@@ -95,8 +97,11 @@ async def test_removing_an_officer(session: AsyncSession, gazetteer: Gazetteer) 
         await roster.set_override(user_id, on_duty=True, until=utcnow() + timedelta(hours=1))
 
     assert await remove_officer(session, 11, actor_id=ACTOR) is True
-    removed = await session.get(User, 11)
+    # Back to resident, kept under a pseudonym from now on: nothing new names them in clear.
+    assert await session.get(User, 11) is None
+    removed = await stored_user(session, 11)
     assert removed is not None and (removed.role, removed.display_name) == ("resident", None)
+    assert removed.id == pseudonym(11)
     assert await get_officer(session, 11) is None
     assert await remove_officer(session, 11, actor_id=ACTOR) is False
     # A coordinator stops serving the kelurahan but keeps managing the service.

@@ -12,6 +12,7 @@ from conversations.staff.callbacks import OfficerCb, RosterCb
 from playground.emulator import BotAPIEmulator
 from storage.models import AuditLog, DutyOverride, Invite, OfficerArea, RosterShift, User
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.people import stored_user
 from tests.staff.people import Person, becomes, eventually
 
 NEWCOMER, LATECOMER, RESIDENT = 6001, 6002, 6003
@@ -21,7 +22,7 @@ UNTIL = re.compile(r"until \d\d:\d\d WIB (today|tomorrow)")
 
 async def user_row(bot: RunningBot, user_id: int) -> User | None:
     async with bot.service.session_factory() as session:
-        return await session.get(User, user_id)
+        return await stored_user(session, user_id)
 
 
 async def areas(bot: RunningBot, user_id: int) -> list[str]:

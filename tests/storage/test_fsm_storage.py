@@ -12,7 +12,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.fsm_context import ClearingFSMContext
+from storage.crypto import Cipher
 from storage.fsm_storage import SQLAlchemyStorage, storage_key
+from storage.identity import pseudonym
 from storage.models import FsmState
 from storage.session_context import current_session
 
@@ -133,10 +135,17 @@ async def test_keys_keep_conversations_apart(
     assert len({storage_key(key) for key in keys}) == len(keys)
 
 
-def test_overlong_key_is_hashed_to_fit() -> None:
+def test_overlong_key_is_hashed_to_fit(cipher: Cipher) -> None:
     key = StorageKey(bot_id=1, chat_id=2, user_id=3, business_connection_id="b" * 300)
     assert len(storage_key(key)) <= 255
     assert storage_key(key) == storage_key(key)
+
+
+def test_key_names_nobody(cipher: Cipher) -> None:
+    """The row key holds pseudonyms, never the Telegram ids of the chat or the user."""
+    key = storage_key(StorageKey(bot_id=1, chat_id=7345678901, user_id=7345678901))
+    assert "7345678901" not in key
+    assert key.startswith(f"{pseudonym(7345678901)}:{pseudonym(7345678901)}:")
 
 
 async def test_uses_the_updates_session_and_its_rollback(

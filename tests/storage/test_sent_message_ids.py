@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares.sent_messages import SentMessagesMiddleware
+from storage.identity import chat_key
 from storage.models import ChatMessage
 from tests.fixtures.commits import counted_commits
 
@@ -38,9 +39,11 @@ async def send(middleware: SentMessagesMiddleware, chat_id: int, message_id: int
 
 
 async def stored(sessions: Sessions) -> set[tuple[int, int]]:
+    """(chat, message id) pairs stored; rows name the chat by pseudonym (storage/identity)."""
+    chats = {chat_key(chat): chat for chat in range(900, 1000)}
     async with sessions() as session:
-        rows = await session.execute(select(ChatMessage.chat_id, ChatMessage.message_id))
-        return {(chat_id, message_id) for chat_id, message_id in rows}
+        rows = await session.execute(select(ChatMessage.chat_key, ChatMessage.message_id))
+        return {(chats[key], message_id) for key, message_id in rows}
 
 
 async def test_replies_after_commits_are_stored_in_one_transaction(
