@@ -30,8 +30,8 @@ from services.report_draft import Draft
 from services.reporting import submit_report
 from services.tracking_code import new_code
 from storage.crypto import Cipher, configure_cipher, get_cipher
-from storage.identity import day, pseudonym
 from storage.db import create_engine, create_session_factory
+from storage.identity import day, pseudonym
 from storage.models import (
     Alert,
     AuditLog,
