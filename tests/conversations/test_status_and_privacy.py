@@ -59,6 +59,16 @@ async def test_status_guessing_is_rate_limited(resident: Resident) -> None:
     )
     assert code not in paused.text
 
+    # Erasing one's data is no way to a fresh set of guesses at other people's codes.
+    await resident.user.send_command("/hapusdata")
+    await resident.press("🗑 Yes, erase my data")
+    await resident.user.wait_for("Data pribadi Anda sudah dihapus")
+    await resident.user.send_command("/status", code)
+    again = await resident.user.wait_for(
+        resident.t("Too many codes that did not match.").split(".")[0]
+    )
+    assert again.message_id != paused.message_id and code not in again.text
+
 
 async def test_delete_chat_removes_the_conversation(resident: Resident) -> None:
     await resident.start()
