@@ -27,6 +27,7 @@ FIGURES = {
     "broadcast": "bench.fig_broadcast",
     "footprint": "bench.fig_footprint",
     "recovery": "bench.fig_recovery",
+    "privacy": "bench.fig_privacy",
 }
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 
