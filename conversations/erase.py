@@ -19,8 +19,10 @@ from storage.repositories import Repo
 DELETE_BATCH = 100
 
 
-async def delete_chat(message: Message, bot: Bot, repo: Repo) -> None:
-    """/hapus: delete every message of this chat that Telegram still lets us delete."""
+async def delete_chat(message: Message, bot: Bot, repo: Repo, state: FSMContext) -> None:
+    """/hapus: delete every message of this chat that Telegram still lets us delete, and a
+    report left half-written: nothing of it stays for the next person holding the phone."""
+    await state.clear()
     chat_id = message.chat.id
     ids = await repo.messages.deletable(chat_id)
     if message.message_id not in ids:

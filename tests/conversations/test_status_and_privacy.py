@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from playground.emulator import BotAPIEmulator
-from storage.models import Report
+from storage.models import FsmState, Report
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
 from tests.fixtures.people import stored_user
@@ -79,6 +79,20 @@ async def test_delete_chat_removes_the_conversation(resident: Resident) -> None:
     done = await resident.user.wait_for("48")
     visible = [m.message_id for m in resident.user.chat.messages]
     assert visible == [done.message_id], resident.user.chat.transcript()
+
+
+async def test_delete_chat_also_forgets_a_half_written_report(
+    resident: Resident, bot: RunningBot
+) -> None:
+    """Someone who wipes the chat on a shared phone leaves no draft behind either."""
+    await resident.start()
+    await resident.begin_report()
+    await resident.answer_until_description()
+    await resident.user.send_command("/hapus")
+    await resident.user.wait_for("48")
+    await resident.user.wait_idle()
+    async with bot.service.session_factory() as session:
+        assert list(await session.scalars(select(FsmState.key))) == []
 
 
 async def test_erase_personal_data_keeps_the_anonymised_case(

@@ -32,6 +32,8 @@ from bot.logging_setup import configure_logging
 from playground.emulator import BotAPIEmulator, SimulatedUser
 from services.clock import ManualClock
 from services.retention import anonymise_closed_cases, forget_what_expired
+from storage.crypto import PSEUDONYM_FLOOR
+from storage.models import Subscription, User
 from tests.cases.staffing import add_officer, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot, make_settings, start_bot
@@ -316,3 +318,16 @@ async def test_no_resident_can_be_found_at_rest_or_in_the_logs(
     for haystack in (cells, files):
         assert set(findings(haystack, STAFF)) == {"rina_petugas_pky", "andi_koord_pky"}
     assert str(OFFICER).encode() in logs  # "outbox … kind=alert … to=<officer>: sent"
+    assert await residents_times_are_days(bot)
+
+
+async def residents_times_are_days(bot: RunningBot) -> bool:
+    """No time of a resident's row finer than the day: beside a report's creation time, a
+    time to the second would tell whose report it is."""
+    async with bot.service.session_factory() as session:
+        rows = list(await session.scalars(select(User).where(User.id >= PSEUDONYM_FLOOR)))
+        subscriptions = list(await session.scalars(select(Subscription)))
+    times = [t for u in rows for t in (u.created_at, u.consented_at, u.unreachable_at) if t]
+    times += [s.subscribed_at for s in subscriptions]
+    assert len(rows) >= 5 and times
+    return all((t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0) for t in times)
