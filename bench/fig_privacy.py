@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import timeit
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,7 +64,7 @@ async def _walk(options: Options, residents: int) -> tuple[Counter[str], dict[st
         _env_file=None,
         bot_token=SecretStr(emulator.token),
         telegram_api_url=emulator.base_url,
-        database_url=f"sqlite+aiosqlite:///{options.workdir / 'privacy.sqlite3'}",
+        database_url=f"sqlite+aiosqlite:///{options.workdir / f'privacy-{uuid.uuid4().hex}.sqlite3'}",
         data_key=SecretStr(Cipher.generate_key()),
         log_level="WARNING",
         coordinator_ids=[900_001],
