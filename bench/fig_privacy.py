@@ -60,11 +60,12 @@ def counted(calls: Counter[str], sizes: dict[str, list[int]]) -> Iterator[None]:
 
 async def _walk(options: Options, residents: int) -> tuple[Counter[str], dict[str, list[int]], int]:
     emulator = await start_emulator(FAST_LIMITS)
+    database = options.workdir / f"privacy-{uuid.uuid4().hex[:8]}.sqlite3"
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         bot_token=SecretStr(emulator.token),
         telegram_api_url=emulator.base_url,
-        database_url=f"sqlite+aiosqlite:///{options.workdir / f'privacy-{uuid.uuid4().hex}.sqlite3'}",
+        database_url=f"sqlite+aiosqlite:///{database}",
         data_key=SecretStr(Cipher.generate_key()),
         log_level="WARNING",
         coordinator_ids=[900_001],
