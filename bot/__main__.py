@@ -205,7 +205,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         async with create_session_factory(engine)() as session, session.begin():
             export = await export_cases(
-                session, period, settings.tz, gazetteer, personal=args.personal
+                session, period, settings.timezone, gazetteer, personal=args.personal
             )
             # Same audit trail as the chat's export; the operator has no Telegram id.
             await AuditRepo(session).record(

@@ -139,7 +139,7 @@ def alert_policy(settings: Settings) -> AlertPolicy:
     return AlertPolicy(
         ack_timeout=settings.ack_timeout,
         urgent_ack_timeout=settings.urgent_ack_timeout,
-        timezone=settings.tz,
+        timezone=settings.timezone,
     )
 
 
@@ -148,7 +148,7 @@ def conversation_options(settings: Settings, clock: Clock) -> ConversationOption
         emergency_numbers=tuple(settings.emergency_numbers),
         status_lookup_limit=settings.status_lookup_limit,
         status_lookup_window=settings.status_lookup_window,
-        timezone=settings.tz,
+        timezone=settings.timezone,
         alert_policy=alert_policy(settings),
         clock=clock,
         followups=followup_policy(settings),
