@@ -1,6 +1,6 @@
 """Configuration from the environment (and `.env`), validated once at start-up.
 
-Every variable of the configuration contract in PRODUCT.md lives here. A bad value stops the
+Every variable of the README's configuration table lives here. A bad value stops the
 bot with a message that names the variable, because a mistyped duration that silently became
 zero would mean alerts escalating at once or never.
 """
@@ -116,7 +116,7 @@ DEFAULT_EMERGENCY_NUMBERS = [
 
 
 class Settings(BaseSettings):
-    """The configuration contract (PRODUCT.md), one field per environment variable."""
+    """The configuration (README, "Configuration"), one field per environment variable."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False

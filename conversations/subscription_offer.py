@@ -30,7 +30,7 @@ def offer_text() -> str:
 def offer_markup() -> dict[str, Any]:
     """The keyboard in Bot API form, one button a row. Plain data: after every report it goes
     into an outbox row, and building it with aiogram's builder and models cost each Kirim
-    about as much CPU as two SQL statements (bench/, figure 2)."""
+    about as much CPU as two SQL statements (README, "Benchmarks", figure 2)."""
     buttons = [
         (_("✅ Yes, send them to me"), SubscribeCb(action="yes").pack()),
         (_("No, thanks"), SubscribeCb(action="no").pack()),
