@@ -275,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.deferred_schemas import install
 
     install()
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Lapor Aman bot")
+    # The same commands as the `lapor-aman` console script or as `python -m bot`.
+    prog = "python -m bot" if sys.argv[0].endswith("__main__.py") else "lapor-aman"
+    parser = argparse.ArgumentParser(prog=prog, description="Lapor Aman bot")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
     db = commands.add_parser("db", help="database maintenance")
