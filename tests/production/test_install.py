@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 # What a copy of the checkout leaves out: build products (.mo included), caches, the tests.
 _NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "data", "*.egg-info", "__pycache__", ".*_cache", "*.mo",
+    ".git", ".venv*", "build", "dist", "data", "*.egg-info", "__pycache__", ".*_cache", "*.mo",
     "tests", "docs",
 )  # fmt: skip
 
