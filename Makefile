@@ -1,6 +1,8 @@
-# Every target creates the virtualenv it needs, so a fresh clone only needs Python 3.11 and make.
+# Every target creates the virtualenv it needs, so a fresh clone only needs Python (3.11 or
+# newer) and make. Another Python gets a virtualenv of its own:
+#   make test PYTHON=python3.13 VENV=.venv-3.13
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
@@ -9,15 +11,20 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "$(PYTHON) is older than Python 3.11: set PYTHON=python3.11 (or newer)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# .mo files are build products: compiled here, never committed or hand-edited.
-catalogs: $(STAMP)
-	$(VENV)/bin/pybabel compile --statistics -d locales -D messages
+# .mo files are build products, never committed or hand-edited: compiled here when older than
+# their .po (the bot also compiles stale ones at start-up, and the package build its own).
+catalogs: $(MO_FILES)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d locales -D messages -l $*
 
 # Refresh the template and merge new messages into both catalogs (then translate them).
 extract: $(STAMP)
@@ -28,17 +35,19 @@ extract: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check bot conversations services storage playground tests
+	$(VENV)/bin/ruff format --check bot conversations services storage locales playground tests setup.py
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy bot conversations storage services
+	$(VENV)/bin/mypy bot conversations storage services locales
 
+# The cache lives in the virtualenv: two Pythons may run the suite at once (.ci/run).
 pytest: $(STAMP) catalogs
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -o cache_dir=$(VENV)/.pytest_cache $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
-run: $(STAMP) catalogs
+run: $(STAMP)
 	$(PY) -m bot run
 
 # The whole service in a browser (emulator + bot + chat page), no Telegram; DEMO_PORT=8090.
@@ -51,4 +60,4 @@ bench: $(STAMP) catalogs
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist

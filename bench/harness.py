@@ -128,7 +128,7 @@ async def postgres_database(admin_url: str) -> Database:
 
 @dataclass
 class BotConfig:
-    """What the bot process gets in its environment (see PRODUCT.md's configuration)."""
+    """What the bot process gets in its environment (bot/config.py's Settings)."""
 
     database: Database
     data_key: str = field(default_factory=Cipher.generate_key)

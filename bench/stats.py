@@ -24,13 +24,10 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default), q in 0..100."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100.0
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    """Interpolated between closest ranks (numpy's default), q in 1..99."""
+    if len(values) < 2:  # quantiles() wants two before Python 3.13
+        return values[0] if values else math.nan
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
 @dataclass(frozen=True)

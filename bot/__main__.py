@@ -207,7 +207,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         async with create_session_factory(engine)() as session, session.begin():
             export = await export_cases(
-                session, period, settings.tz, gazetteer, personal=args.personal
+                session, period, settings.timezone, gazetteer, personal=args.personal
             )
             # Same audit trail as the chat's export; the operator has no Telegram id.
             await AuditRepo(session).record(
@@ -277,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.deferred_schemas import install
 
     install()
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Lapor Aman bot")
+    # The same commands as the `lapor-aman` console script or as `python -m bot`.
+    prog = "python -m bot" if sys.argv[0].endswith("__main__.py") else "lapor-aman"
+    parser = argparse.ArgumentParser(prog=prog, description="Lapor Aman bot")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot (long polling, or webhook if WEBHOOK_URL)")
     db = commands.add_parser("db", help="database maintenance")

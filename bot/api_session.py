@@ -4,7 +4,7 @@ aiogram parses every answer with `Response[method.__returning__]`, a pydantic ge
 made on the spot. pydantic (2.x) caches parametrised generics only weakly, and these classes
 live in reference cycles, so every run of the garbage collector drops them and the next call
 builds the class again: the schema of `Response[Message]` includes all of Message, about 15 ms
-of CPU each time. In the benchmark (bench/, figure 1) that rebuild was the largest single
+of CPU each time. In the benchmark (README, "Benchmarks") that rebuild was the largest single
 item in the bot's profile, about a fifth of its CPU per update. Keeping one strong reference
 per return type (a few dozen types at most) makes the cache hold.
 """
@@ -34,7 +34,7 @@ def keep_response_model(returning: Any) -> None:
 class BotApiSession(AiohttpSession):
     """Also tells `on_answer` whenever Telegram answered (not with a 5xx): the long poll is
     then a free health check, and the sender need not sit out its outage backoff (up to a
-    minute) once getUpdates gets through again (bench/, figure 5)."""
+    minute) once getUpdates gets through again (README, "Benchmarks", figure 5)."""
 
     on_answer: Callable[[], None] | None = None
 

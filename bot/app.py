@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import conversations
+import locales
 from bot.api_session import BotApiSession
 from bot.commands import register_commands, staff_menus_at_startup
 from bot.config import Settings
@@ -44,6 +45,7 @@ from services.clock import Clock, SystemClock
 from services.delivery import CaseDeliveryHooks
 from services.gazetteer import Gazetteer
 from services.gazetteer_loader import load_gazetteer
+from services.i18n import compiled_catalogs
 from storage.crypto import Cipher, configure_cipher
 from storage.db import create_engine, create_session_factory, is_sqlite
 from storage.event_isolation import PostgresEventIsolation
@@ -54,7 +56,6 @@ from storage.migrate import upgrade_database
 from storage.repositories import Repo
 
 log = logging.getLogger(__name__)
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
 @dataclass
@@ -133,14 +134,14 @@ def create_bot(settings: Settings, session_factory: async_sessionmaker[AsyncSess
 
 
 def create_i18n() -> I18n:
-    return I18n(path=LOCALES_DIR, default_locale=DEFAULT_LOCALE, domain="messages")
+    return I18n(path=compiled_catalogs(), default_locale=DEFAULT_LOCALE, domain=locales.DOMAIN)
 
 
 def alert_policy(settings: Settings) -> AlertPolicy:
     return AlertPolicy(
         ack_timeout=settings.ack_timeout,
         urgent_ack_timeout=settings.urgent_ack_timeout,
-        timezone=settings.tz,
+        timezone=settings.timezone,
     )
 
 
@@ -149,7 +150,7 @@ def conversation_options(settings: Settings, clock: Clock) -> ConversationOption
         emergency_numbers=tuple(settings.emergency_numbers),
         status_lookup_limit=settings.status_lookup_limit,
         status_lookup_window=settings.status_lookup_window,
-        timezone=settings.tz,
+        timezone=settings.timezone,
         alert_policy=alert_policy(settings),
         clock=clock,
         followups=followup_policy(settings),

@@ -1,6 +1,6 @@
 """Configuration from the environment (and `.env`), validated once at start-up.
 
-Every variable of the configuration contract in PRODUCT.md lives here. A bad value stops the
+Every variable of the README's configuration table lives here. A bad value stops the
 bot with a message that names the variable, because a mistyped duration that silently became
 zero would mean alerts escalating at once or never.
 """
@@ -11,14 +11,14 @@ import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.durations import parse_duration as read_duration
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/lapor-aman.sqlite3"
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -27,23 +27,19 @@ class ConfigError(Exception):
 
 
 def parse_duration(value: Any) -> timedelta:
-    """`90s`, `15m`, `2h`, `1d` (or a bare number of seconds) into a timedelta."""
+    """`90s`, `15m`, `2h`, `1d` (services/durations.py) or a bare number of seconds."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
+        duration: timedelta | None = timedelta(seconds=value)
     else:
         text = str(value).strip()
-        if text.isdigit():
-            seconds = float(text)
-        else:
-            match = _DURATION.match(text)
-            if match is None:
-                raise ValueError(f"{value!r} is not a duration like 90s, 15m, 2h or 1d")
-            seconds = float(int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
-    if seconds <= 0:
+        duration = timedelta(seconds=int(text)) if text.isdigit() else read_duration(text)
+    if duration is None:
+        raise ValueError(f"{value!r} is not a duration like 90s, 15m, 2h or 1d")
+    if duration <= timedelta(0):
         raise ValueError("a duration must be longer than zero")
-    return timedelta(seconds=seconds)
+    return duration
 
 
 def parse_optional_duration(value: Any) -> timedelta | None:
@@ -77,17 +73,13 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
-def parse_clock_time(value: Any) -> time:
-    """`07:00` (local time of day, 24-hour clock) into a time."""
-    if isinstance(value, time):
-        return value
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(value))
-    if match is None:
-        raise ValueError(f"{value!r} is not a time of day like 07:00")
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ValueError("hours must be 0-23 and minutes 0-59")
-    return time(hour, minute)
+def two_digit_hour(value: Any) -> Any:
+    """`7:00` as `07:00`: pydantic reads the time of day (and checks its range), but only with
+    two-digit hours."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and len(text) == 4 and text[1] == ":":
+        return "0" + text
+    return text
 
 
 def parse_id_list(value: Any) -> list[int]:
@@ -113,7 +105,7 @@ IdList = Annotated[list[int], NoDecode, BeforeValidator(parse_id_list)]
 StrList = Annotated[list[str], NoDecode, BeforeValidator(parse_str_list)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(parse_optional_duration)]
 QuietHours = Annotated[tuple[int, int] | None, NoDecode, BeforeValidator(parse_quiet_hours)]
-ClockTime = Annotated[time, NoDecode, BeforeValidator(parse_clock_time)]
+ClockTime = Annotated[time, BeforeValidator(two_digit_hour)]
 
 DEFAULT_EMERGENCY_NUMBERS = [
     "112 (Panggilan Darurat / Emergency)",
@@ -124,7 +116,7 @@ DEFAULT_EMERGENCY_NUMBERS = [
 
 
 class Settings(BaseSettings):
-    """The configuration contract (PRODUCT.md), one field per environment variable."""
+    """The configuration (README, "Configuration"), one field per environment variable."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -147,7 +139,7 @@ class Settings(BaseSettings):
     # Local time (TIMEZONE) of the coordinators' daily digest.
     digest_time: ClockTime = time(7, 0)
     quiet_hours: QuietHours = (21, 7)
-    timezone: str = "Asia/Jakarta"
+    timezone: ZoneInfo = ZoneInfo("Asia/Jakarta")
     broadcast_rate: float = 25.0
     # Alerts that find Telegram's ~30 messages a second used up go out at once as paid
     # broadcasts (0.1 Telegram Stars each, from the bot's balance) instead of waiting. Off
@@ -175,15 +167,6 @@ class Settings(BaseSettings):
     status_lookup_window: Duration = timedelta(minutes=15)
     # How often the scheduler wakes the job worker (escalations, follow-ups) and the sender.
     job_tick: Duration = timedelta(seconds=1)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @field_validator("broadcast_rate")
     @classmethod
@@ -219,10 +202,6 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     def require_token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():

@@ -4,9 +4,9 @@
 calls `model_rebuild()` on each with a namespace of all the types, so their forward
 references resolve. Each type's validator then holds its own copy of everything it nests
 (Message nests most of the API), and the loop costs about 110 MB of resident memory and
-1.8 s of CPU before the bot does anything: half of the bot's footprint in bench/, figure 4,
-and most of the "bare aiogram bot" there. The bot validates a few dozen of those types, so
-the rest are memory for nothing.
+1.8 s of CPU before the bot does anything: half of the bot's footprint in figure 4 of the
+README's benchmarks, and most of the "bare aiogram bot" there. The bot validates a few dozen
+of those types, so the rest are memory for nothing.
 
 The types are declared `defer_build=True` by aiogram itself; only that loop builds them. While
 `aiogram.types` is imported, `install()` has the loop record each type instead, and then gives

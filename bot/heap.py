@@ -2,7 +2,7 @@
 
 The bot starts with about 300,000 objects that live as long as the process: modules,
 SQLAlchemy's mappers, aiogram's routers, pydantic's schemas, the gazetteer. A full collection
-walks every one of them, and took 210 ms in the bot (bench/, figure 2): whatever update or
+walks every one of them, and took 210 ms in the bot (README, "Benchmarks"): whatever update or
 alert was under way waited that long. Start-up allocates enough to trigger the first full
 pass during the first busy minute. Frozen objects are never walked again; what the bot
 allocates later is still collected as usual.

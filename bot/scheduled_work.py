@@ -23,7 +23,7 @@ def followup_policy(settings: Settings) -> FollowupPolicy:
         first_after=settings.followup_after,
         every=settings.followup_every,
         quiet_hours=settings.quiet_hours,
-        timezone=settings.tz,
+        timezone=settings.timezone,
     )
 
 
@@ -34,7 +34,7 @@ def reminder_policy(settings: Settings) -> ReminderPolicy:
 def digest_policy(settings: Settings) -> DigestPolicy:
     return DigestPolicy(
         at=settings.digest_time,
-        timezone=settings.tz,
+        timezone=settings.timezone,
         ack_timeout=settings.ack_timeout,
         urgent_ack_timeout=settings.urgent_ack_timeout,
         reminder_after=settings.officer_reminder_after,

@@ -13,6 +13,13 @@ class ConsentCb(CallbackData, prefix="c"):
     action: str  # "agree" | "privacy"
 
 
+class SubscribeCb(CallbackData, prefix="sub"):
+    """The resident's opt-in: yes/no, then optionally a kecamatan and a kelurahan."""
+
+    action: str  # "yes" | "no" | "top" | "kec" | "kel" | "city"
+    id: int = 0
+
+
 class LanguageCb(CallbackData, prefix="l"):
     code: str
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
-from conversations.broadcasts.offer import offer_subscription
 from conversations.callbacks import ConsentCb
 from conversations.menu import main_menu
 from conversations.privacy_notice import privacy_notice
-from services.gazetteer import Gazetteer
+from conversations.subscription_offer import offer_subscription
 from storage.models import User
 from storage.repositories import Repo
 
@@ -50,26 +48,20 @@ async def ask_consent(bot: Bot, chat_id: int, *, then_report: bool = False) -> N
     await replies.send(bot, chat_id, consent_text(), reply_markup=builder.as_markup())
 
 
-async def agreed(
-    callback: CallbackQuery,
-    callback_data: ConsentCb,
-    bot: Bot,
-    repo: Repo,
-    db_user: User,
-    state: FSMContext,
-    gazetteer: Gazetteer,
-) -> None:
-    await replies.answer(callback, _("Thank you"))
-    first_time = db_user.consented_at is None
-    if first_time:
-        await repo.users.give_consent(db_user)
-        await repo.audit.record("consent_given", actor_id=None)
-    if callback_data.action == AGREE_THEN_REPORT:
-        # Imported here: the report package imports this module for ask_consent.
-        from conversations.report.entry import start_report
+async def record_consent(repo: Repo, db_user: User) -> bool:
+    """Store the resident's consent; True the first time they give it."""
+    if db_user.consented_at is not None:
+        return False
+    await repo.users.give_consent(db_user)
+    await repo.audit.record("consent_given", actor_id=None)
+    return True
 
-        await start_report(bot, callback.from_user.id, state, db_user, gazetteer)
-        return
+
+async def agreed(callback: CallbackQuery, bot: Bot, repo: Repo, db_user: User) -> None:
+    """ "I agree" after /start: the main menu, and the first time the awareness messages' offer.
+    The same button asked for by /lapor starts the report instead (conversations/report/entry)."""
+    await replies.answer(callback, _("Thank you"))
+    first_time = await record_consent(repo, db_user)
     await replies.send(
         bot,
         callback.from_user.id,
@@ -87,8 +79,6 @@ async def read_privacy(callback: CallbackQuery, bot: Bot) -> None:
 
 def setup() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(
-        agreed, ConsentCb.filter(F.action.in_({AGREE, AGREE_THEN_REPORT}))
-    )
+    router.callback_query.register(agreed, ConsentCb.filter(F.action == AGREE))
     router.callback_query.register(read_privacy, ConsentCb.filter(F.action == READ_PRIVACY))
     return router

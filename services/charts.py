@@ -9,8 +9,8 @@ no global figure state is shared between concurrent requests and no display is n
 The bot never imports Matplotlib itself: `render_in_child` draws in a short-lived
 `python -m services.charts` process (panels as JSON on its stdin, PNGs on its stdout), so the
 ~75 MB Matplotlib and its caches take stay out of the bot's resident memory, which Python
-would not give back after a /statistik (bench/, figure 4). The child's start-up (about a second
-of CPU) also keeps the drawing off the bot's event loop.
+would not give back after a /statistik (README, "Benchmarks", figure 4). The child's start-up
+(about a second of CPU) also keeps the drawing off the bot's event loop.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from rapidfuzz.distance import OSA
+
 # Words people put in front of a place name that are not part of it.
 _DESIGNATORS = frozenset({"kelurahan", "kel", "kecamatan", "kec", "desa", "ds", "kampung"})
 # Abbreviations usual in addresses, expanded on both sides so "Sei Gohong" == "Sungai Gohong".
@@ -156,7 +158,8 @@ def _score(query: tuple[str, ...], form: tuple[str, ...]) -> tuple[int, int] | N
     # Compared without spaces: "Jekanraya" and "Jekan  Raya" are the same place.
     if query_key == form_key:
         return _EXACT, 0
-    distance = edit_distance(query_key, form_key)
+    # Levenshtein with a swap of two neighbours counted as one edit (a common typo).
+    distance = OSA.distance(query_key, form_key)
     if distance <= _typo_budget(form_key):
         return _TYPO, distance
     if len(query_key) >= _MIN_PREFIX and _is_word_prefix(query, form):
@@ -180,19 +183,4 @@ def _is_word_prefix(query: tuple[str, ...], form: tuple[str, ...]) -> bool:
     return all(f.startswith(q) for q, f in zip(query, form[: len(query)], strict=True))
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance counting a swap of two neighbours as one edit (a common typo)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[len(b)]
-
-
-__all__ = ["Gazetteer", "KecamatanEntry", "KelurahanEntry", "edit_distance", "normalize"]
+__all__ = ["Gazetteer", "KecamatanEntry", "KelurahanEntry", "normalize"]

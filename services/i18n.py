@@ -12,14 +12,24 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+import locales
+
 DEFAULT_LANGUAGE = "id"
 LANGUAGES = ("id", "en")
 
 
 @cache
+def compiled_catalogs() -> Path:
+    """The catalogs' directory, once any missing or stale .mo in it is compiled (locales/)."""
+    locales.compile_stale()
+    return locales.DIRECTORY
+
+
+@cache
 def _translations(language: str) -> gettext.NullTranslations:
-    return gettext.translation("messages", LOCALES_DIR, languages=[language], fallback=True)
+    return gettext.translation(
+        locales.DOMAIN, compiled_catalogs(), languages=[language], fallback=True
+    )
 
 
 def translator(language: str | None) -> Callable[[str], str]:

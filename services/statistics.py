@@ -8,8 +8,8 @@ Periods are calendar days in the service's timezone, both ends included.
 
 from __future__ import annotations
 
-import math
 import re
+import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases import OPEN_STATUSES
+from services.durations import parse_duration
 from services.gazetteer import Gazetteer
 from storage.models import AppSetting, Report, ReportStatusChange, User, utcnow
 
@@ -37,8 +38,6 @@ TARGET_KEYS = {"urgent": "target_urgent_ack", "handle": "target_handle"}
 MAX_TARGET = timedelta(days=7)
 
 _DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-_DURATION = re.compile(r"^\s*(\d+)\s*(m|h|d|min|menit|jam|hari)\s*$", re.IGNORECASE)
-_UNITS = {"m": 60, "min": 60, "menit": 60, "h": 3600, "jam": 3600, "d": 86400, "hari": 86400}
 
 
 class PeriodError(ValueError):
@@ -129,11 +128,8 @@ class Targets:
 
 def parse_target_duration(text: str) -> timedelta | None:
     """`15m`, `6h`, `1d` (also menit/jam/hari); None if unreadable, zero or over a week."""
-    match = _DURATION.match(text)
-    if match is None:
-        return None
-    value = timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
-    return value if timedelta(0) < value <= MAX_TARGET else None
+    value = parse_duration(text)
+    return value if value is not None and timedelta(0) < value <= MAX_TARGET else None
 
 
 def format_duration(value: timedelta | float | None) -> str:
@@ -286,16 +282,12 @@ async def officer_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * share
-    low = math.floor(position)
-    high = math.ceil(position)
-    if low == high:
-        return ordered[low]
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The value below which `share` (0.01 to 0.99) of them lie, interpolated between closest
+    ranks (numpy's default, the standard library's "inclusive"); None for no values."""
+    if len(values) < 2:  # quantiles() wants two before Python 3.13
+        return values[0] if values else None
+    cut_points = statistics.quantiles(values, n=100, method="inclusive")
+    return cut_points[round(share * 100) - 1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,7 @@ def write_turns(
     to 100 ms, no queue), so the lock sits idle between turns, the sender claiming an alert
     can lose the race to update after update, and an unlucky update can wait past
     busy_timeout and fail ("database is locked": the resident gets an apology). Measured
-    with bench/ (figures 1, 2 and 4). Only for transactions that never wait for another
+    with `make bench` (README, "Benchmarks"). Only for transactions that never wait for another
     writer of the same engine while holding their turn. PostgreSQL locks rows, not the
     database: no turns there.
     """
@@ -156,7 +156,7 @@ async def write_transaction(
     """A session in one transaction that writes, in its turn (write_turns) on SQLite.
 
     Every writer goes through a turn: one that does not takes SQLite's lock between two
-    turns, and the next holder then sleeps in SQLite's busy handler (bench/, figure 2: the
+    turns, and the next holder then sleeps in SQLite's busy handler (README, "Benchmarks": the
     ids of messages sent after a Kirim's commit, remembered outside any turn, cost the 50
     Kirims of a burst 3.2 s of such sleeps)."""
     async with (

@@ -203,7 +203,7 @@ def _remember(
 
 def _json_copy(value: Any) -> Any:
     """A deep copy of what the JSON column holds (dicts, lists, scalars); copy.deepcopy did
-    the same at several times the cost, on every read of a draft (bench/, figure 1)."""
+    the same at several times the cost, on every read of a draft (README, "Benchmarks")."""
     if isinstance(value, dict):
         return {name: _json_copy(item) for name, item in value.items()}
     if isinstance(value, list):

@@ -3,9 +3,10 @@
 SQLAlchemy 2.0 keeps both dialects' Insert out of its statement cache (`inherit_cache =
 False`: the ON CONFLICT clause is not part of their cache key), so each such statement was
 compiled anew on every execution: four in every Kirim (three outbox rows and the follow-up
-job), one for each message id remembered and one for every step of a conversation (bench/,
-figures 1 and 2). Here every distinct clause gets a class of its own and a class only ever
-carries that clause: the class is part of the cache key, so the key covers the clause too.
+job), one for each message id remembered and one for every step of a conversation (README,
+"Benchmarks", "Statements built once"). Here every distinct clause gets a class of its own and
+a class only ever carries that clause: the class is part of the cache key, so the key covers
+the clause too.
 
 Each statement is also built once per kind of database, and its values are given at
 execution: building the outbox insert and its cache key took 0.36 ms of the 1.0 ms it takes

@@ -4,9 +4,10 @@ aiosqlite runs each SQLite call in a thread of its own, and every call is a roun
 queue put, the thread's turn, then a wake-up of the event loop through its self-pipe.
 SQLAlchemy's adapter makes three or four of those per statement (open a cursor, execute,
 fetch, close). A Kirim runs about twenty statements, so those round trips, not SQLite, were
-a large part of the bot's CPU (bench/, figure 2). Here one function does the cursor's whole
-job in the thread, so a statement costs one trip. Everything else (the pool, transactions,
-errors, server-side cursors) is SQLAlchemy's own aiosqlite dialect.
+a large part of the bot's CPU (README, "Benchmarks", "One trip per statement"). Here one
+function does the cursor's whole job in the thread, so a statement costs one trip. Everything
+else (the pool, transactions, errors, server-side cursors) is SQLAlchemy's own aiosqlite
+dialect.
 """
 
 from __future__ import annotations

@@ -3,12 +3,14 @@
 Fails when a message was added to the code but not to a catalog, when a catalog keeps a message
 the code no longer has (stale), when a translation is empty or fuzzy, when placeholders differ,
 when a translation would be refused by Telegram's HTML parser, or when the compiled .mo files
-are older than their catalogs.
+the bot reads differ from their catalogs.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +20,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+import locales
 from playground.emulator.entities import EntityParseError
 from playground.emulator.markup_html import parse_html
+from services.i18n import compiled_catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("id", "en")
@@ -84,11 +88,30 @@ def test_translations_are_valid_telegram_html(language: str) -> None:
     assert not problems, "\n".join(problems)
 
 
+def _compiled(folder: Path) -> dict[str, object]:
+    with (folder / "messages.mo").open("rb") as handle:
+        return {str(m.id): m.string for m in read_mo(handle) if m.id}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalog_is_current(language: str) -> None:
-    """`make test` compiles the catalogs; a stale .mo would show old texts to users."""
-    folder = ROOT / "locales" / language / "LC_MESSAGES"
-    with (folder / "messages.mo").open("rb") as handle:
-        compiled = {str(m.id): m.string for m in read_mo(handle) if m.id}
+    """The catalogs the bot reads: a stale .mo would show old texts to users."""
+    folder = compiled_catalogs() / language / "LC_MESSAGES"
     source = {str(m.id): m.string for m in load(language) if m.id}
-    assert compiled == source, "run `make catalogs`"
+    assert _compiled(folder) == source
+
+
+def test_catalogs_compile_at_start_up_when_missing_or_stale(tmp_path: Path) -> None:
+    """A checkout run without `make catalogs`, then a catalog edited: the .mo files follow."""
+    copy = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", copy, ignore=shutil.ignore_patterns("*.mo", "*.py*"))
+    written = locales.compile_stale(copy)
+    assert sorted(path.relative_to(copy).parts[0] for path in written) == sorted(LANGUAGES)
+    assert locales.compile_stale(copy) == [], "current catalogs are left alone"
+    english = copy / "en" / "LC_MESSAGES" / "messages.po"
+    text = english.read_text(encoding="utf-8")
+    english.write_text(text.replace('msgstr "(continued)"', 'msgstr "(more)"'), encoding="utf-8")
+    later = english.with_suffix(".mo").stat().st_mtime + 10
+    os.utime(english, (later, later))
+    assert locales.compile_stale(copy) == [english.with_suffix(".mo")]
+    assert _compiled(english.parent)["(continued)"] == "(more)"

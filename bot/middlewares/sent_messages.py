@@ -34,7 +34,7 @@ class SentMessagesMiddleware(BaseRequestMiddleware):
         response = await make_request(bot, method)
         if method.__api_method__.startswith("edit"):
             # The message was remembered when it was sent; an edit only costs a write (after
-            # a Kirim, one more turn at SQLite's lock while alerts wait: bench/, figure 2).
+            # a Kirim, one more turn at SQLite's lock while alerts wait: README, "Benchmarks").
             return response
         # aiogram's annotation says Response, but the session hands back the bare result.
         messages = _private_messages(getattr(response, "result", response))

@@ -1,4 +1,4 @@
-"""Callback data of the subscription and broadcast buttons (Telegram allows 64 bytes).
+"""Callback data of the broadcast buttons (Telegram allows 64 bytes).
 
 Broadcast buttons only say what was pressed; the coordinator role is checked again in the
 database on every press (IsCoordinator), and the broadcast's status decides what happens.
@@ -7,13 +7,6 @@ database on every press (IsCoordinator), and the broadcast's status decides what
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-
-
-class SubscribeCb(CallbackData, prefix="sub"):
-    """The resident's opt-in: yes/no, then optionally a kecamatan and a kelurahan."""
-
-    action: str  # "yes" | "no" | "top" | "kec" | "kel" | "city"
-    id: int = 0
 
 
 class BroadcastCb(CallbackData, prefix="bc"):

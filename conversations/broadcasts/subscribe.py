@@ -16,8 +16,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
-from conversations.broadcasts.callbacks import SubscribeCb
+from conversations.callbacks import SubscribeCb
 from conversations.options import ConversationOptions
+from conversations.report import flow
 from conversations.staff.texts import place_name
 from conversations.texts import quote
 from services import subscriptions
@@ -208,9 +209,6 @@ async def unsubscribe_command(
 
 async def _resume_report(bot: Bot, chat_id: int, state: FSMContext, gazetteer: Gazetteer) -> None:
     """Asked in the middle of a report: show its current question again (like /bantuan)."""
-    # Imported here: the report package imports consent, which imports this package's offer.
-    from conversations.report import flow
-
     if await flow.current_step(state) is not None:
         await flow.reprompt(bot, chat_id, state, gazetteer)
 

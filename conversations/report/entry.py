@@ -9,13 +9,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
-from conversations.callbacks import MenuCb
-from conversations.consent import ask_consent
+from conversations.callbacks import ConsentCb, MenuCb
+from conversations.consent import AGREE_THEN_REPORT, ask_consent, record_consent
 from conversations.report import flow
 from conversations.report.states import ReportForm
 from services.gazetteer import Gazetteer
 from services.report_draft import Draft
 from storage.models import User
+from storage.repositories import Repo
 
 
 async def start_report(
@@ -62,8 +63,25 @@ async def lapor_button(
     await start_report(bot, callback.from_user.id, state, db_user, gazetteer)
 
 
+async def agreed_then_report(
+    callback: CallbackQuery,
+    bot: Bot,
+    repo: Repo,
+    db_user: User,
+    state: FSMContext,
+    gazetteer: Gazetteer,
+) -> None:
+    """ "I agree" on the consent /lapor asked for: the report starts at once."""
+    await replies.answer(callback, _("Thank you"))
+    await record_consent(repo, db_user)
+    await start_report(bot, callback.from_user.id, state, db_user, gazetteer)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(lapor_command, Command("lapor"))
     router.callback_query.register(lapor_button, MenuCb.filter(F.action == "report"))
+    router.callback_query.register(
+        agreed_then_report, ConsentCb.filter(F.action == AGREE_THEN_REPORT)
+    )
     return router

@@ -30,7 +30,7 @@ def choices(
 
     Built as rows directly: aiogram's InlineKeyboardBuilder deep-copies its whole markup for
     every button it adds, which made the kelurahan keyboard (up to 30 buttons) one of the
-    costliest parts of a step (bench/, figure 1's profile)."""
+    costliest parts of a step (README, "Benchmarks": 5.9 ms, now 0.30 ms)."""
 
     def button(value: str, text: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(

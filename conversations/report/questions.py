@@ -20,7 +20,8 @@ from services.choices import CATEGORIES, OCCURRED, RELATIONS, VICTIMS, ages_for
 from services.gazetteer import Gazetteer
 from services.report_draft import MAX_EVIDENCE, Draft
 
-# Step numbers as the resident sees them (PRODUCT.md's eleven steps).
+# Step numbers as the resident sees them ("Step 5 of 11"): questions that belong together
+# (the victim and their age, the place) share a number.
 STEP_NUMBER = {
     "danger": 1,
     "relation": 2,

@@ -9,8 +9,8 @@ from aiogram.types import CallbackQuery, InaccessibleMessage
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
-from conversations.broadcasts.offer import queue_subscription_offer
 from conversations.report.context import StepContext
+from conversations.subscription_offer import queue_subscription_offer
 from conversations.texts import emergency_text
 from services import outbox
 from services.alerting import dispatch_new_report

@@ -77,7 +77,8 @@ async def test_an_outage_delays_alerts_but_loses_none_urgent_first(
     emulator: BotAPIEmulator, database_url: str
 ) -> None:
     """20 reports during a Telegram outage: after recovery each alert arrives once, urgent
-    first. Waiting alerts for one officer may be combined into one message (PRODUCT.md)."""
+    first. Waiting alerts for one officer may be combined into one message (README, "Durable
+    delivery")."""
     # Long timeouts: this test is about delivery, not about reminders during the outage.
     settings = make_settings(
         emulator, database_url, ack_timeout=timedelta(minutes=10), job_tick=timedelta(seconds=1)

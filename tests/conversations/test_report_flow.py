@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from playground.emulator.scenario import BotMessage
-from storage.models import Evidence, Report
+from storage.models import AuditLog, Evidence, Report
 from tests.conversations.resident import (
     CONSENT_Q,
     DESCRIPTION_Q,
@@ -38,6 +38,23 @@ async def stored_reports(bot: RunningBot) -> list[Report]:
             select(Report).options(selectinload(Report.evidence), selectinload(Report.kelurahan))
         )
         return list(rows)
+
+
+async def test_lapor_before_consent_asks_it_then_starts_the_report(
+    resident: Resident, bot: RunningBot
+) -> None:
+    """/lapor from someone who never agreed: the consent first; "I agree" then starts the
+    report at once, without the main menu, and the consent is recorded once."""
+    await resident.user.send_command("/lapor")
+    await resident.expect("👋 <b>Welcome to Lapor Aman</b>")
+    answer = await resident.press("✅ I agree")
+    assert answer is not None and answer.text == resident.t("Thank you")
+    await resident.expect("<b>Is anyone in danger right now?</b>")
+    menu = resident.t("What would you like to do?")
+    assert not [m for m in resident.user.chat.bot_messages() if menu in m.text]
+    async with bot.service.session_factory() as session:
+        consents = await session.scalars(select(AuditLog).where(AuditLog.action == "consent_given"))
+        assert len(list(consents)) == 1
 
 
 async def test_anonymous_report_in_indonesian(resident: Resident, bot: RunningBot) -> None:

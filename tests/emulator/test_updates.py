@@ -81,6 +81,15 @@ async def test_second_poller_terminates_the_first(api: ApiClient, emulator: BotA
     assert body["result"][0]["message"]["text"] == "untuk poller kedua"
 
 
+async def _answered(emulator: BotAPIEmulator, count: int, patience: float = 5.0) -> None:
+    """Until the emulator has taken the webhook's answer for `count` updates: the receiver
+    sees an update before its answer gets back, and a loaded machine may keep it a while."""
+    deadline = time.monotonic() + patience
+    while len(emulator.delivered_updates) < count:
+        assert time.monotonic() < deadline, "the emulator never took the webhook's answer"
+        await asyncio.sleep(0.01)
+
+
 class WebhookReceiver:
     """A stand-in for the bot's webhook endpoint."""
 
@@ -127,6 +136,7 @@ async def test_webhook_delivery_with_secret(
     update, secret = receiver.requests[0]
     assert update["message"]["text"] == "via webhook"
     assert secret == "s3cr3t-_X"
+    await _answered(emulator, 1)
     assert emulator.delivered_updates[-1].via == "webhook"
     info = await api.ok("getWebhookInfo")
     assert (info["url"], info["pending_update_count"]) == (receiver.url, 0)
@@ -142,6 +152,7 @@ async def test_webhook_retries_until_the_bot_answers(
     await emulator.user(1001).send_text("ulang")
     await asyncio.wait_for(receiver.received.wait(), 5)
     assert [body["message"]["text"] for body, _ in receiver.requests] == ["ulang"] * 3
+    await _answered(emulator, 1)
     info = await api.ok("getWebhookInfo")
     assert info["pending_update_count"] == 0
     assert (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_contract_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.urgent_ack_timeout == timedelta(minutes=5)
     assert settings.followup_after == timedelta(hours=24)
     assert settings.quiet_hours == (21, 7)
-    assert settings.timezone == "Asia/Jakarta"
+    assert str(settings.timezone) == "Asia/Jakarta"
     assert settings.coordinator_ids == []
     assert settings.telegram_api_url == "https://api.telegram.org"
 
@@ -71,3 +72,23 @@ def test_paid_alerts_are_off_unless_the_city_turns_them_on(
     monkeypatch.setenv("ALERT_PAID_BROADCAST", "maybe")
     with pytest.raises(ConfigError, match="ALERT_PAID_BROADCAST"):
         load_settings(_env_file=None)
+
+
+def test_time_zone_and_digest_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMEZONE", "Asia/Makassar")
+    monkeypatch.setenv("DIGEST_TIME", " 6:05 ")
+    settings = load_settings(_env_file=None)
+    assert settings.timezone == ZoneInfo("Asia/Makassar")
+    assert settings.digest_time == time(6, 5)
+    monkeypatch.setenv("TIMEZONE", "Asia/Palangka")
+    monkeypatch.setenv("DIGEST_TIME", "07:60")
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None)
+    assert "TIMEZONE" in str(error.value) and "DIGEST_TIME" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("15 menit", 900), ("2 jam", 7200), ("1 hari", 86400)]
+)
+def test_durations_in_indonesian(text: str, expected: int) -> None:
+    assert parse_duration(text) == timedelta(seconds=expected)

@@ -1,7 +1,7 @@
 """Offering awareness messages to a resident: after /start consent and after a report.
 
-Kept apart from the /langganan handlers (subscribe.py) and free of the report package, so
-the consent and report modules can import it without an import cycle.
+Outside the broadcasts package (whose /langganan handlers resume a report in progress), so
+that consent and the report can offer it without an import circle.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import replies
-from conversations.broadcasts.callbacks import SubscribeCb
+from conversations.callbacks import SubscribeCb
 from services import outbox, subscriptions
 
 
@@ -30,7 +30,7 @@ def offer_text() -> str:
 def offer_markup() -> dict[str, Any]:
     """The keyboard in Bot API form, one button a row. Plain data: after every report it goes
     into an outbox row, and building it with aiogram's builder and models cost each Kirim
-    about as much CPU as two SQL statements (bench/, figure 2)."""
+    about as much CPU as two SQL statements (README, "Benchmarks", figure 2)."""
     buttons = [
         (_("✅ Yes, send them to me"), SubscribeCb(action="yes").pack()),
         (_("No, thanks"), SubscribeCb(action="no").pack()),
