@@ -174,9 +174,9 @@ async def language_chosen(
 
 
 async def cancel_command(message: Message, bot: Bot, state: FSMContext) -> None:
-    """/batal: throw away whatever is in progress."""
+    """/batal: a report is thrown away only once confirmed; anything else at once."""
     if await flow.current_step(state) is not None:
-        await flow.cancel_report(bot, message.chat.id, state)
+        await flow.ask_to_cancel(bot, message.chat.id, state)
         return
     if await state.get_state() is not None:
         await state.clear()

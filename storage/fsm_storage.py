@@ -167,6 +167,36 @@ class SQLAlchemyStorage(BaseStorage):
             await _write_data(session, key, merged)
             return dict(merged)
 
+    async def update_data_if_present(
+        self,
+        key: StorageKey,
+        data: Mapping[str, Any],
+        *,
+        committed_in: AsyncSession | None = None,
+    ) -> bool:
+        """Merge into the data of a conversation that is still going; False, and nothing
+        written, when it ended (a finished report leaves no row and must not get one back).
+
+        For what is learnt after an update's commit, e.g. the id of a message sent then. The
+        caller holds the user's lock, so nothing else writes the row; `committed_in`, that
+        update's session, knows the row as committed, which saves reading it again."""
+        name = storage_key(key)
+        async with self._session() as (session, cache):
+            if cache is None and committed_in is not None:
+                cache = committed_in.info.get(_CACHE)
+            row = cache.get(name) if cache is not None else None
+            if row is None:
+                row = await self._row(session, None, key)
+            if row.state is None and not row.data:
+                return False
+            merged = {**(row.data or {}), **data}
+            # An UPDATE, never an upsert: the row exists, and must not come back if it is gone.
+            await session.execute(
+                update(_table).where(_table.c.key == name).values(data=merged, updated_at=utcnow())
+            )
+            _remember(cache, key, row, data=merged)
+            return True
+
     async def close(self) -> None:
         """Nothing to release: the engine belongs to whoever made the session factory."""
 

@@ -28,4 +28,16 @@ def translate(language: str, msgid: str) -> str:
             raise KeyError(f"{msgid!r} is the start of several messages")
     if message is None or not message.string:
         raise KeyError(f"{msgid!r} has no {language} translation")
+    if not isinstance(message.string, str):
+        raise KeyError(f"{msgid!r} has plural forms: use translate_plural")
     return str(message.string)
+
+
+def translate_plural(language: str, singular: str, count: int) -> str:
+    """The form of a plural message (ngettext) that `count` takes, as the bot shows it."""
+    message = catalog(language).get(singular)
+    if message is None or isinstance(message.string, str) or not all(message.string):
+        raise KeyError(f"{singular!r} has no {language} plural translation")
+    # Indonesian has one form; English, like the .po's Plural-Forms, two: n == 1 and the rest.
+    form = 0 if catalog(language).num_plurals == 1 or count == 1 else 1
+    return str(message.string[form])

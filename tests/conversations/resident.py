@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.emulator import BotMessage, SimulatedUser
-from tests.translations import translate
+from tests.translations import translate, translate_plural
 
 CODE = re.compile(r"LA-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
@@ -22,6 +22,10 @@ class Resident:
 
     def t(self, msgid: str) -> str:
         return translate(self.language, msgid)
+
+    def tn(self, singular: str, count: int) -> str:
+        """A plural message (ngettext) as shown for `count`, placeholders filled."""
+        return translate_plural(self.language, singular, count).format(count=count)
 
     async def press(self, msgid: str, *, literal: bool = False) -> Any:
         """Tap a button as a person does: as soon as it is on the screen."""

@@ -10,7 +10,7 @@ import pytest
 
 from playground.demo.demo import Demo
 from tests.playground.conftest import needs_browser
-from tests.playground.page import ChatPage, first_line, t
+from tests.playground.page import ChatPage, first_line, t, tn
 
 pytestmark = needs_browser
 
@@ -66,7 +66,7 @@ async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
     await resident.expect(first_line(t("<b>Do you have photos, videos, voice notes or documents?")))
     await resident.attach("bukti.png", "image/png", photo)
     await resident.press(
-        t("✅ Done ({count} files)").format(count=1),
+        tn("✅ Done ({count} file)", 1),
         after=first_line(t("✓ {kind} received ({count} of at most {limit}).")),
     )
     await resident.press(
