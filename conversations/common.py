@@ -166,7 +166,7 @@ async def language_chosen(
     i18n.current_locale = callback_data.code
     await replies.answer(callback)
     await replies.send(bot, callback.from_user.id, _("Language changed to English."))
-    if db_user.consented_at is None:
+    if db_user.consented_at is None and db_user.role not in (OFFICER, COORDINATOR):
         # The consent text they saw was in the other language: show it again in this one.
         await ask_consent(bot, callback.from_user.id)
         return

@@ -8,6 +8,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
@@ -108,9 +109,12 @@ async def erase_confirmed(callback: CallbackQuery, bot: Bot, repo: Repo, state: 
     await replies.send(
         bot,
         callback.from_user.id,
-        _(
+        ngettext(
+            "Your personal data has been erased ({count} report was unlinked from you). "
+            "Send /start if you want to use the service again.",
             "Your personal data has been erased ({count} reports were unlinked from you). "
-            "Send /start if you want to use the service again."
+            "Send /start if you want to use the service again.",
+            erased.reports,
         ).format(count=erased.reports),
     )
 

@@ -196,7 +196,7 @@ def _name(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup
 def _phone(draft: Draft, gazetteer: Gazetteer) -> tuple[str, ReplyKeyboardMarkup]:
     return (
         _(
-            "<b>Share your phone number so an officer can call you?</b>\n"
+            "<b>Would you like to share your phone number so an officer can call you?</b>\n"
             "Press the button below, or skip."
         ),
         kb.phone_keyboard(),

@@ -74,7 +74,7 @@ async def roster_view(
         text=_("➕ Add a shift"), callback_data=RosterCb(action="add", kelurahan_id=kelurahan_id)
     )
     for shift in shifts[:MAX_SHIFT_BUTTONS]:
-        short_day = weekday_name(shift.weekday)[:3]
+        short_day = weekday_name(shift.weekday, short=True)
         hours = shift_hours(shift.start_minute, shift.end_minute)
         text = f"🗑 {short_day} {hours} {officer_button(shift.officer_name, shift.officer_id)}"
         builder.button(

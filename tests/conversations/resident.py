@@ -140,7 +140,8 @@ IDENTITY_Q = (
     'officer sees "Anonymous".'
 )
 PHONE_Q = (
-    "<b>Share your phone number so an officer can call you?</b>\nPress the button below, or skip."
+    "<b>Would you like to share your phone number so an officer can call you?</b>\n"
+    "Press the button below, or skip."
 )
 CONSENT_Q = (
     "<b>May the service follow up with you through this chat?</b>\n"
