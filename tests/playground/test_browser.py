@@ -179,3 +179,49 @@ async def test_coordinator_broadcast_reaches_the_resident(browser: Any, demo: De
     await _newest_button(coordinator, "📤")  # send now
     await resident.expect("Waspada tawaran kerja palsu ke luar kota.", timeout_ms=15000)
     assert errors == []
+
+
+async def test_menus_voice_stickers_and_phone_tabs_at_the_newest(browser: Any, demo: Demo) -> None:
+    """Each chat's `/` lists that chat's commands; the page sends a voice note and a sticker;
+    a chat opened from a tab on a phone shows its newest message."""
+    page, errors = await open_page(browser, demo, viewport={"width": 1400, "height": 900})
+    coordinator = ChatPage(page, "coordinator")
+    await coordinator.root.locator("button.menu").click()
+    menu = coordinator.root.locator(".commands")
+    await menu.locator('[data-command="siaran"]').wait_for()
+    assert await menu.locator('[data-command="statistik"]').count() == 1
+    resident = ChatPage(page, "resident")
+    await resident.root.locator("button.menu").click()
+    await resident.root.locator('.commands [data-command="lapor"]').wait_for()
+    assert await resident.root.locator('.commands [data-command="siaran"]').count() == 0
+
+    await consent(resident)
+    await resident.type("/lapor")
+    await resident.press(t("No"), after=first_line(t("<b>Is anyone in danger right now?</b>")))
+    await resident.root.locator("button.sticker-button").click()
+    await resident.root.locator(".sticker-item", has_text="🙏").click()
+    await resident.root.locator(".message.out .sticker", has_text="🙏").wait_for()
+    await resident.expect(first_line(t("Sorry, I can't use that here. Your answers so far")))
+    await resident.root.locator("button.voice").click()
+    await resident.root.locator(".message.out audio").wait_for()
+
+    # A long chat, then the phone: each tab opens at its newest message.
+    for _ in range(6):
+        await resident.type("/darurat")
+    await resident.expect(first_line(t("🆘 <b>If someone is in danger now")), timeout_ms=15000)
+    await resident.root.locator(".message.out", has_text="/darurat").nth(5).wait_for()
+    phone, phone_errors = await open_page(browser, demo, viewport={"width": 390, "height": 640})
+    await phone.locator(".tab", has_text="Coordinator").click()
+    await phone.locator(".tab", has_text="Resident").click()
+    messages = phone.locator("#chat-resident .messages")
+    await phone.locator("#chat-resident .message").last.wait_for()
+
+    async def at_the_bottom() -> bool:
+        gap: float = await messages.evaluate(
+            "list => list.scrollHeight - list.scrollTop - list.clientHeight"
+        )
+        scrollable: bool = await messages.evaluate("list => list.scrollHeight > list.clientHeight")
+        return scrollable and gap < 5
+
+    assert await at_the_bottom()
+    assert errors == phone_errors == []
