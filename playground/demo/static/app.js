@@ -184,7 +184,14 @@ function renderMessage(message, chat) {
   const row = el("div", `message ${message.from_bot ? "in" : "out"}`);
   row.dataset.id = message.id;
   const bubble = el("div", "bubble");
-  if (message.media) bubble.append(renderMedia(message));
+  if (message.media) {
+    const media = renderMedia(message);
+    // A picture grows the chat when it has loaded: stay at the newest message.
+    for (const node of media.querySelectorAll("img, video")) {
+      node.addEventListener(node.tagName === "IMG" ? "load" : "loadedmetadata", () => chat.showNewest());
+    }
+    bubble.append(media);
+  }
   if (message.location) {
     const { latitude, longitude } = message.location;
     bubble.append(el("div", "location", `📍 Location ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`));
