@@ -33,6 +33,12 @@ _table = cast(Table, FsmState.__table__)
 # Built once: every update of a conversation reads its row, and every end deletes it.
 _SELECT_ROW = select(_table.c.state, _table.c.data).where(_table.c.key == bindparam("fsm_key"))
 _DELETE_ROW = delete(_table).where(_table.c.key == bindparam("fsm_key"))
+# After an update's commit, once per question of a report (update_data_if_present).
+_UPDATE_DATA = (
+    update(_table)
+    .where(_table.c.key == bindparam("fsm_key"))
+    .values(data=bindparam("data"), updated_at=bindparam("updated_at"))
+)
 _KEY_LIMIT = 255
 
 
@@ -192,7 +198,7 @@ class SQLAlchemyStorage(BaseStorage):
             merged = {**(row.data or {}), **data}
             # An UPDATE, never an upsert: the row exists, and must not come back if it is gone.
             await session.execute(
-                update(_table).where(_table.c.key == name).values(data=merged, updated_at=utcnow())
+                _UPDATE_DATA, {"fsm_key": name, "data": merged, "updated_at": utcnow()}
             )
             _remember(cache, key, row, data=merged)
             return True
