@@ -193,7 +193,7 @@ def create_dispatcher(
     UserLanguageMiddleware(i18n).setup(dispatcher, exclude={"error"})
     dispatcher.errors.register(FriendlyErrorHandler(session_factory, i18n).as_handler())
     dispatcher.include_router(conversations.setup())
-    # Each coordinator's chat menu first: a failure there is only logged (a chat's own menu
+    # Each staff member's chat menu first: a failure there is only logged (a chat's own menu
     # wins over the default ones whatever the order, so the order is otherwise free).
     dispatcher.startup.register(staff_menus_at_startup(session_factory))
     dispatcher.startup.register(register_commands)

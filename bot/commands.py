@@ -1,5 +1,5 @@
 """The command menus: the resident's, registered once per language
-(`setMyCommands(language_code=...)`), and each coordinator's own chat menu at start-up.
+(`setMyCommands(language_code=...)`), and each staff member's own chat menu at start-up.
 
 The command names are Indonesian in every language (they are the contract residents learn
 from posters); only their descriptions are translated.
@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.menu import RESIDENT_COMMANDS
 from conversations.staff.menu import show_staff_menu
-from services.roles import COORDINATOR, coordinator_ids, officer_kelurahan_ids
+from services.roles import COORDINATOR, OFFICER, officer_kelurahan_ids
 from storage.models import User
+from storage.repositories.staff import StaffRepo
 
 log = logging.getLogger(__name__)
 
@@ -42,39 +43,42 @@ async def register_commands(bot: Bot, i18n: I18n) -> None:
 def staff_menus_at_startup(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> Callable[[Bot, I18n], Awaitable[None]]:
-    """A start-up handler giving every coordinator (COORDINATOR_IDS, and those added with
-    `python -m bot coordinator add`) the staff menu in their chat, in their language.
+    """A start-up handler giving every officer and coordinator the staff menu in their chat,
+    in their language.
 
-    Those promoted or invited in the chat get it there; these would otherwise never get one.
-    Cosmetic only: a failure is logged and start-up goes on.
+    Those invited or promoted in the chat get it there; coordinators from COORDINATOR_IDS or
+    `python -m bot coordinator add`, and officers written by other means (the demo's seed, a
+    restored database), would otherwise never get one and would see only the resident's
+    commands. Cosmetic only: a failure is logged and start-up goes on.
     """
 
     async def register_staff_menus(bot: Bot, i18n: I18n) -> None:
         try:
-            menus = await _coordinator_menus(session_factory)
+            menus = await _staff_menus(session_factory)
         except Exception as exc:
-            log.warning("could not read the coordinators for their menus: %s", type(exc).__name__)
+            log.warning("could not read the staff for their menus: %s", type(exc).__name__)
             return
-        for user_id, language, serves in menus:
+        for user_id, role, language, serves in menus:
             try:
                 with i18n.context(), i18n.use_locale(language or i18n.default_locale):
                     # Logs and swallows Telegram's refusals (e.g. a chat the bot never saw).
-                    await show_staff_menu(bot, user_id, COORDINATOR, serves=serves)
+                    await show_staff_menu(bot, user_id, role, serves=serves)
             except Exception as exc:
-                log.warning("could not set a coordinator's menu: %s", type(exc).__name__)
+                log.warning("could not set a staff menu: %s", type(exc).__name__)
 
     return register_staff_menus
 
 
-async def _coordinator_menus(
+async def _staff_menus(
     session_factory: async_sessionmaker[AsyncSession],
-) -> list[tuple[int, str | None, bool]]:
-    """(user id, saved language, serves a kelurahan) of every coordinator."""
+) -> list[tuple[int, str, str | None, bool]]:
+    """(user id, role, saved language, serves a kelurahan) of every coordinator and officer."""
     menus = []
     async with session_factory() as session:
-        for user_id in await coordinator_ids(session):
-            user = await session.get(User, user_id)
-            language = user.language if user is not None else None
-            serves = bool(await officer_kelurahan_ids(session, user_id))
-            menus.append((user_id, language, serves))
+        for role in (COORDINATOR, OFFICER):
+            for user_id in await StaffRepo(session).ids_with_role(role):
+                user = await session.get(User, user_id)
+                language = user.language if user is not None else None
+                serves = bool(await officer_kelurahan_ids(session, user_id))
+                menus.append((user_id, role, language, serves))
     return menus

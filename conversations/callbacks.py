@@ -32,7 +32,7 @@ class ReportCb(CallbackData, prefix="r"):
 
 
 class EraseCb(CallbackData, prefix="e"):
-    action: str  # "confirm" | "keep"
+    action: str  # /hapusdata: "confirm" | "keep"; /hapus: "wipe" | "nowipe"
 
 
 class CaseCb(CallbackData, prefix="k"):

@@ -21,8 +21,11 @@ from conversations.menu import main_menu
 from conversations.options import ConversationOptions
 from conversations.privacy_notice import privacy_notice
 from conversations.report import flow
+from conversations.staff.help import staff_help_text
+from conversations.staff.texts import place_list
 from conversations.texts import emergency_text
 from services.gazetteer import Gazetteer
+from services.roles import COORDINATOR, OFFICER, officer_kelurahan_ids
 from storage.models import User
 from storage.repositories import Repo
 
@@ -51,10 +54,29 @@ async def _resume_report(bot: Bot, chat_id: int, state: FSMContext, gazetteer: G
         await flow.reprompt(bot, chat_id, state, gazetteer)
 
 
+async def _staff_help(repo: Repo, db_user: User, gazetteer: Gazetteer) -> str | None:
+    """The help of an officer or a coordinator; None for a resident."""
+    if db_user.role not in (OFFICER, COORDINATOR):
+        return None
+    areas = await officer_kelurahan_ids(repo.session, db_user.id)
+    return staff_help_text(db_user.role, place_list(gazetteer, areas), serves=bool(areas))
+
+
 async def start(
-    message: Message, bot: Bot, db_user: User, state: FSMContext, gazetteer: Gazetteer
+    message: Message,
+    bot: Bot,
+    db_user: User,
+    state: FSMContext,
+    gazetteer: Gazetteer,
+    repo: Repo,
 ) -> None:
-    """/start: consent first, then the main menu (a report in progress is resumed)."""
+    """/start: staff see their tools; residents consent first, then the main menu (a report
+    in progress is resumed)."""
+    staff_help = await _staff_help(repo, db_user, gazetteer)
+    if staff_help is not None:
+        await replies.reply(message, staff_help)
+        await _resume_report(bot, message.chat.id, state, gazetteer)
+        return
     if db_user.consented_at is None:
         await ask_consent(bot, message.chat.id)
         return
@@ -66,14 +88,25 @@ async def start(
     await _resume_report(bot, message.chat.id, state, gazetteer)
 
 
-async def help_command(message: Message, bot: Bot, state: FSMContext, gazetteer: Gazetteer) -> None:
-    await replies.reply(message, help_text())
+async def help_command(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    gazetteer: Gazetteer,
+    repo: Repo,
+    db_user: User,
+) -> None:
+    """/bantuan: the resident's commands; staff get their own tools first."""
+    await replies.reply(message, await _staff_help(repo, db_user, gazetteer) or help_text())
     await _resume_report(bot, message.chat.id, state, gazetteer)
 
 
-async def help_button(callback: CallbackQuery, bot: Bot) -> None:
+async def help_button(
+    callback: CallbackQuery, bot: Bot, repo: Repo, db_user: User, gazetteer: Gazetteer
+) -> None:
     await replies.answer(callback)
-    await replies.send(bot, callback.from_user.id, help_text())
+    text = await _staff_help(repo, db_user, gazetteer) or help_text()
+    await replies.send(bot, callback.from_user.id, text)
 
 
 async def privacy_command(
@@ -133,7 +166,7 @@ async def language_chosen(
     i18n.current_locale = callback_data.code
     await replies.answer(callback)
     await replies.send(bot, callback.from_user.id, _("Language changed to English."))
-    if db_user.consented_at is None:
+    if db_user.consented_at is None and db_user.role not in (OFFICER, COORDINATOR):
         # The consent text they saw was in the other language: show it again in this one.
         await ask_consent(bot, callback.from_user.id)
         return
@@ -141,9 +174,9 @@ async def language_chosen(
 
 
 async def cancel_command(message: Message, bot: Bot, state: FSMContext) -> None:
-    """/batal: throw away whatever is in progress."""
+    """/batal: a report is thrown away only once confirmed; anything else at once."""
     if await flow.current_step(state) is not None:
-        await flow.cancel_report(bot, message.chat.id, state)
+        await flow.ask_to_cancel(bot, message.chat.id, state)
         return
     if await state.get_state() is not None:
         await state.clear()

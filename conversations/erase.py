@@ -1,4 +1,4 @@
-"""/hapus (delete this chat's messages) and /hapusdata (erase personal data)."""
+"""/hapus (delete this chat's messages) and /hapusdata (erase personal data), each asked first."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
@@ -19,14 +20,35 @@ from storage.repositories import Repo
 DELETE_BATCH = 100
 
 
-async def delete_chat(message: Message, bot: Bot, repo: Repo, state: FSMContext) -> None:
-    """/hapus: delete every message of this chat that Telegram still lets us delete, and a
+async def delete_chat_command(message: Message) -> None:
+    """/hapus: ask first. The tracking code goes with the messages, and a report that keeps
+    no link to this chat can be found again only with that code."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🧹 Yes, delete them"), callback_data=EraseCb(action="wipe"))
+    builder.button(text=_("Keep the messages"), callback_data=EraseCb(action="nowipe"))
+    builder.adjust(1)
+    await replies.reply(
+        message,
+        _(
+            "<b>Delete this chat's messages?</b>\n"
+            "Every message of this chat from the last 48 hours is deleted from your phone, "
+            "yours and ours, tracking codes included, and so is a report you have not sent "
+            "yet. If you sent a report and chose not to be contacted here, its tracking code "
+            "is the only way back to it: write the code down somewhere safe first."
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def delete_chat(callback: CallbackQuery, bot: Bot, repo: Repo, state: FSMContext) -> None:
+    """Confirmed: delete every message of this chat that Telegram still lets us delete, and a
     report left half-written: nothing of it stays for the next person holding the phone."""
     await state.clear()
-    chat_id = message.chat.id
+    chat_id = callback.from_user.id
     ids = await repo.messages.deletable(chat_id)
-    if message.message_id not in ids:
-        ids.append(message.message_id)
+    if callback.message is not None and callback.message.message_id not in ids:
+        ids.append(callback.message.message_id)
+    await replies.answer(callback)
     deleted = 0
     for start in range(0, len(ids), DELETE_BATCH):
         batch = ids[start : start + DELETE_BATCH]
@@ -54,6 +76,11 @@ async def delete_chat(message: Message, bot: Bot, repo: Repo, state: FSMContext)
             "press and hold the chat in your chat list and choose Delete."
         ),
     )
+
+
+async def delete_chat_declined(callback: CallbackQuery, bot: Bot) -> None:
+    await replies.answer(callback)
+    await replies.replace_screen(callback, bot, _("Nothing was deleted."), None)
 
 
 async def erase_data_command(message: Message) -> None:
@@ -84,9 +111,12 @@ async def erase_confirmed(callback: CallbackQuery, bot: Bot, repo: Repo, state: 
     await replies.send(
         bot,
         callback.from_user.id,
-        _(
+        ngettext(
+            "Your personal data has been erased ({count} report was unlinked from you). "
+            "Send /start if you want to use the service again.",
             "Your personal data has been erased ({count} reports were unlinked from you). "
-            "Send /start if you want to use the service again."
+            "Send /start if you want to use the service again.",
+            erased.reports,
         ).format(count=erased.reports),
     )
 
@@ -97,7 +127,9 @@ async def erase_declined(callback: CallbackQuery) -> None:
 
 def setup() -> Router:
     router = Router(name=__name__)
-    router.message.register(delete_chat, Command("hapus"))
+    router.message.register(delete_chat_command, Command("hapus"))
+    router.callback_query.register(delete_chat, EraseCb.filter(F.action == "wipe"))
+    router.callback_query.register(delete_chat_declined, EraseCb.filter(F.action == "nowipe"))
     router.message.register(erase_data_command, Command("hapusdata"))
     router.callback_query.register(erase_confirmed, EraseCb.filter(F.action == "confirm"))
     router.callback_query.register(erase_declined, EraseCb.filter(F.action == "keep"))

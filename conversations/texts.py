@@ -7,11 +7,14 @@ translated in the language of the update being handled.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from html import escape
 
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from services import labels
+from services.durations import duration_text
 
 RELATION_LABELS = labels.RELATION
 CATEGORY_LABELS = labels.CATEGORY
@@ -38,3 +41,8 @@ def emergency_text(numbers: list[str]) -> str:
 def quote(text: str) -> str:
     """User-written text, safe inside an HTML-formatted message."""
     return escape(text, quote=False)
+
+
+def duration(value: timedelta | float | None) -> str:
+    """A duration in words in the language of the current update: `10 jam 30 menit`."""
+    return duration_text(value, get_i18n().current_locale)

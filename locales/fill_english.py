@@ -20,8 +20,11 @@ def main() -> int:
     # pybabel init marks the header fuzzy, and compile skips fuzzy catalogs.
     catalog.fuzzy = False
     for message in catalog:
-        if message.id and not message.string:
+        if message.id and isinstance(message.id, str) and not message.string:
             message.string = message.id
+        elif message.id and not all(message.string or ()):
+            # A plural message (ngettext): English's two forms are the singular and plural ids.
+            message.string = tuple(message.id)
         message.flags.discard("fuzzy")
     with PATH.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True)

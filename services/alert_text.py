@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from services import case_buttons, labels
-from services.i18n import translator
+from services.i18n import plural_translator, translator
 from services.text_limits import MESSAGE_LIMIT, quote, split_for_html, utf16_length
 from storage.models import Report
 
@@ -92,7 +92,13 @@ def alert_text(
     ]
     evidence = [item for item in report.evidence if not item.is_description]
     if evidence:
-        rows.append(_("Evidence: {count} files, sent below").format(count=len(evidence)))
+        ngettext = plural_translator(language)
+        files = ngettext(
+            "Evidence: {count} file, sent below",
+            "Evidence: {count} files, sent below",
+            len(evidence),
+        )
+        rows.append(files.format(count=len(evidence)))
     if any(item.is_description for item in report.evidence):
         rows.append(_("Voice note about what happened: sent below"))
     header = "\n".join(rows)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 Translate = Callable[[str], str]
+TranslatePlural = Callable[[str, str, int], str]  # ngettext
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +42,25 @@ def counts_text(_: Translate, counts: Counts, *, final: bool) -> str:
     return "\n".join(lines)
 
 
-def progress_text(_: Translate, broadcast_id: int, counts: Counts) -> str:
-    header = _("📣 <b>Broadcast #{id}</b> is being sent to {total} recipients.").format(
-        id=broadcast_id, total=counts.total
-    )
+def progress_text(
+    _: Translate, ngettext: TranslatePlural, broadcast_id: int, counts: Counts
+) -> str:
+    header = ngettext(
+        "📣 <b>Broadcast #{id}</b> is being sent to {total} recipient.",
+        "📣 <b>Broadcast #{id}</b> is being sent to {total} recipients.",
+        counts.total,
+    ).format(id=broadcast_id, total=counts.total)
     return f"{header}\n\n{counts_text(_, counts, final=False)}"
+
+
+def ended_text(ngettext: TranslatePlural, broadcast_id: int, total: int) -> str:
+    """The progress message's last words; the result itself follows once, as a new message
+    (said in both, it was the same "finished" and counts twice in a row)."""
+    return ngettext(
+        "📣 <b>Broadcast #{id}</b> to {total} recipient: sending has ended, the result is below.",
+        "📣 <b>Broadcast #{id}</b> to {total} recipients: sending has ended, the result is below.",
+        total,
+    ).format(id=broadcast_id, total=total)
 
 
 def finished_text(_: Translate, broadcast_id: int, counts: Counts) -> str:

@@ -35,14 +35,14 @@ from services import outbox, scheduling
 from services.broadcast_texts import (
     Counts,
     cancel_button_text,
-    cancelled_text,
+    ended_text,
     finished_text,
     nobody_text,
     progress_text,
     source_gone_text,
 )
 from services.clock import Clock
-from services.i18n import translator
+from services.i18n import plural_translator, translator
 from storage.models import Broadcast, ScheduledJob, User
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import CANCELLED as ROW_CANCELLED
@@ -238,10 +238,12 @@ async def stop_source_gone(session: AsyncSession, broadcast_id: int, now: dateti
     await AuditRepo(session).record(
         "broadcast_source_gone", actor_id=None, broadcast_id=broadcast_id, not_sent=taken_back
     )
-    _ = await _coordinator_language(session, broadcast)
-    text = source_gone_text(_, broadcast_id, await counts(session, broadcast_id))
+    language = await _coordinator_language(session, broadcast)
+    _, n_ = translator(language), plural_translator(language)
+    current = await counts(session, broadcast_id)
     # Named "final" like the progress job's own last edit, which then finds it taken.
-    await _edit_progress(session, broadcast, "final", text)
+    await _edit_progress(session, broadcast, "final", ended_text(n_, broadcast_id, current.total))
+    text = source_gone_text(_, broadcast_id, current)
     await _tell_coordinator(session, broadcast, REPORT_KIND, "report", text)
 
 
@@ -317,7 +319,8 @@ async def start_sending(session: AsyncSession, broadcast_id: int, now: datetime)
     audience = Audience.of(broadcast)
     # Counted now, queued by steps: the progress shows the whole audience from the start.
     broadcast.recipients = await count_recipients(session, audience)
-    _ = await _coordinator_language(session, broadcast)
+    language = await _coordinator_language(session, broadcast)
+    _, n_ = translator(language), plural_translator(language)
     if not broadcast.recipients:
         await repo.move(broadcast_id, from_=[SENDING], to=DONE, finished_at=now)
         await _tell_coordinator(
@@ -331,7 +334,7 @@ async def start_sending(session: AsyncSession, broadcast_id: int, now: datetime)
         broadcast,
         PROGRESS_KIND,
         "start",
-        progress_text(_, broadcast_id, shown),
+        progress_text(_, n_, broadcast_id, shown),
         reply_markup=_cancel_markup(_, broadcast_id),
     )
     await _schedule_progress(session, broadcast_id, 1, now + PROGRESS_EVERY, shown)
@@ -408,15 +411,17 @@ async def report_progress(session: AsyncSession, job: ScheduledJob, now: datetim
     if broadcast is None or broadcast.status not in (SENDING, CANCELLED):
         return
     current = await counts(session, broadcast_id)
-    _ = await _coordinator_language(session, broadcast)
+    language = await _coordinator_language(session, broadcast)
+    _, n_ = translator(language), plural_translator(language)
+    ended = ended_text(n_, broadcast_id, current.total)
     if broadcast.status == CANCELLED:
         # The cancel already answered in the chat; the progress message loses its button.
-        await _edit_progress(session, broadcast, "final", cancelled_text(_, broadcast_id, current))
+        await _edit_progress(session, broadcast, "final", ended)
         return
     if current.pending == 0 and not await repo.still_queueing(broadcast_id):
         await repo.move(broadcast_id, from_=[SENDING], to=DONE, finished_at=now)
+        await _edit_progress(session, broadcast, "final", ended)
         text = finished_text(_, broadcast_id, current)
-        await _edit_progress(session, broadcast, "final", text)
         await _tell_coordinator(session, broadcast, REPORT_KIND, "report", text)
         return
     if list(payload.get("shown") or []) != _shown(current):
@@ -424,7 +429,7 @@ async def report_progress(session: AsyncSession, job: ScheduledJob, now: datetim
             session,
             broadcast,
             str(sequence),
-            progress_text(_, broadcast_id, current),
+            progress_text(_, n_, broadcast_id, current),
             reply_markup=_cancel_markup(_, broadcast_id),
         )
     await _schedule_progress(session, broadcast_id, sequence + 1, now + PROGRESS_EVERY, current)
@@ -446,11 +451,9 @@ async def _schedule_progress(
     )
 
 
-async def _coordinator_language(
-    session: AsyncSession, broadcast: Broadcast
-) -> Callable[[str], str]:
+async def _coordinator_language(session: AsyncSession, broadcast: Broadcast) -> str | None:
     user = await session.get(User, broadcast.created_by)
-    return translator(user.language if user is not None else None)
+    return user.language if user is not None else None
 
 
 def _cancel_markup(_: Callable[[str], str], broadcast_id: int) -> dict[str, Any]:

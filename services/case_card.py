@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from services import case_buttons as cb
 from services import labels
 from services.alert_text import alert_text
+from services.durations import time_ago
 from services.i18n import translator
 from services.text_limits import quote
 from storage.models import Report
@@ -16,22 +17,21 @@ from storage.models import Report
 CARD_PREVIEW = 1200
 
 
-def age_text(report: Report, now: datetime, _: Any) -> str:
-    minutes = int((now - report.created_at).total_seconds() // 60)
-    if minutes < 60:
-        return str(_("{minutes} min")).format(minutes=max(minutes, 0))
-    hours = minutes // 60
-    if hours < 48:
-        return str(_("{hours} h")).format(hours=hours)
-    return str(_("{days} days")).format(days=hours // 24)
+def reported_text(report: Report, now: datetime, language: str | None) -> str:
+    """`reported 3 hours ago`, `reported just now`: never "0 minutes ago"."""
+    _ = translator(language)
+    ago = time_ago(report.created_at, now, language)
+    if ago is None:
+        return _("reported just now")
+    return _("reported {time_ago}").format(time_ago=ago)
 
 
 def case_card(
     report: Report, language: str | None, tz: ZoneInfo, owner_name: str | None, now: datetime
 ) -> tuple[str, dict[str, Any] | None]:
     _ = translator(language)
-    title = _("📁 <b>Case {code}</b> ({age} ago)").format(
-        code=report.code, age=age_text(report, now, _)
+    title = _("📁 <b>Case {code}</b> ({reported})").format(
+        code=report.code, reported=reported_text(report, now, language)
     )
     body = alert_text(report, language, tz, title=title, preview=CARD_PREVIEW).first
     status = _("Status: <b>{status}</b>").format(

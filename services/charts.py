@@ -21,8 +21,12 @@ import struct
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from services.child_process import ChildFailed, module_command, run_child
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WIDTH_INCHES = 7.0
@@ -51,6 +55,8 @@ class BarPanel:
     # A vertical reference line, e.g. the 100 % a target share is measured against.
     limit: float | None = None
     empty_text: str = "–"
+    # Counts: the axis has whole-number ticks only (a case is never half counted).
+    whole: bool = False
 
 
 def _short(label: str, width: int = 24) -> str:
@@ -59,9 +65,18 @@ def _short(label: str, width: int = 24) -> str:
 
 def render_bars(panels: Sequence[BarPanel]) -> bytes:
     """Stack the panels in one tall PNG; a panel without bars says `empty_text` instead."""
+    figure = draw_bars(panels)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def draw_bars(panels: Sequence[BarPanel]) -> Figure:
+    """The figure `render_bars` saves."""
     # Imported here, in the chart process only (see `render_in_child`).
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     heights = [max(1.6, 0.55 * min(len(p.bars), MAX_BARS) + 1.3) for p in panels]
     figure = Figure(figsize=(_WIDTH_INCHES, sum(heights)), dpi=_DPI)
@@ -101,12 +116,12 @@ def render_bars(panels: Sequence[BarPanel]) -> bytes:
         if panel.limit is not None:
             axes.axvline(panel.limit, color=_TARGET_COLOR, linestyle="--", linewidth=2)
         axes.tick_params(axis="x", labelsize=_FONT - 3)
+        if panel.whole:
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 def child_command() -> list[str]:

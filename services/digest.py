@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
+from services.durations import duration_text
 from services.i18n import translator
 from services.roles import coordinator_ids
 from services.text_limits import quote
@@ -155,18 +156,8 @@ async def compute_digest(session: AsyncSession, policy: DigestPolicy, now: datet
     )
 
 
-def duration_text(seconds: float | None, _: Callable[[str], str]) -> str:
-    if seconds is None:
-        return "–"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return _("{minutes} min").format(minutes=minutes)
-    return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=minutes % 60)
-
-
 def digest_text(digest: Digest, policy: DigestPolicy, language: str | None) -> str:
     _ = translator(language)
-    hours = int(policy.reminder_after.total_seconds() // 3600)
     total = digest.total
     lines = [
         _("📊 <b>Daily digest, {date}</b>").format(date=digest.day.strftime("%d-%m-%Y")),
@@ -174,19 +165,23 @@ def digest_text(digest: Digest, policy: DigestPolicy, language: str | None) -> s
         _("Not yet accepted: {count}").format(count=total.unacknowledged),
         _("Overdue: {count}").format(count=total.overdue),
         _("Closed (last 24 h): {count}").format(count=total.closed),
-        _("Median time to accept: {duration}").format(duration=duration_text(total.median_ack, _)),
+        _("Median time to accept: {duration}").format(
+            duration=duration_text(total.median_ack, language)
+        ),
         _(
             "<i>Overdue: not accepted within the acknowledgement time, or no update from the "
-            "officer for {hours} hours.</i>"
-        ).format(hours=hours),
+            "officer for {duration}.</i>"
+        ).format(duration=duration_text(policy.reminder_after, language)),
         "",
         _("<b>By kecamatan</b>"),
     ]
-    lines += [_kecamatan_line(name, numbers, _) for name, numbers in digest.by_kecamatan]
+    lines += [_kecamatan_line(name, numbers, _, language) for name, numbers in digest.by_kecamatan]
     return "\n".join(lines)
 
 
-def _kecamatan_line(name: str, numbers: Numbers, _: Callable[[str], str]) -> str:
+def _kecamatan_line(
+    name: str, numbers: Numbers, _: Callable[[str], str], language: str | None
+) -> str:
     return _(
         "• {kecamatan}: {new} new, {unacknowledged} not accepted, {overdue} overdue, "
         "{closed} closed, median {duration}"
@@ -196,7 +191,7 @@ def _kecamatan_line(name: str, numbers: Numbers, _: Callable[[str], str]) -> str
         unacknowledged=numbers.unacknowledged,
         overdue=numbers.overdue,
         closed=numbers.closed,
-        duration=duration_text(numbers.median_ack, _),
+        duration=duration_text(numbers.median_ack, language),
     )
 
 

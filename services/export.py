@@ -2,9 +2,11 @@
 
 The columns follow the national Simfoni PPA case record (registration date, case code,
 category, victim's sex and age range, place, time of the incident, status, referral, outcome)
-so the office can copy them into Simfoni. Headers and values are stable codes, not translated
-text: the file is data other tools read. Personal data (reporter's name and phone, the
-description) is only included when asked for; the caller audit-logs every export.
+so the office can copy them into Simfoni. The file is a record in Simfoni's own (Indonesian)
+terms whatever the coordinator's language: each coded field is a column of Simfoni's label
+(`kategori`: "Kekerasan seksual") beside a `_kode` column of the stable code other tools read
+(`kategori_kode`: "sexual"). Headers are stable too. Personal data (reporter's name and
+phone, the description) is only included when asked for; the caller audit-logs every export.
 The file itself is written by services/export_file.py.
 """
 
@@ -25,22 +27,92 @@ COLUMNS = (
     "tanggal_registrasi",
     "kode_kasus",
     "kategori",
+    "kategori_kode",
     "jenis_kelamin_korban",
     "kelompok_umur_korban",
+    "kelompok_umur_kode",
     "kategori_korban",
+    "kategori_korban_kode",
     "kecamatan",
     "kelurahan",
     "waktu_kejadian",
+    "waktu_kejadian_kode",
     "mendesak",
     "status",
+    "status_kode",
     "rujukan",
+    "rujukan_kode",
     "hasil",
+    "hasil_kode",
     "tanggal_diterima",
     "tanggal_selesai",
 )
 PERSONAL_COLUMNS = ("nama_pelapor", "telepon_pelapor", "kronologi")
 # Simfoni records the victim's sex as P (perempuan) / L (laki-laki).
 _SEX = {"adult_woman": "P", "girl": "P", "boy": "L"}
+# Simfoni PPA's terms for the stored codes (the national record is in Indonesian).
+SIMFONI_LABELS: dict[str, dict[str, str]] = {
+    "category": {
+        "physical": "Kekerasan fisik",
+        "psychological": "Kekerasan psikis",
+        "sexual": "Kekerasan seksual",
+        "exploitation": "Eksploitasi",
+        "trafficking": "Tindak pidana perdagangan orang (TPPO)",
+        "neglect": "Penelantaran",
+        "child_in_conflict": "Anak berhadapan dengan hukum (ABH)",
+        "other": "Lainnya",
+    },
+    "victim": {
+        "adult_woman": "Perempuan dewasa",
+        "girl": "Anak perempuan",
+        "boy": "Anak laki-laki",
+        "other": "Lainnya",
+    },
+    "age": {"60+": "60 tahun ke atas", "unknown": "Tidak diketahui"},
+    "occurred": {
+        "ongoing": "Sedang berlangsung",
+        "today": "Hari ini",
+        "yesterday": "Kemarin",
+        "this_week": "Minggu ini",
+        "earlier": "Lebih lama",
+    },
+    "status": {
+        "baru": "Baru",
+        "diterima": "Diterima",
+        "ditangani": "Ditangani",
+        "dirujuk": "Dirujuk",
+        "selesai": "Selesai",
+    },
+    "partner": {
+        "uppa": "UPPA Polresta",
+        "uptd_ppa": "UPTD PPA",
+        "puskesmas": "Puskesmas",
+        "other": "Mitra lain",
+    },
+    "outcome": {
+        "resolved": "Ditangani dan selesai",
+        "referred": "Dirujuk, ditindaklanjuti mitra",
+        "unreachable": "Pihak terkait tidak dapat dihubungi",
+        "invalid": "Laporan tidak valid",
+        "other": "Hasil lain",
+    },
+}
+
+
+def _age_label(code: str | None) -> str:
+    """`0-5 tahun`; the two groups that are not a plain range in words."""
+    if not code:
+        return ""
+    return SIMFONI_LABELS["age"].get(code) or f"{code} tahun"
+
+
+def _labelled(table: str, code: str | None) -> list[str]:
+    """The label and the code, as two cells (a code nobody labelled stays as it is)."""
+    if not code:
+        return ["", ""]
+    return [SIMFONI_LABELS[table].get(code, code), code]
+
+
 _FIELDS = (
     Report.created_at,
     Report.code,
@@ -94,17 +166,18 @@ async def export_cases(
             row = [
                 _local(report.created_at, tz),
                 report.code,
-                report.category,
+                *_labelled("category", report.category),
                 _SEX.get(report.victim, "-"),
-                report.victim_age,
-                report.victim,
+                _age_label(report.victim_age),
+                report.victim_age or "",
+                *_labelled("victim", report.victim),
                 kec.name if kec is not None else "",
                 kel.name if kel is not None else "",
-                report.occurred,
+                *_labelled("occurred", report.occurred),
                 "ya" if report.urgent else "tidak",
-                report.status,
-                report.referral_partner or "",
-                report.outcome or "",
+                *_labelled("status", report.status),
+                *_labelled("partner", report.referral_partner),
+                *_labelled("outcome", report.outcome),
                 _local(report.acknowledged_at, tz),
                 _local(report.closed_at, tz),
             ]
@@ -119,4 +192,4 @@ async def export_cases(
     return Export(columns, rows, personal)
 
 
-__all__ = ["COLUMNS", "PERSONAL_COLUMNS", "export_cases"]
+__all__ = ["COLUMNS", "PERSONAL_COLUMNS", "SIMFONI_LABELS", "export_cases"]

@@ -36,3 +36,9 @@ def translator(language: str | None) -> Callable[[str], str]:
     """`_` for one language; unknown or missing languages fall back to Indonesian."""
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
     return _translations(chosen).gettext
+
+
+def plural_translator(language: str | None) -> Callable[[str, str, int], str]:
+    """`ngettext` for one language: the form of a counted message that `n` takes."""
+    chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return _translations(chosen).ngettext

@@ -107,6 +107,10 @@ class Draft:
     def description(self) -> str:
         return "\n\n".join(self.description_parts)
 
+    def answered_any(self) -> bool:
+        """Whether any question was answered yet (the first one is "someone in danger?")."""
+        return self.urgent is not None
+
     def has_description(self) -> bool:
         return bool(self.description_parts) or self.description_voice is not None
 

@@ -38,6 +38,11 @@ TARGET_KEYS = {"urgent": "target_urgent_ack", "handle": "target_handle"}
 MAX_TARGET = timedelta(days=7)
 
 _DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+# The targets by the words a coordinator may type, in either language.
+TARGET_NAMES = {
+    **dict.fromkeys(("urgent", "mendesak"), "urgent"),
+    **dict.fromkeys(("handle", "tangani", "ditangani"), "handle"),
+}
 
 
 class PeriodError(ValueError):
@@ -127,24 +132,10 @@ class Targets:
 
 
 def parse_target_duration(text: str) -> timedelta | None:
-    """`15m`, `6h`, `1d` (also menit/jam/hari); None if unreadable, zero or over a week."""
+    """`15m`, `6h`, `1d`, `15 menit`, `6 jam`, `1 hari`; None if unreadable, zero or over a
+    week."""
     value = parse_duration(text)
     return value if value is not None and timedelta(0) < value <= MAX_TARGET else None
-
-
-def format_duration(value: timedelta | float | None) -> str:
-    """Compact and language-neutral: 45m, 3h 20m, 2d 4h (`–` when there is nothing)."""
-    if value is None:
-        return "–"
-    seconds = value.total_seconds() if isinstance(value, timedelta) else value
-    minutes = max(0, round(seconds / 60))
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h" if hours else f"{days}d"
 
 
 async def load_targets(session: AsyncSession) -> Targets:
@@ -509,7 +500,6 @@ __all__ = [
     "compute",
     "count_cases",
     "fetch_rows",
-    "format_duration",
     "load_targets",
     "officer_names",
     "parse_period",

@@ -35,6 +35,12 @@ _table = cast(Table, FsmState.__table__)
 # Built once: every update of a conversation reads its row, and every end deletes it.
 _SELECT_ROW = select(_table.c.state, _table.c.data).where(_table.c.key == bindparam("fsm_key"))
 _DELETE_ROW = delete(_table).where(_table.c.key == bindparam("fsm_key"))
+# After an update's commit, once per question of a report (update_data_if_present).
+_UPDATE_DATA = (
+    update(_table)
+    .where(_table.c.key == bindparam("fsm_key"))
+    .values(data=bindparam("data"), updated_at=bindparam("updated_at"))
+)
 _KEY_LIMIT = 255
 
 
@@ -170,6 +176,36 @@ class SQLAlchemyStorage(BaseStorage):
             merged.update(data)
             await _write_data(session, key, merged)
             return dict(merged)
+
+    async def update_data_if_present(
+        self,
+        key: StorageKey,
+        data: Mapping[str, Any],
+        *,
+        committed_in: AsyncSession | None = None,
+    ) -> bool:
+        """Merge into the data of a conversation that is still going; False, and nothing
+        written, when it ended (a finished report leaves no row and must not get one back).
+
+        For what is learnt after an update's commit, e.g. the id of a message sent then. The
+        caller holds the user's lock, so nothing else writes the row; `committed_in`, that
+        update's session, knows the row as committed, which saves reading it again."""
+        name = storage_key(key)
+        async with self._session() as (session, cache):
+            if cache is None and committed_in is not None:
+                cache = committed_in.info.get(_CACHE)
+            row = cache.get(name) if cache is not None else None
+            if row is None:
+                row = await self._row(session, None, key)
+            if row.state is None and not row.data:
+                return False
+            merged = {**(row.data or {}), **data}
+            # An UPDATE, never an upsert: the row exists, and must not come back if it is gone.
+            await session.execute(
+                _UPDATE_DATA, {"fsm_key": name, "data": merged, "updated_at": utcnow()}
+            )
+            _remember(cache, key, row, data=merged)
+            return True
 
     async def close(self) -> None:
         """Nothing to release: the engine belongs to whoever made the session factory."""

@@ -59,18 +59,33 @@ def test_catalog_matches_the_code(language: str, code_messages: set[str]) -> Non
     assert not stale, f"stale messages in {language} (run make extract): {stale}"
 
 
+def key(text: str | tuple[str, ...] | list[str]) -> str | tuple[str, ...]:
+    """A message's id or translation, plural forms as a tuple (.po and .mo differ there)."""
+    return text if isinstance(text, str) else tuple(text)
+
+
+def forms(text: str | tuple[str, ...] | list[str]) -> list[str]:
+    """The one text of a message, or each plural form (ngettext) of it."""
+    return [text] if isinstance(text, str) else list(text)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_is_translated(language: str) -> None:
+    catalog = load(language)
     problems = []
-    for message in load(language):
+    for message in catalog:
         if not message.id:
             continue
-        if not message.string or message.fuzzy:
+        translations = forms(message.string)
+        if not all(translations) or message.fuzzy:
             problems.append(f"untranslated: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(str(message.id))) != sorted(
-            PLACEHOLDER.findall(str(message.string))
-        ):
-            problems.append(f"placeholders differ: {message.id!r}")
+            continue
+        if message.pluralizable and len(translations) != catalog.num_plurals:
+            problems.append(f"wrong number of plural forms: {message.id!r}")
+        wanted = {tuple(sorted(PLACEHOLDER.findall(form))) for form in forms(message.id)}
+        for translation in translations:
+            if tuple(sorted(PLACEHOLDER.findall(translation))) not in wanted:
+                problems.append(f"placeholders differ: {message.id!r}")
     assert not problems, "\n".join(problems)
 
 
@@ -80,25 +95,25 @@ def test_translations_are_valid_telegram_html(language: str) -> None:
     for message in load(language):
         if not message.id:
             continue
-        filled = PLACEHOLDER.sub("x", str(message.string))
-        try:
-            parse_html(filled)
-        except EntityParseError as error:
-            problems.append(f"{message.id!r}: {error}")
+        for translation in forms(message.string):
+            try:
+                parse_html(PLACEHOLDER.sub("x", translation))
+            except EntityParseError as error:
+                problems.append(f"{message.id!r}: {error}")
     assert not problems, "\n".join(problems)
 
 
-def _compiled(folder: Path) -> dict[str, object]:
+def _compiled(folder: Path) -> dict[object, object]:
     with (folder / "messages.mo").open("rb") as handle:
-        return {str(m.id): m.string for m in read_mo(handle) if m.id}
+        return {key(m.id): key(m.string) for m in read_mo(handle) if m.id}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalog_is_current(language: str) -> None:
     """The catalogs the bot reads: a stale .mo would show old texts to users."""
     folder = compiled_catalogs() / language / "LC_MESSAGES"
-    source = {str(m.id): m.string for m in load(language) if m.id}
-    assert _compiled(folder) == source
+    source = {key(m.id): key(m.string) for m in load(language) if m.id}
+    assert _compiled(folder) == source, "run `make catalogs`"
 
 
 def test_catalogs_compile_at_start_up_when_missing_or_stale(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Residents' subscriptions: the opt-in buttons, /langganan, /berhenti, and blocking the bot.
 
 Subscribing is only ever something the person asked for: the "yes" button, a kelurahan
-button of the subscription keyboard, or /langganan. Blocking the bot unsubscribes them, and
+button of the subscription keyboard, or /langganan; the offer's "no" unsubscribes whoever
+subscribed since it was made. Blocking the bot unsubscribes them, and
 unblocking does not subscribe them again (services/subscriptions.py).
 """
 
@@ -86,14 +87,24 @@ async def said_yes(
     await replies.replace_screen(callback, bot, choose_place_text(), kecamatan_keyboard(gazetteer))
 
 
-async def said_no(callback: CallbackQuery, bot: Bot) -> None:
-    await replies.answer(callback)
-    await replies.replace_screen(
-        callback,
-        bot,
-        _("All right, no awareness messages. If you change your mind, send /langganan."),
-        None,
+async def said_no(
+    callback: CallbackQuery, bot: Bot, repo: Repo, options: ConversationOptions
+) -> None:
+    """No means no, also when they subscribed since the offer was made (with /langganan:
+    the offer stays in the chat, and this button with it)."""
+    stopped = await subscriptions.unsubscribe(
+        repo.session, callback.from_user.id, options.clock.now(), reason="asked"
     )
+    text = (
+        _(
+            "All right: you will no longer receive awareness messages. If you change your "
+            "mind, send /langganan."
+        )
+        if stopped
+        else _("All right, no awareness messages. If you change your mind, send /langganan.")
+    )
+    await replies.answer(callback)
+    await replies.replace_screen(callback, bot, text, None)
 
 
 async def browse(

@@ -7,6 +7,7 @@ from datetime import datetime
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -15,7 +16,7 @@ from conversations.callbacks import CaseCb
 from conversations.options import ConversationOptions
 from conversations.texts import STATUS_LABELS, label
 from services import case_buttons as cb
-from services.case_card import age_text
+from services.case_card import reported_text
 from services.cases import open_cases
 from services.roles import is_coordinator, is_officer, officer_kelurahan_ids
 from services.statistics import area_counts
@@ -46,7 +47,7 @@ async def list_cases(message: Message, repo: Repo, options: ConversationOptions)
         marker = "🚨" if report.urgent else ("👤" if mine else "•")
         lines.append(
             f"{marker} <code>{report.code}</code> — {label(STATUS_LABELS, report.status)}, "
-            + _("{age} ago").format(age=age_text(report, now, _))
+            + reported_text(report, now, get_i18n().current_locale)
         )
         builder.button(text=report.code, callback_data=CaseCb(action=cb.OPEN, report_id=report.id))
     if len(cases) > SHOWN:

@@ -13,6 +13,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +38,7 @@ from conversations.staff.filters import IsCoordinator
 from services.export import export_cases
 from services.export_file import FORMATS, file_name, render_in_child
 from services.gazetteer import Gazetteer
+from services.i18n import plural_translator
 from services.statistics import (
     Period,
     PeriodError,
@@ -152,7 +154,8 @@ async def export_pressed(
 class _Captions:
     """The file's caption, translated while the update's language is known."""
 
-    some: str
+    language: str
+    period: str
     none: str
     warning: str
 
@@ -164,8 +167,8 @@ class _Captions:
             else ""
         )
         return cls(
-            # {count} is filled in once the file is made.
-            some=_("{count} cases, {period}.").replace("{period}", str(period)),
+            language=get_i18n().current_locale,
+            period=str(period),
             none=_("No cases in {period}: the file has the column names only.").format(
                 period=period
             ),
@@ -173,7 +176,12 @@ class _Captions:
         )
 
     def for_rows(self, count: int) -> str:
-        return (self.some.format(count=count) if count else self.none) + self.warning
+        if not count:
+            return self.none + self.warning
+        # The count is known once the file is made: its plural form is chosen then.
+        ngettext = plural_translator(self.language)
+        some = ngettext("{count} case, {period}.", "{count} cases, {period}.", count)
+        return some.format(count=count, period=self.period) + self.warning
 
 
 @dataclass(frozen=True, slots=True)

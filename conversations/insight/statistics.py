@@ -1,7 +1,8 @@
 """/statistik: cases of a period counted, response times against the targets, and charts.
 
 `/statistik` shows period buttons; `/statistik 01-10-2026 31-10-2026` answers at once;
-`/statistik target urgent 15m` and `/statistik target handle 6h` change the targets.
+`/statistik target urgent 15 minutes` and `/statistik target handle 6 hours` change the
+targets (`mendesak 15 menit`, `tangani 6 jam` in Indonesian).
 """
 
 from __future__ import annotations
@@ -28,17 +29,17 @@ from conversations.insight.periods import (
 from conversations.insight.states import InsightForm
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
-from conversations.texts import CATEGORY_LABELS, STATUS_LABELS, label
+from conversations.texts import CATEGORY_LABELS, STATUS_LABELS, duration, label
 from services.charts import BarPanel, render_in_child
 from services.gazetteer import Gazetteer
 from services.statistics import (
+    TARGET_NAMES,
     Period,
     PeriodError,
     Statistics,
     TargetShare,
     Timing,
     count_cases,
-    format_duration,
     officer_names,
     parse_period,
     parse_target_duration,
@@ -175,17 +176,17 @@ async def dates_expected(message: Message) -> None:
 
 async def _set_target(message: Message, repo: Repo, args: list[str]) -> None:
     assert message.from_user is not None
-    which = args[0].lower() if args else ""
+    which = TARGET_NAMES.get(args[0].lower()) if args else None
     value = parse_target_duration(" ".join(args[1:])) if len(args) >= 2 else None
-    if which not in ("urgent", "handle") or value is None:
+    if which is None or value is None:
         await replies.reply(
             message,
             _(
                 "To change a target, write for example:\n"
-                "<code>/statistik target urgent 15m</code> — urgent reports acknowledged "
-                "within 15 minutes\n"
-                "<code>/statistik target handle 6h</code> — other reports handled within "
-                "6 hours\nUse m (minutes), h (hours) or d (days), at most 7 days."
+                "<code>/statistik target urgent 15 minutes</code> — urgent reports "
+                "acknowledged within 15 minutes\n"
+                "<code>/statistik target handle 6 hours</code> — other reports handled within "
+                "6 hours\nUse minutes, hours or days, at most 7 days."
             ),
         )
         return
@@ -201,7 +202,7 @@ async def _set_target(message: Message, repo: Repo, args: list[str]) -> None:
         if which == "urgent"
         else _("Target saved: other reports handled within {value}.")
     )
-    await replies.reply(message, text.format(value=format_duration(value)))
+    await replies.reply(message, text.format(value=duration(value)))
 
 
 async def send_statistics(
@@ -260,10 +261,10 @@ def _share(target: TargetShare) -> str:
 
 def _timing_line(timing: Timing) -> str:
     return _("acknowledged {ack} / {ack90} · closed {close} / {close90}").format(
-        ack=format_duration(timing.ack_median),
-        ack90=format_duration(timing.ack_p90),
-        close=format_duration(timing.close_median),
-        close90=format_duration(timing.close_p90),
+        ack=duration(timing.ack_median),
+        ack90=duration(timing.ack_p90),
+        close=duration(timing.close_median),
+        close90=duration(timing.close_p90),
     )
 
 
@@ -303,18 +304,18 @@ def statistics_text(stats: Statistics, names: dict[int, str]) -> str:
     lines.append("\n<b>" + _("Targets") + "</b>")
     lines.append(
         _("Urgent reports acknowledged within {target}: {share}").format(
-            target=format_duration(stats.targets.urgent_ack), share=_share(stats.urgent_target)
+            target=duration(stats.targets.urgent_ack), share=_share(stats.urgent_target)
         )
     )
     lines.append(
         _("Other reports handled within {target}: {share}").format(
-            target=format_duration(stats.targets.handle), share=_share(stats.handle_target)
+            target=duration(stats.targets.handle), share=_share(stats.handle_target)
         )
     )
     lines.append(
         _(
-            "Change a target: <code>/statistik target urgent 15m</code> or "
-            "<code>/statistik target handle 6h</code>"
+            "Change a target: <code>/statistik target urgent 15 minutes</code> or "
+            "<code>/statistik target handle 6 hours</code>"
         )
     )
     text = "\n".join(lines)
@@ -332,12 +333,14 @@ def chart_panels(stats: Statistics) -> tuple[list[BarPanel], list[BarPanel]]:
             _("Cases by category"),
             [(label(CATEGORY_LABELS, code), n) for code, n in stats.by_category],
             empty_text=empty,
+            whole=True,
         ),
-        BarPanel(_("Cases by kecamatan"), stats.by_kecamatan, empty_text=empty),
+        BarPanel(_("Cases by kecamatan"), stats.by_kecamatan, empty_text=empty, whole=True),
         BarPanel(
             _("Cases by status"),
             [(label(STATUS_LABELS, code), n) for code, n in stats.by_status],
             empty_text=empty,
+            whole=True,
         ),
     ]
 
@@ -347,7 +350,7 @@ def chart_panels(stats: Statistics) -> tuple[list[BarPanel], list[BarPanel]]:
     timing = [
         BarPanel(
             _("Urgent acknowledged within {target} (%)").format(
-                target=format_duration(stats.targets.urgent_ack)
+                target=duration(stats.targets.urgent_ack)
             ),
             shares(stats.urgent_target_by_kecamatan),
             value_format="{:.0f} %",
@@ -355,7 +358,7 @@ def chart_panels(stats: Statistics) -> tuple[list[BarPanel], list[BarPanel]]:
             empty_text=empty,
         ),
         BarPanel(
-            _("Handled within {target} (%)").format(target=format_duration(stats.targets.handle)),
+            _("Handled within {target} (%)").format(target=duration(stats.targets.handle)),
             shares(stats.handle_target_by_kecamatan),
             value_format="{:.0f} %",
             limit=100,

@@ -1,14 +1,17 @@
 """Button presses inside the report: validate the choice, store it, move on.
 
 A press is checked against the step it was made for: a button of an earlier question (or a
-forged one) is answered and changes nothing.
+forged one) is answered and changes nothing. Only the newest message has buttons (live.py);
+Cancel asks before it throws the answers away.
 """
 
 from __future__ import annotations
 
+import unicodedata
+
 from aiogram import Router
 from aiogram.filters import StateFilter
-from aiogram.types import CallbackQuery, InaccessibleMessage
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
@@ -25,7 +28,23 @@ from services.choices import CATEGORIES, OCCURRED, RELATIONS, VICTIMS, ages_for
 from services.report_draft import EDIT_GROUPS, start_editing
 
 
-async def _mark_chosen(callback: CallbackQuery) -> None:
+def _without_symbols(label: str) -> str:
+    """A button's words without the emoji around them: the record reads "✓ Done", not
+    "✓ ✅ Done"."""
+    characters = list(label)
+    while characters and _decoration(characters[0]):
+        characters.pop(0)
+    while characters and _decoration(characters[-1]):
+        characters.pop()
+    return "".join(characters) or label
+
+
+def _decoration(character: str) -> bool:
+    # Symbols (So, Sm...), variation selectors and joiners (Mn, Cf) and spaces.
+    return character.isspace() or unicodedata.category(character)[0] in "SMC"
+
+
+async def _mark_chosen(ctx: StepContext, callback: CallbackQuery) -> None:
     """Replace the buttons of the answered question with the chosen answer, as a record."""
     message = callback.message
     if message is None or isinstance(message, InaccessibleMessage) or message.reply_markup is None:
@@ -41,11 +60,53 @@ async def _mark_chosen(callback: CallbackQuery) -> None:
     )
     if chosen is None or message.html_text is None:
         return
-    await replies.edit_text(message, f"{message.html_text}\n\n✓ <i>{quote(chosen)}</i>")
+    await ctx.answered(message.message_id)
+    await replies.edit_text(
+        message, f"{message.html_text}\n\n✓ <i>{quote(_without_symbols(chosen))}</i>"
+    )
 
 
 async def _unavailable(callback: CallbackQuery) -> None:
     await replies.answer(callback, _("That choice is not available. Please use the buttons shown."))
+
+
+async def _stale(ctx: StepContext, callback: CallbackQuery) -> None:
+    """A button of an earlier question: changes nothing, and loses its buttons (the newest
+    question is the only one with buttons; it was not asked again, so the chat does not fill
+    up with copies of it)."""
+    await replies.answer(
+        callback,
+        _("This button belongs to an earlier question. Please answer the newest message."),
+    )
+    if callback.message is not None:
+        await ctx.answered(callback.message.message_id)
+    await replies.edit_markup(callback, ctx.bot, None)
+
+
+async def _ask_to_cancel(ctx: StepContext, callback: CallbackQuery) -> None:
+    """Cancel pressed: the question turns into "throw this report away?" in place."""
+    await replies.answer(callback)
+    message = callback.message
+    text, markup = flow.confirm_cancel_text(), flow.confirm_cancel_keyboard(ctx.step)
+    if message is None or isinstance(message, InaccessibleMessage) or not message.text:
+        await ctx.post(text, markup)
+        return
+    await replies.edit_text(message, text, reply_markup=markup)
+
+
+async def _keep(ctx: StepContext, callback: CallbackQuery) -> None:
+    """Not thrown away: the question comes back where the "throw away?" was."""
+    await replies.answer(callback, _("Your answers are kept."))
+    message = callback.message
+    prompt = flow.prompt_of(ctx.step, ctx.draft, ctx.gazetteer)
+    can_edit = message is not None and not isinstance(message, InaccessibleMessage)
+    if can_edit and isinstance(prompt.markup, InlineKeyboardMarkup):
+        assert isinstance(message, Message)
+        await replies.edit_text(message, prompt.text, reply_markup=prompt.markup)
+        return
+    # A question with a keyboard under the input field (location, phone) is asked anew.
+    await _mark_chosen(ctx, callback)
+    await ctx.show(ctx.step)
 
 
 async def on_report_button(
@@ -53,22 +114,23 @@ async def on_report_button(
 ) -> None:
     """Every button of the report conversation arrives here first."""
     if callback_data.step != ctx.step:
-        await replies.answer(
-            callback,
-            _("This button belongs to an earlier question. Please answer the newest message."),
-        )
-        # Ask the current question again, so the newest message is right below.
-        await ctx.show(ctx.step)
+        await _stale(ctx, callback)
         return
     value = callback_data.value
     if value == kb.CANCEL or (ctx.step == "summary" and value == CANCEL):
+        await _ask_to_cancel(ctx, callback)
+        return
+    if value == kb.DISCARD:
         await replies.answer(callback)
-        await _mark_chosen(callback)
+        await _mark_chosen(ctx, callback)
         await flow.cancel_report(ctx.bot, ctx.chat_id, ctx.state)
+        return
+    if value == kb.KEEP:
+        await _keep(ctx, callback)
         return
     if value == kb.BACK:
         await replies.answer(callback)
-        await _mark_chosen(callback)
+        await _mark_chosen(ctx, callback)
         await ctx.back()
         return
     handler = _HANDLERS.get(ctx.step)
@@ -80,7 +142,7 @@ async def _danger(ctx: StepContext, value: str, callback: CallbackQuery) -> bool
     if value not in ("yes", "no"):
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     ctx.draft.urgent = value == "yes"
     if ctx.draft.urgent:
         # Numbers first, before anything else is asked: the caller may need them right now.
@@ -94,7 +156,7 @@ def _simple_choice(attribute: str, allowed: tuple[str, ...]):  # type: ignore[no
         if value not in allowed:
             return False
         await replies.answer(callback)
-        await _mark_chosen(callback)
+        await _mark_chosen(ctx, callback)
         setattr(ctx.draft, attribute, value)
         await ctx.advance()
         return True
@@ -106,7 +168,7 @@ async def _victim(ctx: StepContext, value: str, callback: CallbackQuery) -> bool
     if value not in VICTIMS:
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     if ctx.draft.victim != value:
         ctx.draft.victim_age = None  # the age ranges depend on the victim
     ctx.draft.victim = value
@@ -118,7 +180,7 @@ async def _victim_age(ctx: StepContext, value: str, callback: CallbackQuery) -> 
     if value not in ages_for(ctx.draft.victim):
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     ctx.draft.victim_age = value
     await ctx.advance()
     return True
@@ -141,7 +203,7 @@ async def _kecamatan(ctx: StepContext, value: str, callback: CallbackQuery) -> b
     if place is None:
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     await choose_kecamatan(ctx, place.id)
     return True
 
@@ -151,7 +213,7 @@ async def _kelurahan(ctx: StepContext, value: str, callback: CallbackQuery) -> b
     if place is None or place.kecamatan_id != ctx.draft.kecamatan_id:
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     await choose_kelurahan(ctx, place.id)
     return True
 
@@ -160,7 +222,7 @@ async def _landmark(ctx: StepContext, value: str, callback: CallbackQuery) -> bo
     if value != SKIP:
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     ctx.draft.landmark = None
     await ctx.advance()
     return True
@@ -177,7 +239,7 @@ async def _description(ctx: StepContext, value: str, callback: CallbackQuery) ->
         )
         return True
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     await ctx.advance()
     return True
 
@@ -186,7 +248,7 @@ async def _evidence(ctx: StepContext, value: str, callback: CallbackQuery) -> bo
     if value not in (DONE, SKIP):
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     await ctx.advance()
     return True
 
@@ -195,7 +257,7 @@ async def _identity(ctx: StepContext, value: str, callback: CallbackQuery) -> bo
     if value not in ("anonymous", "named"):
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     ctx.draft.anonymous = value == "anonymous"
     if ctx.draft.anonymous:
         ctx.draft.name = None
@@ -208,7 +270,7 @@ async def _consent(ctx: StepContext, value: str, callback: CallbackQuery) -> boo
     if value not in ("yes", "no"):
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     ctx.draft.consent = value == "yes"
     await ctx.advance()
     return True
@@ -220,7 +282,7 @@ async def _summary(ctx: StepContext, value: str, callback: CallbackQuery) -> boo
         return True
     if value == EDIT:
         await replies.answer(callback)
-        await _mark_chosen(callback)
+        await _mark_chosen(ctx, callback)
         await ctx.show("edit")
         return True
     return False
@@ -229,13 +291,13 @@ async def _summary(ctx: StepContext, value: str, callback: CallbackQuery) -> boo
 async def _edit(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
     if value == TO_SUMMARY:
         await replies.answer(callback)
-        await _mark_chosen(callback)
+        await _mark_chosen(ctx, callback)
         await ctx.show("summary")
         return True
     if value not in EDIT_GROUPS:
         return False
     await replies.answer(callback)
-    await _mark_chosen(callback)
+    await _mark_chosen(ctx, callback)
     await ctx.show(start_editing(ctx.draft, value))
     return True
 

@@ -9,7 +9,7 @@ from aiogram.fsm.context import FSMContext
 
 from conversations import replies
 from conversations.options import ConversationOptions
-from conversations.report import flow
+from conversations.report import flow, live
 from services.gazetteer import Gazetteer
 from services.report_draft import Draft
 from storage.repositories import Repo
@@ -46,4 +46,12 @@ class StepContext:
         await flow.save_draft(self.state, self.draft)
 
     async def say(self, text: str, **kwargs: object) -> None:
+        """A message without the report's buttons (those go through `post`)."""
         await replies.send(self.bot, self.chat_id, text, **kwargs)
+
+    async def post(self, text: str, markup: live.Markup | None) -> None:
+        """A message with the report's buttons: from now on the only one that has them."""
+        await live.post(self.bot, self.chat_id, self.state, text, markup)
+
+    async def answered(self, message_id: int) -> None:
+        await live.answered(self.state, self.chat_id, message_id)

@@ -30,10 +30,11 @@ async def start_report(
             bot,
             chat_id,
             _(
-                "You already have a report in progress; it is kept. Here is where you were. "
-                "To throw it away and start over, send /batal first."
+                "You have a report that is not sent yet; your answers are kept. Let's go on "
+                "where you left off. To throw it away and start over, send /batal."
             ),
         )
+        # Asked again below; the copy above loses its buttons (live.py).
         await flow.reprompt(bot, chat_id, state, gazetteer)
         return
     await state.set_state(ReportForm.danger)

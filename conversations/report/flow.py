@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
-from aiogram.types import ReplyKeyboardRemove
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
-from conversations.report.questions import question
+from conversations.report import keyboards as kb
+from conversations.report import live
+from conversations.report.questions import Prompt, question
 from conversations.report.states import STATE_OF_STEP, step_of
 from conversations.report.summary import edit_prompt, summary_prompt
 from services.gazetteer import Gazetteer
@@ -34,19 +36,23 @@ async def current_step(state: FSMContext) -> str | None:
     return step_of(await state.get_state())
 
 
+def prompt_of(step: str, draft: Draft, gazetteer: Gazetteer) -> Prompt:
+    """What `step` shows: its question, the summary or the "what to change" menu."""
+    if step == "summary":
+        return summary_prompt(draft, gazetteer)
+    if step == "edit":
+        return edit_prompt()
+    return question(step, draft, gazetteer)
+
+
 async def show_step(
     bot: Bot, chat_id: int, state: FSMContext, draft: Draft, step: str, gazetteer: Gazetteer
 ) -> None:
-    """Make `step` the current one and ask its question."""
+    """Make `step` the current one and ask its question (the only one with buttons)."""
     await state.set_state(STATE_OF_STEP[step])
     await save_draft(state, draft)
-    if step == "summary":
-        prompt = summary_prompt(draft, gazetteer)
-    elif step == "edit":
-        prompt = edit_prompt()
-    else:
-        prompt = question(step, draft, gazetteer)
-    await replies.send(bot, chat_id, prompt.text, reply_markup=prompt.markup)
+    prompt = prompt_of(step, draft, gazetteer)
+    await live.post(bot, chat_id, state, prompt.text, prompt.markup)
 
 
 async def advance(
@@ -78,13 +84,38 @@ async def reprompt(bot: Bot, chat_id: int, state: FSMContext, gazetteer: Gazette
     await show_step(bot, chat_id, state, draft, step, gazetteer)
 
 
+def confirm_cancel_text() -> str:
+    return _(
+        "<b>Throw away this report?</b>\n"
+        "Your answers so far will be deleted and nothing will be sent."
+    )
+
+
+def confirm_cancel_keyboard(step: str) -> InlineKeyboardMarkup:
+    """Yes or no, on the buttons of the step the question was asked at."""
+    return kb.choices(
+        step,
+        [(kb.DISCARD, _("🗑 Yes, throw it away")), (kb.KEEP, _("↩️ No, go on"))],
+        back=False,
+        cancel=False,
+    )
+
+
+async def ask_to_cancel(bot: Bot, chat_id: int, state: FSMContext) -> None:
+    """/batal in the middle of a report: one tap must not throw the answers away."""
+    step = await current_step(state)
+    if step is None:
+        return
+    await live.post(bot, chat_id, state, confirm_cancel_text(), confirm_cancel_keyboard(step))
+
+
 async def cancel_report(bot: Bot, chat_id: int, state: FSMContext) -> None:
     await state.clear()
     await replies.send(
         bot,
         chat_id,
         _(
-            "The report was cancelled and nothing was saved. "
+            "The report was thrown away and nothing was sent. "
             "You can start again at any time with /lapor."
         ),
         reply_markup=ReplyKeyboardRemove(),

@@ -9,15 +9,22 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from conversations.report import flow
 from conversations.report import keyboards as kb
 from conversations.report.buttons import choose_kecamatan, choose_kelurahan
 from conversations.report.context import StepContext
-from conversations.report.questions import DONE
+from conversations.report.questions import DONE, evidence_done_label
 from conversations.report.states import ReportForm
 from conversations.texts import EVIDENCE_LABELS, label
-from services.report_draft import MAX_EVIDENCE, MAX_LANDMARK, MAX_NAME, Attachment
+from services.report_draft import (
+    MAX_DESCRIPTION,
+    MAX_EVIDENCE,
+    MAX_LANDMARK,
+    MAX_NAME,
+    Attachment,
+)
 
 NOT_A_COMMAND = ~F.text.startswith("/")
 
@@ -106,11 +113,25 @@ async def typed_description(message: Message, ctx: StepContext) -> None:
         await ctx.say(_("The message is empty. Please write what happened."))
         return
     room = ctx.draft.description_room()
-    if len(text) > room:
+    if not room:
         await ctx.say(
             _(
-                "That message is too long to add ({length} characters; {room} still fit). "
-                "Please shorten it or split it, nothing was lost."
+                "The description is full: a report holds at most {limit} characters. "
+                "What you wrote before is kept; press Done to go on."
+            ).format(limit=MAX_DESCRIPTION)
+        )
+        return
+    if len(text) > room:
+        # Splitting would not help: the room is for the whole description.
+        await ctx.say(
+            ngettext(
+                "That message is too long to add: it has {length} characters, and this "
+                "report has room for {room} more character. Please shorten it; what you "
+                "wrote before is kept.",
+                "That message is too long to add: it has {length} characters, and this "
+                "report has room for {room} more characters. Please shorten it; what you "
+                "wrote before is kept.",
+                room,
             ).format(length=len(text), room=room)
         )
         return
@@ -131,9 +152,9 @@ async def voice_description(message: Message, ctx: StepContext) -> None:
 
 async def _description_saved(ctx: StepContext) -> None:
     await ctx.save()
-    await ctx.say(
+    await ctx.post(
         _("✓ Saved. You can add more, or press Done."),
-        reply_markup=kb.choices("description", [], extra=[(DONE, _("✅ Done"))]),
+        kb.choices("description", [], extra=[(DONE, _("✅ Done"))]),
     )
 
 
@@ -145,26 +166,23 @@ async def evidence_file(message: Message, ctx: StepContext) -> None:
     if attachment is None:
         return
     if len(ctx.draft.evidence) >= MAX_EVIDENCE:
-        await ctx.say(
+        await ctx.post(
             _("You have already sent {limit} files, the most one report can hold.").format(
                 limit=MAX_EVIDENCE
             ),
-            reply_markup=kb.choices("evidence", [], extra=[(DONE, _("✅ Done"))]),
+            kb.choices("evidence", [], extra=[(DONE, evidence_done_label(MAX_EVIDENCE))]),
         )
         return
     ctx.draft.evidence.append(attachment)
     await ctx.save()
-    await ctx.say(
+    count = len(ctx.draft.evidence)
+    await ctx.post(
         _("✓ {kind} received ({count} of at most {limit}). Send more, or press Done.").format(
             kind=label(EVIDENCE_LABELS, attachment.kind).capitalize(),
-            count=len(ctx.draft.evidence),
+            count=count,
             limit=MAX_EVIDENCE,
         ),
-        reply_markup=kb.choices(
-            "evidence",
-            [],
-            extra=[(DONE, _("✅ Done ({count} files)").format(count=len(ctx.draft.evidence)))],
-        ),
+        kb.choices("evidence", [], extra=[(DONE, evidence_done_label(count))]),
     )
 
 
@@ -229,15 +247,27 @@ async def phone_reply_buttons(message: Message, ctx: StepContext) -> None:
 
 
 async def unknown_command(message: Message, ctx: StepContext) -> None:
-    await ctx.say(_("I don't know that command. Your report is kept; here is the question again."))
+    if ctx.draft.answered_any():
+        text = _(
+            "I don't know that command. Your answers so far are kept; here is the question again."
+        )
+    else:
+        text = _("I don't know that command. Here is the question again.")
+    await ctx.say(text)
     await ctx.show(ctx.step)
 
 
 async def unexpected(message: Message, ctx: StepContext) -> None:
     """A sticker, photo or text where the step expects something else: explain, ask again."""
-    await ctx.say(
-        _("Sorry, I can't use that here. Your report is kept; please answer the question below.")
-    )
+    if ctx.draft.answered_any():
+        # Not "your report is kept": nothing has been sent, and it must not sound as if it was.
+        text = _(
+            "Sorry, I can't use that here. Your answers so far are kept; please answer the "
+            "question below."
+        )
+    else:
+        text = _("Sorry, I can't use that here. Please answer the question below.")
+    await ctx.say(text)
     await ctx.show(ctx.step)
 
 

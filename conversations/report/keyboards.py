@@ -16,6 +16,9 @@ from conversations.callbacks import ReportCb
 
 BACK = "__back"
 CANCEL = "__cancel"
+# The answers to "throw this report away?" (asked by Cancel and /batal).
+DISCARD = "__discard"
+KEEP = "__keep"
 
 
 def choices(
@@ -24,6 +27,7 @@ def choices(
     *,
     columns: int = 1,
     back: bool = True,
+    cancel: bool = True,
     extra: Iterable[tuple[str, str]] = (),
 ) -> InlineKeyboardMarkup:
     """Buttons for `options` (value, label), then extra actions, then back and cancel.
@@ -41,8 +45,10 @@ def choices(
     rows = [answers[start : start + columns] for start in range(0, len(answers), columns)]
     rows.extend([button(value, text)] for value, text in extra)
     navigation = [button(BACK, _("⬅️ Back"))] if back else []
-    navigation.append(button(CANCEL, _("✖️ Cancel")))
-    rows.append(navigation)
+    if cancel:
+        navigation.append(button(CANCEL, _("✖️ Cancel")))
+    if navigation:
+        rows.append(navigation)
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from conversations.report import keyboards as kb
 from conversations.texts import (
@@ -164,10 +165,14 @@ def _evidence(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMa
         "This is optional. Send up to {limit} files only if it is safe, then press Done."
     ).format(limit=MAX_EVIDENCE)
     if draft.evidence:
-        action = (DONE, _("✅ Done ({count} files)").format(count=len(draft.evidence)))
+        action = (DONE, evidence_done_label(len(draft.evidence)))
     else:
         action = (SKIP, kb.skip_label())
     return text, kb.choices("evidence", [], extra=[action])
+
+
+def evidence_done_label(count: int) -> str:
+    return ngettext("✅ Done ({count} file)", "✅ Done ({count} files)", count).format(count=count)
 
 
 def _identity(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
@@ -192,7 +197,7 @@ def _name(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup
 def _phone(draft: Draft, gazetteer: Gazetteer) -> tuple[str, ReplyKeyboardMarkup]:
     return (
         _(
-            "<b>Share your phone number so an officer can call you?</b>\n"
+            "<b>Would you like to share your phone number so an officer can call you?</b>\n"
             "Press the button below, or skip."
         ),
         kb.phone_keyboard(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations.callbacks import ReportCb
@@ -53,6 +54,12 @@ def _description(draft: Draft) -> str:
     return "\n".join(parts) or "–"
 
 
+def files_text(count: int) -> str:
+    if not count:
+        return _("none")
+    return ngettext("{count} file", "{count} files", count).format(count=count)
+
+
 def _identity(draft: Draft) -> str:
     if draft.anonymous:
         return _("Anonymous")
@@ -73,7 +80,7 @@ def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
         (_("Landmark"), quote(draft.landmark) if draft.landmark else "–"),
         (_("Map location"), _("shared") if draft.location else _("not shared")),
         (_("When"), label(OCCURRED_LABELS, draft.occurred)),
-        (_("Evidence"), _("{count} files").format(count=len(draft.evidence))),
+        (_("Evidence"), files_text(len(draft.evidence))),
         (_("Identity"), _identity(draft)),
         (_("Follow-up through this chat"), _yes_no(draft.consent)),
     ]

@@ -31,7 +31,7 @@ class OfficerCb(CallbackData, prefix="so"):
 class RosterCb(CallbackData, prefix="sr"):
     """/jadwal: add a shift, or remove one."""
 
-    action: str  # "add" | "del"
+    action: str  # "add" | "del" (asks) | "delok" (removes) | "view" (back to the roster)
     kelurahan_id: int
     shift_id: int = 0
 

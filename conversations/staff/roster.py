@@ -74,7 +74,7 @@ async def roster_view(
         text=_("➕ Add a shift"), callback_data=RosterCb(action="add", kelurahan_id=kelurahan_id)
     )
     for shift in shifts[:MAX_SHIFT_BUTTONS]:
-        short_day = weekday_name(shift.weekday)[:3]
+        short_day = weekday_name(shift.weekday, short=True)
         hours = shift_hours(shift.start_minute, shift.end_minute)
         text = f"🗑 {short_day} {hours} {officer_button(shift.officer_name, shift.officer_id)}"
         builder.button(
@@ -128,6 +128,46 @@ async def place_chosen(
 # --- removing a shift -------------------------------------------------------------------------
 
 
+async def ask_delete_shift(
+    callback: CallbackQuery,
+    callback_data: RosterCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    """🗑 on a shift: ask first, naming the shift (a thumb slips on a list of look-alikes)."""
+    kelurahan_id = callback_data.kelurahan_id
+    if gazetteer.kelurahan(kelurahan_id) is None:
+        await replies.answer(callback, _("This button is no longer active."))
+        return
+    shifts = await week_of(repo.session, kelurahan_id)
+    shift = next((s for s in shifts if s.id == callback_data.shift_id), None)
+    await replies.answer(callback)
+    if shift is None:
+        text, markup = await roster_view(repo, gazetteer, options, kelurahan_id)
+        await replies.replace_screen(
+            callback, bot, _("That shift was already removed.") + "\n\n" + text, markup
+        )
+        return
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🗑 Yes, remove it"),
+        callback_data=RosterCb(action="delok", kelurahan_id=kelurahan_id, shift_id=shift.id),
+    )
+    builder.button(
+        text=_("⬅️ No, back to the roster"),
+        callback_data=RosterCb(action="view", kelurahan_id=kelurahan_id),
+    )
+    builder.adjust(1)
+    text = _("<b>Remove this shift from the roster of {place}?</b>\n{day} {shift}").format(
+        place=place_name(gazetteer, kelurahan_id),
+        day=weekday_name(shift.weekday),
+        shift=_shift_line(shift),
+    )
+    await replies.replace_screen(callback, bot, text, builder.as_markup())
+
+
 async def delete_shift(
     callback: CallbackQuery,
     callback_data: RosterCb,
@@ -148,6 +188,23 @@ async def delete_shift(
     await replies.answer(
         callback, _("Shift removed.") if removed else _("That shift was already removed.")
     )
+    text, markup = await roster_view(repo, gazetteer, options, callback_data.kelurahan_id)
+    await replies.replace_screen(callback, bot, text, markup)
+
+
+async def show_roster(
+    callback: CallbackQuery,
+    callback_data: RosterCb,
+    bot: Bot,
+    repo: Repo,
+    gazetteer: Gazetteer,
+    options: ConversationOptions,
+) -> None:
+    """Back from the question: the roster as it is, nothing removed."""
+    if gazetteer.kelurahan(callback_data.kelurahan_id) is None:
+        await replies.answer(callback, _("This button is no longer active."))
+        return
+    await replies.answer(callback, _("Nothing was removed."))
     text, markup = await roster_view(repo, gazetteer, options, callback_data.kelurahan_id)
     await replies.replace_screen(callback, bot, text, markup)
 
@@ -323,7 +380,11 @@ def setup() -> Router:
     coordinator = IsCoordinator()
     router.message.register(roster_command, Command("jadwal"), coordinator)
     router.callback_query.register(place_chosen, PlaceCb.filter(F.purpose == PURPOSE), coordinator)
-    router.callback_query.register(delete_shift, RosterCb.filter(F.action == "del"), coordinator)
+    router.callback_query.register(
+        ask_delete_shift, RosterCb.filter(F.action == "del"), coordinator
+    )
+    router.callback_query.register(delete_shift, RosterCb.filter(F.action == "delok"), coordinator)
+    router.callback_query.register(show_roster, RosterCb.filter(F.action == "view"), coordinator)
     router.callback_query.register(ask_shift, RosterCb.filter(F.action == "add"), coordinator)
     router.callback_query.register(officer_chosen, ShiftOfficerCb.filter(), coordinator)
     router.message.register(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from conversations.texts import quote
+from services import durations
 from services.gazetteer import Gazetteer
 from services.roster import format_minutes
 
@@ -15,17 +17,9 @@ from services.roster import format_minutes
 BUTTON_NAME = 24
 
 
-def weekday_name(weekday: int) -> str:
-    names = (
-        _("Monday"),
-        _("Tuesday"),
-        _("Wednesday"),
-        _("Thursday"),
-        _("Friday"),
-        _("Saturday"),
-        _("Sunday"),
-    )
-    return names[weekday]
+def weekday_name(weekday: int, *, short: bool = False) -> str:
+    """0 (Monday) to 6 in the update's language, from Babel's CLDR data: `Senin` / `Sen`."""
+    return durations.weekday_name(weekday, get_i18n().current_locale, short=short)
 
 
 def shift_hours(start: int, end: int) -> str:

@@ -1,4 +1,4 @@
-"""Demo data: the three people on the page, officers with a duty roster, and past cases.
+"""Demo data: the three people on the page, the officer's duty roster, and past cases.
 
 Written straight into the database through the same services the bot uses (submit_report,
 add_shift, the status history), so the officer's /kasus and the coordinator's /statistik have
@@ -40,14 +40,13 @@ COORDINATOR = Persona(
 )
 PERSONAS = (RESIDENT, OFFICER, COORDINATOR)
 
-# Officers nobody plays on the page; their alerts land in emulator chats of their own.
+# Only the people on the page: every alert, escalation and notice lands in a chat you can see
+# (an officer the page does not show had no chat in the emulator, so every report routed to
+# them came back to the coordinator as a dead letter). Bu Rina serves Kalampangan around the
+# clock; reports anywhere else find nobody on duty and go to Pak Andi, the coordinator.
 # (user id, display name, kelurahan, weekly shift (start, end) minutes or None = all day)
 OFFICERS: tuple[tuple[int, str, str, tuple[int, int] | None], ...] = (
     (OFFICER.user_id, "Bu Rina", "Kalampangan", None),
-    (3102, "Pak Joko", "Kalampangan", (8 * 60, 16 * 60)),
-    (3103, "Bu Sari", "Menteng", None),
-    (3104, "Pak Dedi", "Langkai", None),
-    (3105, "Bu Wati", "Pahandut", (7 * 60, 19 * 60)),
 )
 
 # (kelurahan, category, victim, age, description, status, owner, days ago, partner, outcome)
@@ -67,15 +66,16 @@ PAST_CASES: tuple[tuple[str, str, str, str, str, str, int, int, str | None, str 
         "Anak tetangga terlihat memar di lengan beberapa kali.",
         "selesai", OFFICER.user_id, 9, None, "resolved",
     ),
+    # Where nobody serves, the coordinator took the case (routing's last level).
     (
         "Menteng", "trafficking", "adult_woman", "18-24",
         "Ada tawaran kerja ke luar kota yang mencurigakan untuk remaja putri.",
-        "diterima", 3103, 1, None, None,
+        "diterima", COORDINATOR.user_id, 1, None, None,
     ),
     (
         "Langkai", "sexual", "girl", "13-17",
         "Siswi diganggu orang dewasa di jalan pulang sekolah.",
-        "selesai", 3104, 14, "uppa", "referred",
+        "selesai", COORDINATOR.user_id, 14, "uppa", "referred",
     ),
 )  # fmt: skip
 

@@ -25,6 +25,7 @@ LONG_POLL_SECONDS = 20.0
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_UPLOAD = 10 * 1024 * 1024  # Bot API photos are up to 10 MB
 PRESS_WAIT_SECONDS = 3.0
+VOICE_SECONDS = 5
 
 _IMAGE_MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -96,7 +97,10 @@ class DemoWeb:
         app.router.add_post("/api/chats/{who}/press", self.press)
         app.router.add_post("/api/chats/{who}/reply", self.reply)
         app.router.add_post("/api/chats/{who}/photo", self.photo)
+        app.router.add_post("/api/chats/{who}/voice", self.voice)
+        app.router.add_post("/api/chats/{who}/sticker", self.sticker)
         app.router.add_get("/api/files/{file_id}", self.file)
+        app.router.add_get("/favicon.ico", self.favicon)
         app.router.add_static("/static", STATIC_DIR)
         return app
 
@@ -136,6 +140,9 @@ class DemoWeb:
         return {
             "version": len(chat.events),
             "messages": [message_json(m) for m in view.messages],
+            # A menu changes with the person's role (an invitation, a promotion), which the
+            # bot announces in the chat: each change of the chat brings the menu along.
+            "commands": self.emulator.commands_shown(user.id, user.info.language_code),
             "keyboard": [
                 [
                     {
@@ -176,9 +183,12 @@ class DemoWeb:
         )
 
     def _commands(self, key: str) -> list[dict[str, str]]:
+        """What the person's `/` button lists: their chat's own menu (a staff member's) if the
+        bot set one, else the list for everyone, in their app's language, as Telegram does."""
         user = self.users.get(key)
-        language = (user.info.language_code if user else None) or ""
-        return self.emulator.commands(language) or self.emulator.commands("")
+        if user is None:
+            return []
+        return self.emulator.commands_shown(user.id, user.info.language_code)
 
     async def chat(self, request: web.Request) -> web.Response:
         user = self._user(request)
@@ -261,6 +271,29 @@ class DemoWeb:
                 caption=caption,
             )
         return web.json_response(self._snapshot(user))
+
+    async def voice(self, request: web.Request) -> web.Response:
+        """A voice note as the emulator's simulated user sends one (a short sample recording:
+        the page records no microphone)."""
+        user = self._user(request)
+        duration = (await self._body(request)).get("duration", VOICE_SECONDS)
+        if not isinstance(duration, int) or isinstance(duration, bool) or not 1 <= duration <= 600:
+            raise web.HTTPBadRequest(text="duration: whole seconds from 1 to 600")
+        await user.send_voice(duration)
+        return web.json_response(self._snapshot(user))
+
+    async def sticker(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        emoji = (await self._body(request)).get("emoji")
+        if not isinstance(emoji, str) or not 1 <= len(emoji) <= 8 or emoji.isspace():
+            raise web.HTTPBadRequest(text="emoji: the sticker's emoji")
+        await user.send_sticker(emoji)
+        return web.json_response(self._snapshot(user))
+
+    async def favicon(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(
+            STATIC_DIR / "favicon.svg", headers={"Content-Type": "image/svg+xml"}
+        )
 
     async def file(self, request: web.Request) -> web.Response:
         stored = self.emulator.state.files.get(request.match_info["file_id"])

@@ -13,7 +13,7 @@ import aiohttp
 from playground.emulator.dispatch import Dispatcher
 from playground.emulator.faults import Faults
 from playground.emulator.limits import RateLimiter, RateLimits
-from playground.emulator.methods_bot import scope_key
+from playground.emulator.methods_bot import commands_in_private_chat, scope_key
 from playground.emulator.recording import Call, Stats
 from playground.emulator.scenario import ChatView, SimulatedUser
 from playground.emulator.server import ApiServer
@@ -232,6 +232,14 @@ class BotAPIEmulator:
     ) -> list[dict[str, Any]]:
         """Commands set with setMyCommands for this scope (default scope) and language."""
         return list(self._bot(token).commands.get((scope_key(scope), language_code), []))
+
+    def commands_shown(
+        self, chat_id: int, language_code: str | None = None, token: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The commands a Telegram client lists under `/` in this private chat, for a user
+        whose app speaks `language_code`: the chat's own list (BotCommandScopeChat) before
+        the one for all private chats and the default, as Telegram resolves them."""
+        return commands_in_private_chat(self._bot(token).commands, chat_id, language_code or "")
 
     def calls_of(self, method: str, token: str | None = None) -> list[Call]:
         """Recorded calls of one method (case-insensitive)."""

@@ -57,6 +57,25 @@ def _commands_key(ctx: CallContext) -> tuple[str, str]:
     return scope_key(scope), ctx.params.string("language_code") or ""
 
 
+def commands_in_private_chat(
+    commands: dict[tuple[str, str], list[dict[str, Any]]], chat_id: int, language_code: str
+) -> list[dict[str, Any]]:
+    """The list a Telegram client shows in a private chat: the first scope that has one, in
+    the Bot API's order (the chat's own, all private chats, the default), each first in the
+    user's language, then without one."""
+    scopes = (
+        {"type": "chat", "chat_id": chat_id},
+        {"type": "all_private_chats"},
+        {"type": "default"},
+    )
+    for scope in scopes:
+        for language in (language_code, ""):
+            found = commands.get((scope_key(scope), language))
+            if found:
+                return list(found)
+    return []
+
+
 @api_method("setMyCommands")
 async def set_my_commands(ctx: CallContext) -> bool:
     commands = ctx.params.json("commands", "can't parse commands JSON object")

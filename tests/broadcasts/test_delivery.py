@@ -123,9 +123,10 @@ async def test_progress_then_cancel_midway(emulator: BotAPIEmulator, bot: Runnin
     sent = copies(emulator, (user.id for user in users))
     assert sum(sent.values()) == settled.delivered and set(sent.values()) == {1}
     assert settled.delivered + settled.cancelled == 120 and settled.cancelled > 0
-    # The progress message loses its cancel button and shows the end.
+    # The progress message loses its cancel button and says sending ended (the result is in
+    # the cancel's answer below it, not said twice).
     final = await person.user.wait_for(
-        predicate=lambda m: m.message_id == progress.message_id and "was cancelled" in m.text
+        predicate=lambda m: m.message_id == progress.message_id and "has ended" in m.text
     )
     assert final.buttons == []
 
@@ -177,9 +178,9 @@ async def test_a_message_deleted_midway_stops_the_broadcast_and_says_why(
     assert 0 < after.failed == len(refused) <= 20
     assert after.cancelled > 0 and after.delivered + after.failed + after.cancelled == 120
     assert (await latest_broadcast(bot)).status == broadcasts.CANCELLED
-    # The progress message shows the same end and loses its cancel button.
+    # The progress message says sending ended and loses its cancel button; why is below.
     [final] = [m for m in person.user.chat.bot_messages() if m.message_id == progress.message_id]
-    assert "was stopped" in final.text and final.buttons == []
+    assert "sending has ended" in final.text and final.buttons == []
     assert emulator.stats[emulator.token]["429"] == 0, too_many_requests(emulator)
 
 
@@ -314,3 +315,27 @@ async def test_a_restart_in_the_middle_resumes_without_duplicates(
         assert emulator.stats[emulator.token]["429"] == 0, too_many_requests(emulator)
     finally:
         await running.stop()
+
+
+async def test_the_end_of_a_broadcast_is_said_once(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    """The result comes once, as a new message (it notifies); the progress message only says
+    that sending has ended, rather than repeating the same "finished" and counts above it."""
+    [reader] = await add_subscribers(bot, emulator, [FIRST_RESIDENT])
+    person = await coordinator(emulator)
+    broadcast_id = await send_to_all(person, "Halo semua", 1)
+    progress = await person.user.wait_for("is being sent to 1 recipient.", timeout=10)
+    await person.user.wait_for(f"Broadcast #{broadcast_id} is finished", timeout=15)
+    assert received(reader)
+
+    async def progress_ended() -> bool:
+        [shown] = [m for m in person.user.chat.messages if m.message_id == progress.message_id]
+        return "sending has ended" in shown.text
+
+    await until(progress_ended, what="the progress message's end")
+    await person.user.wait_idle()
+    finished = [m for m in person.user.chat.bot_messages() if "is finished" in m.text]
+    assert len(finished) == 1, person.user.chat.transcript()
+    [shown] = [m for m in person.user.chat.messages if m.message_id == progress.message_id]
+    assert shown.buttons == [] and "Delivered" not in shown.text

@@ -136,3 +136,20 @@ async def test_the_resident_menu_lists_the_new_commands(
     for language in ("", "id", "en"):
         names = [command["command"] for command in emulator.commands(language)]
         assert "langganan" in names and "berhenti" in names, (language, names)
+
+
+async def test_no_thanks_after_langganan_unsubscribes(
+    emulator: BotAPIEmulator, bot: RunningBot
+) -> None:
+    """Saying no means no: the offer's "No, thanks", pressed after /langganan subscribed them
+    (the offer stays in the chat), stops the messages it says will not come."""
+    person = await Person.english(emulator, RESIDENT, "Siti")
+    await person.press("✅ I agree")
+    offer = await person.user.wait_for("Awareness messages")
+    await person.command("/langganan", expect="You are subscribed to awareness messages.")
+    await becomes(lambda: subscribed(bot, RESIDENT), True)
+
+    await person.press("No, thanks", offer)
+    await person.user.wait_for("you will no longer receive awareness messages")
+    await becomes(lambda: subscribed(bot, RESIDENT), False)
+    await person.command("/berhenti", expect="You are not subscribed to awareness messages.")

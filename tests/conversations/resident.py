@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.emulator import BotMessage, SimulatedUser
-from tests.translations import translate
+from tests.translations import translate, translate_plural
 
 CODE = re.compile(r"LA-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
@@ -22,6 +22,10 @@ class Resident:
 
     def t(self, msgid: str) -> str:
         return translate(self.language, msgid)
+
+    def tn(self, singular: str, count: int) -> str:
+        """A plural message (ngettext) as shown for `count`, placeholders filled."""
+        return translate_plural(self.language, singular, count).format(count=count)
 
     async def press(self, msgid: str, *, literal: bool = False) -> Any:
         """Tap a button as a person does: as soon as it is on the screen."""
@@ -136,7 +140,8 @@ IDENTITY_Q = (
     'officer sees "Anonymous".'
 )
 PHONE_Q = (
-    "<b>Share your phone number so an officer can call you?</b>\nPress the button below, or skip."
+    "<b>Would you like to share your phone number so an officer can call you?</b>\n"
+    "Press the button below, or skip."
 )
 CONSENT_Q = (
     "<b>May the service follow up with you through this chat?</b>\n"

@@ -17,7 +17,11 @@ from tests.conversations.resident import (
 )
 from tests.fixtures.bot import RunningBot
 
-SORRY = "Sorry, I can't use that here. Your report is kept; please answer the question below."
+SORRY = (
+    "Sorry, I can't use that here. Your answers so far are kept; please answer the question below."
+)
+# Nothing answered yet: no word of anything "kept" (nothing was sent either).
+SORRY_FIRST = "Sorry, I can't use that here. Please answer the question below."
 
 
 async def count_reports(bot: RunningBot) -> int:
@@ -29,7 +33,7 @@ async def test_sticker_and_photo_where_text_or_buttons_are_expected(resident: Re
     await resident.start()
     await resident.begin_report()
     await resident.user.send_sticker()
-    await resident.expect(SORRY)
+    await resident.expect(SORRY_FIRST)
     await resident.expect("<b>Is anyone in danger right now?</b>")
     await resident.press("No")
     await resident.user.send_text("saksi")  # typing where buttons are expected
@@ -92,11 +96,11 @@ async def test_commands_in_the_middle_keep_the_draft(resident: Resident) -> None
     await resident.user.wait_for("112")
     await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
     await resident.user.send_command("/lapor")
-    await resident.expect("You already have a report in progress; it is kept.")
+    await resident.expect("You have a report that is not sent yet; your answers are kept.")
     await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
     await resident.user.send_command("/entahlah")
     await resident.expect(
-        "I don't know that command. Your report is kept; here is the question again."
+        "I don't know that command. Your answers so far are kept; here is the question again."
     )
     await resident.user.send_command("/bantuan")
     await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
@@ -198,7 +202,7 @@ async def test_a_reply_refused_after_the_answer_was_saved_apologises(
     await resident.expect("Sorry, something went wrong on our side.")
     # The answer is kept: back in the report, the next question is the current one.
     await resident.user.send_command("/lapor")
-    await resident.expect("You already have a report in progress; it is kept.")
+    await resident.expect("You have a report that is not sent yet; your answers are kept.")
     await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
 
 

@@ -132,7 +132,7 @@ async def test_named_report_in_english_with_urgent_evidence_and_contact(
         file_name="visum.pdf", mime_type="application/pdf", content=b"%PDF-1.4"
     )
     await resident.user.wait_for("received (2 of at most 10)")
-    await resident.press(resident.t("✅ Done ({count} files)").format(count=2), literal=True)
+    await resident.press(resident.tn("✅ Done ({count} file)", 2), literal=True)
     await resident.expect(IDENTITY_Q)
     await resident.press("🙋 With my name")
     await resident.expect("<b>What is your name?</b>\nType it below.")
@@ -208,14 +208,33 @@ async def test_back_button_returns_to_the_previous_question(resident: Resident) 
 
 
 async def test_cancel_with_command_and_button(resident: Resident, bot: RunningBot) -> None:
+    """Ask before destroying: Cancel and /batal ask first; "no" keeps every answer."""
     await resident.start()
     await resident.begin_report()
     await resident.press("No")
+    await resident.expect("<b>Who is making this report?</b>")
     await resident.user.send_command("/batal")
-    await resident.expect("The report was cancelled and nothing was saved.")
-    await resident.begin_report()
+    await resident.expect("<b>Throw away this report?</b>")
+    await resident.press("↩️ No, go on")
+    await resident.expect("<b>Who is making this report?</b>")
+    await resident.press("Witness")
+    await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
+    # The button turns its own question into the "throw away?" and back.
+    question = resident.user.chat.last_bot_message()
     await resident.press("✖️ Cancel")
-    await resident.expect("The report was cancelled and nothing was saved.")
+    asked = await resident.expect("<b>Throw away this report?</b>")
+    assert asked.message_id == question.message_id
+    await resident.press("↩️ No, go on")
+    back = await resident.expect("<b>What kind of incident is it?</b>")
+    assert back.message_id == question.message_id and back.button(resident.t("Neglect"))
+    await resident.press("✖️ Cancel")
+    await resident.press("🗑 Yes, throw it away")
+    await resident.expect("The report was thrown away and nothing was sent.")
+    await resident.user.send_command("/lapor")
+    await resident.expect("📝 <b>New report</b>")  # nothing of the old one is left
+    await resident.user.send_command("/batal")
+    await resident.press("🗑 Yes, throw it away")
+    await resident.expect("The report was thrown away and nothing was sent.")
     await resident.user.send_command("/batal")
     await resident.expect("There is nothing to cancel. Send /lapor to report an incident.")
     assert await stored_reports(bot) == []

@@ -72,10 +72,22 @@ async def test_status_guessing_is_rate_limited(resident: Resident) -> None:
 
 async def test_delete_chat_removes_the_conversation(resident: Resident) -> None:
     await resident.start()
-    await file_report(resident)
+    code = await file_report(resident)
     await resident.user.wait_idle()
-    assert len(resident.user.chat.messages) > 20
+    before = len(resident.user.chat.messages)
+    assert before > 20
+    # Ask before destroying: the message with the tracking code would go too, and without
+    # contact through this chat that code is the only way back to the report.
     await resident.user.send_command("/hapus")
+    asked = await resident.expect("<b>Delete this chat's messages?</b>")
+    assert "kode pelacakan" in asked.text
+    await resident.press("Keep the messages")
+    await resident.expect("Nothing was deleted.")
+    assert any(code in m.text for m in resident.user.chat.messages)
+    assert len(resident.user.chat.messages) == before + 2  # /hapus and its question
+
+    await resident.user.send_command("/hapus")
+    await resident.press("🧹 Yes, delete them")
     done = await resident.user.wait_for("48")
     visible = [m.message_id for m in resident.user.chat.messages]
     assert visible == [done.message_id], resident.user.chat.transcript()
@@ -89,6 +101,9 @@ async def test_delete_chat_also_forgets_a_half_written_report(
     await resident.begin_report()
     await resident.answer_until_description()
     await resident.user.send_command("/hapus")
+    asked = await resident.expect("<b>Delete this chat's messages?</b>")
+    assert "belum Anda kirim" in asked.text, "the question says the draft goes too"
+    await resident.press("🧹 Yes, delete them")
     await resident.user.wait_for("48")
     await resident.user.wait_idle()
     async with bot.service.session_factory() as session:

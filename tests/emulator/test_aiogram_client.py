@@ -15,6 +15,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -141,6 +142,39 @@ async def test_commands_per_scope_and_language(emulator: BotAPIEmulator, tg_bot:
     assert emulator.commands("id") == []
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
         await tg_bot.set_my_commands([BotCommand(command="Bad Command", description="x")])
+
+
+async def test_a_chat_shows_the_commands_telegram_would_choose(
+    emulator: BotAPIEmulator, tg_bot: Bot
+) -> None:
+    """A client lists the chat's own commands first, then those for all private chats, then
+    the default; within each scope the user's language before the list without one."""
+
+    def names(chat_id: int, language: str) -> list[str]:
+        return [c["command"] for c in emulator.commands_shown(chat_id, language)]
+
+    assert names(1001, "id") == []
+    await tg_bot.set_my_commands([BotCommand(command="start", description="Mulai")])
+    await tg_bot.set_my_commands(
+        [BotCommand(command="help", description="Help")], language_code="en"
+    )
+    assert names(1001, "id") == ["start"] and names(1001, "en") == ["help"]
+    await tg_bot.set_my_commands(
+        [BotCommand(command="lapor", description="Lapor")], scope=BotCommandScopeAllPrivateChats()
+    )
+    assert names(1001, "en") == ["lapor"]
+    staff = [BotCommand(command="kasus", description="Kasus"), *await tg_bot.get_my_commands()]
+    await tg_bot.set_my_commands(staff, scope=BotCommandScopeChat(chat_id=1002))
+    assert names(1002, "en") == ["kasus", "start"] and names(1001, "en") == ["lapor"]
+    await tg_bot.set_my_commands(
+        [BotCommand(command="piket", description="Duty")],
+        scope=BotCommandScopeChat(chat_id=1002),
+        language_code="en",
+    )
+    assert names(1002, "en") == ["piket"] and names(1002, "id") == ["kasus", "start"]
+    await tg_bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=1002), language_code="en")
+    await tg_bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=1002))
+    assert names(1002, "en") == ["lapor"]
 
 
 async def test_profile_and_chat_info(emulator: BotAPIEmulator, tg_bot: Bot) -> None:

@@ -158,10 +158,10 @@ async def test_the_daily_digest_counts_what_the_database_holds(
         "Not yet accepted: 2",
         "Overdue: 2",
         "Closed (last 24 h): 1",
-        "Median time to accept: 45 min",
+        "Median time to accept: 45 minutes",
         "• Pahandut: 0 new, 0 not accepted, 1 overdue, 0 closed, median –",
         "• Jekan Raya: 2 new, 2 not accepted, 1 overdue, 0 closed, median –",
-        "• Sabangau: 2 new, 0 not accepted, 0 overdue, 1 closed, median 45 min",
+        "• Sabangau: 2 new, 0 not accepted, 0 overdue, 1 closed, median 45 minutes",
         "• Bukit Batu: 0 new, 0 not accepted, 0 overdue, 0 closed, median –",
     ]
     for line in expected:

@@ -81,3 +81,36 @@ def test_the_bot_never_imports_matplotlib() -> None:
         "assert not types.Message.__pydantic_complete__\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_count_axes_have_whole_number_ticks() -> None:
+    """Two cases and one: the axis read 0.0, 0.5, 1.0, 1.5 … under a count of cases."""
+    figure = charts.draw_bars(
+        [BarPanel("Kasus", [("Pahandut", 2.0), ("Jekan Raya", 1.0)], whole=True)]
+    )
+    [axes] = figure.axes
+    ticks = [tick for tick in axes.get_xticks() if 0 <= tick <= axes.get_xlim()[1]]
+    assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
+
+
+def test_the_statistics_charts_count_in_whole_numbers() -> None:
+    """The three panels of case counts ask for whole-number ticks; shares and minutes do not."""
+    from datetime import date
+
+    from bot.app import create_i18n
+    from conversations.insight.statistics import chart_panels
+    from services.statistics import Period, Statistics, Targets, TargetShare, Timing
+
+    timing = Timing(1, 60.0, 60.0, 0, None, None)
+    share = TargetShare(1, 2, 0)
+    stats = Statistics(
+        Period(date(2026, 10, 1), date(2026, 10, 31)), 3, 1,
+        [("physical", 2), ("sexual", 1)], [("baru", 3)], [("Sabangau", 3)],
+        [("Sabangau", "Kalampangan", 3)], timing, [("Sabangau", timing)], [], Targets(),
+        share, share, [("Sabangau", share)], [("Sabangau", share)],
+    )  # fmt: skip
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("id"):
+        counts, times = chart_panels(stats)
+    assert [panel.whole for panel in counts] == [True, True, True]
+    assert not any(panel.whole for panel in times)

@@ -6,13 +6,14 @@ assertions on numbers and files read the data, not the wording, where they can.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from playground.emulator import BotAPIEmulator, BotMessage
 from services.charts import PNG_SIGNATURE
-from services.export import COLUMNS, PERSONAL_COLUMNS
+from services.export import COLUMNS, PERSONAL_COLUMNS, SIMFONI_LABELS
 from services.export_file import parse_csv
 from storage.models import AppSetting, AuditLog, utcnow
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
@@ -21,6 +22,12 @@ from tests.insight.test_statistics_service import seed_october
 from tests.staff.people import Person, eventually
 
 OCTOBER = "01-10-2026 31-10-2026"
+LABEL_TABLE = {
+    "kategori": "category",
+    "kategori_korban": "victim",
+    "waktu_kejadian": "occurred",
+    "status": "status",
+}
 OFFICER, RESIDENT = 7101, 7102
 
 
@@ -65,8 +72,10 @@ async def test_statistics_for_typed_dates(emulator: BotAPIEmulator, bot: Running
     text = await coordinator.command("/statistik", OCTOBER, expect="Statistics")
     assert "Cases: 6, of them urgent: 2" in text.text
     assert "Bu Rina <b>" in text.text, "officer names arrive intact, escaped"
-    assert "Urgent reports acknowledged within 15m: 1 of 2 (50 %)" in text.text
-    assert "Other reports handled within 6h: 1 of 4 (25 %)" in text.text
+    # Durations in words: "6h" reads as six days in Indonesian ("h" for "hari").
+    assert "Urgent reports acknowledged within 15 minutes: 1 of 2 (50 %)" in text.text
+    assert "Other reports handled within 6 hours: 1 of 4 (25 %)" in text.text
+    assert not re.search(r"\d[mhd]\b", text.text), text.text
     await two_png_photos(coordinator, emulator)
     await eventually(lambda: _has(bot, "statistics_viewed", 1))
 
@@ -96,8 +105,10 @@ async def test_period_buttons_empty_and_bad_periods(
 
 async def test_coordinators_set_targets(emulator: BotAPIEmulator, bot: RunningBot) -> None:
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
-    await coordinator.command("/statistik", "target urgent 45m", expect="Target saved")
-    await coordinator.command("/statistik", "target handle 9h", expect="Target saved")
+    saved = await coordinator.command("/statistik", "target urgent 45m", expect="Target saved")
+    assert "within 45 minutes." in saved.text
+    saved = await coordinator.command("/statistik", "target handle 9 hours", expect="Target")
+    assert "within 9 hours." in saved.text
     await coordinator.command("/statistik", "target handle never", expect="To change a target")
 
     async def stored() -> bool:
@@ -108,8 +119,28 @@ async def test_coordinators_set_targets(emulator: BotAPIEmulator, bot: RunningBo
     await eventually(stored)
     await seed(bot)
     text = await coordinator.command("/statistik", OCTOBER, expect="Statistics")
-    assert "Urgent reports acknowledged within 45m: 2 of 2 (100 %)" in text.text
-    assert "Other reports handled within 9h: 2 of 4 (50 %)" in text.text
+    assert "Urgent reports acknowledged within 45 minutes: 2 of 2 (100 %)" in text.text
+    assert "Other reports handled within 9 hours: 2 of 4 (50 %)" in text.text
+
+
+async def test_targets_in_indonesian_words(emulator: BotAPIEmulator, bot: RunningBot) -> None:
+    """An Indonesian coordinator reads and types Indonesian: no "urgent", no "6h"."""
+    user = emulator.user(user_id=COORDINATOR_ID, first_name="Andi", language_code="id")
+    await user.send_command("/statistik", "target")
+    help_text = await user.wait_for("/statistik target")
+    assert "urgent" not in help_text.text and "handle" not in help_text.text
+    assert "/statistik target mendesak 15 menit" in help_text.text
+    await user.send_command("/statistik", "target mendesak 20 menit")
+    saved = await user.wait_for("Target disimpan")
+    assert saved.text == "Target disimpan: laporan mendesak diterima dalam 20 menit."
+    await user.send_command("/statistik", "target tangani 2 hari")
+    saved = await user.wait_for("Target disimpan")
+    assert saved.text == "Target disimpan: laporan lain ditangani dalam 2 hari."
+    await seed(bot)
+    await user.send_command("/statistik", OCTOBER)
+    text = await user.wait_for("Statistik")
+    assert "Laporan lain ditangani dalam 2 hari:" in text.text
+    assert "/statistik target tangani 6 jam" in text.text
 
 
 async def test_export_without_and_with_personal_data(
@@ -125,6 +156,13 @@ async def test_export_without_and_with_personal_data(
     rows = parse_csv(data)
     assert len(rows) == 6 and tuple(rows[0]) == COLUMNS
     assert b"Siti" not in data and b"memukul" not in data
+    # Simfoni's Indonesian terms for people, a stable code beside each for tools.
+    sexual = next(row for row in rows if row["kategori_kode"] == "sexual")
+    assert sexual["kategori"] == "Kekerasan seksual"
+    for row in rows:
+        for column in ("kategori", "kategori_korban", "waktu_kejadian", "status"):
+            assert row[column] != row[f"{column}_kode"], (column, row)
+            assert row[column] == SIMFONI_LABELS[LABEL_TABLE[column]][row[f"{column}_kode"]]
     await eventually(lambda: _has(bot, "cases_exported", 1))
 
     await coordinator.press("Excel (XLSX)")

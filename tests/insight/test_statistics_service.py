@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.durations import duration_text
 from services.export import COLUMNS, PERSONAL_COLUMNS, export_cases
 from services.export_file import parse_csv, to_csv, to_xlsx
 from services.gazetteer import Gazetteer
@@ -17,7 +18,6 @@ from services.statistics import (
     PeriodError,
     Targets,
     area_counts,
-    format_duration,
     load_targets,
     parse_period,
     parse_target_duration,
@@ -185,8 +185,10 @@ async def test_export_rows_and_personal_data(
     first = rows[0]
     assert first["tanggal_registrasi"] == "2026-10-01 10:00"
     assert first["kecamatan"] == "Sabangau" and first["kelurahan"] == "Kalampangan"
-    assert first["jenis_kelamin_korban"] == "P" and first["kelompok_umur_korban"] == "6-12"
-    assert first["mendesak"] == "ya" and first["status"] == "selesai"
+    assert first["jenis_kelamin_korban"] == "P" and first["kelompok_umur_korban"] == "6-12 tahun"
+    assert first["kelompok_umur_kode"] == "6-12"
+    assert first["mendesak"] == "ya" and first["status"] == "Selesai"
+    assert first["status_kode"] == "selesai"
     assert first["tanggal_diterima"] == "2026-10-01 10:10"
     assert first["tanggal_selesai"] == "2026-10-03 10:00"
     assert "Siti" not in to_csv(plain).decode() and "memukul" not in to_csv(plain).decode()
@@ -234,11 +236,17 @@ def test_durations_and_percentiles() -> None:
     assert parse_target_duration("6 jam") == 6 * H
     assert parse_target_duration("0m") is None and parse_target_duration("8d") is None
     assert parse_target_duration("soon") is None
-    assert [format_duration(x) for x in (None, 45 * M, 200 * M, 26 * H)] == [
+    assert [duration_text(x, "en") for x in (None, 45 * M, 200 * M, 26 * H)] == [
         "–",
-        "45m",
-        "3h 20m",
-        "1d 2h",
+        "45 minutes",
+        "3 hours 20 minutes",
+        "1 day 2 hours",
+    ]
+    assert [duration_text(x, "id") for x in (0.5 * M, 6 * H, 630 * M, 3 * 24 * H)] == [
+        "kurang dari 1 menit",
+        "6 jam",
+        "10 jam 30 menit",
+        "3 hari",
     ]
     assert percentile([], 0.5) is None
     assert percentile([7.0], 0.9) == 7.0

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.playground.make_screenshots   # writes docs/screenshots/*.png
 
-Reuses the browser tests' steps, so the pictures show what the tests check.
+Reuses the browser tests' steps, so the pictures show what the tests check. Emoji need a
+colour emoji font (Debian: fonts-noto-color-emoji); without one they come out as boxes.
 """
 
 from __future__ import annotations
@@ -81,6 +82,14 @@ async def main() -> None:
                 await phone.locator("#chat-officer .message").last.wait_for()
                 await phone.wait_for_timeout(300)
                 await phone.screenshot(path=OUT / "4-phone.png")
+                # Staff find their tools: the officer's /bantuan, the coordinator's own menu.
+                await officer.type("/bantuan")
+                await officer.expect("/piket")
+                await coordinator.root.locator("button.menu").click()
+                await coordinator.root.locator(".commands .command-item").last.wait_for()
+                await page.wait_for_timeout(300)
+                await page.screenshot(path=OUT / "5-staff-tools.png")
+                await coordinator.root.locator("button.menu").click()
                 await browser.close()
         finally:
             await demo.stop()

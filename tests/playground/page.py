@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.translations import translate
+from tests.translations import translate, translate_plural
 
 TIMEOUT_MS = 8000
 
 
 def t(msgid: str) -> str:
     return translate("id", msgid)
+
+
+def tn(singular: str, count: int) -> str:
+    """A plural message (ngettext) as the page shows it for `count`."""
+    return translate_plural("id", singular, count).format(count=count)
 
 
 def first_line(text: str) -> str:

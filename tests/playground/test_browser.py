@@ -10,7 +10,7 @@ import pytest
 
 from playground.demo.demo import Demo
 from tests.playground.conftest import needs_browser
-from tests.playground.page import ChatPage, first_line, t
+from tests.playground.page import ChatPage, first_line, t, tn
 
 pytestmark = needs_browser
 
@@ -22,12 +22,14 @@ PNG = bytes.fromhex(
 )
 
 
-async def open_page(browser: Any, demo: Demo, **context: Any) -> tuple[Any, list[str]]:
+async def open_page(
+    browser: Any, demo: Demo, tab: str = "", **context: Any
+) -> tuple[Any, list[str]]:
     page = await (await browser.new_context(**context)).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    await page.goto(demo.url)
-    await page.locator("#chat-resident").wait_for()
+    await page.goto(demo.url + (f"#{tab}" if tab else ""))
+    await page.locator("#chat-resident").wait_for(state="attached")
     return page, errors
 
 
@@ -66,7 +68,7 @@ async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
     await resident.expect(first_line(t("<b>Do you have photos, videos, voice notes or documents?")))
     await resident.attach("bukti.png", "image/png", photo)
     await resident.press(
-        t("✅ Done ({count} files)").format(count=1),
+        tn("✅ Done ({count} file)", 1),
         after=first_line(t("✓ {kind} received ({count} of at most {limit}).")),
     )
     await resident.press(
@@ -179,3 +181,54 @@ async def test_coordinator_broadcast_reaches_the_resident(browser: Any, demo: De
     await _newest_button(coordinator, "📤")  # send now
     await resident.expect("Waspada tawaran kerja palsu ke luar kota.", timeout_ms=15000)
     assert errors == []
+
+
+async def test_each_chat_has_its_own_menu_and_sends_voice_and_stickers(
+    browser: Any, demo: Demo
+) -> None:
+    """Each chat's `/` lists that chat's commands (a coordinator's tools, a resident's
+    commands); the page sends a voice note and a sticker as a Telegram client would."""
+    page, errors = await open_page(browser, demo, viewport={"width": 1400, "height": 900})
+    coordinator = ChatPage(page, "coordinator")
+    await coordinator.root.locator("button.menu").click()
+    menu = coordinator.root.locator(".commands")
+    await menu.locator(".command-item", has_text="/siaran").wait_for()
+    assert await menu.locator(".command-item", has_text="/statistik").count() == 1
+    resident = ChatPage(page, "resident")
+    await resident.root.locator("button.menu").click()
+    await resident.root.locator(".commands .command-item", has_text="/lapor").wait_for()
+    assert await resident.root.locator(".commands .command-item", has_text="/siaran").count() == 0
+
+    await consent(resident)
+    await resident.type("/lapor")
+    await resident.press(t("No"), after=first_line(t("<b>Is anyone in danger right now?</b>")))
+    await resident.root.locator("button.sticker-button").click()
+    await resident.root.locator(".sticker-item", has_text="🙏").click()
+    await resident.root.locator(".message.out .sticker", has_text="🙏").wait_for()
+    await resident.expect(first_line(t("Sorry, I can't use that here. Your answers so far")))
+    await resident.root.locator("button.voice").click()
+    await resident.root.locator(".message.out audio").wait_for()
+    assert errors == []
+
+
+async def test_a_tab_on_a_phone_opens_at_the_newest_message(browser: Any, demo: Demo) -> None:
+    page, errors = await open_page(browser, demo, viewport={"width": 1400, "height": 900})
+    resident = ChatPage(page, "resident")
+    await consent(resident)
+    for _ in range(6):
+        await resident.type("/darurat")
+    await resident.root.locator(".message.out", has_text="/darurat").nth(5).wait_for()
+    await resident.expect("112", timeout_ms=15000)
+    # Opened on another tab, the resident's chat is first drawn while hidden.
+    phone, phone_errors = await open_page(
+        browser, demo, "coordinator", viewport={"width": 390, "height": 640}
+    )
+    await phone.locator("#chat-resident .message").last.wait_for(state="attached")
+    await phone.locator(".tab", has_text="Resident").click()
+    messages = phone.locator("#chat-resident .messages")
+    scrollable: bool = await messages.evaluate("list => list.scrollHeight > list.clientHeight")
+    gap: float = await messages.evaluate(
+        "list => list.scrollHeight - list.scrollTop - list.clientHeight"
+    )
+    assert scrollable and gap < 5, gap
+    assert errors == phone_errors == []

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import func, or_, select
 
 from playground.demo.__main__ import EXIT_PORT_IN_USE, serve
 from playground.demo.demo import Demo, PortInUse
 from playground.demo.web import STATIC_DIR
-from storage.models import Report
+from storage.models import OutboxMessage, Report
+from tests.cases.staffing import file_report
 
 
 async def _json(session: aiohttp.ClientSession, method: str, url: str, **kw: object) -> object:
@@ -49,7 +51,12 @@ async def test_seeded_cases_and_a_conversation_over_the_api(demo: Demo) -> None:
         assert isinstance(people, dict)
         assert [p["key"] for p in people["people"]] == ["resident", "officer", "coordinator"]
         empty = await _json(http, "GET", "/api/chats/officer")
-        assert empty == {"version": 0, "messages": [], "keyboard": None}
+        assert isinstance(empty, dict)
+        assert {k: empty[k] for k in ("version", "messages", "keyboard")} == {
+            "version": 0,
+            "messages": [],
+            "keyboard": None,
+        }
         # A long poll that is waiting wakes up when the bot answers.
         waiting = asyncio.create_task(_json(http, "GET", "/api/chats/officer?after=1"))
         await _json(http, "POST", "/api/chats/officer/send", json={"text": "/kasus"})
@@ -102,3 +109,59 @@ def test_the_page_fetches_nothing_from_the_internet() -> None:
     script = (STATIC_DIR / "app.js").read_text()
     assert not re.search(r"fetch\(\s*[\"'`](https?:)?//", script)
     assert "import(" not in script and "importScripts" not in script
+
+
+async def test_each_person_sees_their_own_command_menu(demo: Demo) -> None:
+    """The page's `/` lists what the bot set for that chat, as Telegram shows it: staff see
+    their tools (BotCommandScopeChat), the resident only the resident's commands."""
+    async with aiohttp.ClientSession(demo.url) as http:
+        people = await _json(http, "GET", "/api/people")
+        assert isinstance(people, dict)
+        menus = {p["key"]: [c["command"] for c in p["commands"]] for p in people["people"]}
+        assert {"siaran", "statistik", "petugas", "kasus"} <= set(menus["coordinator"])
+        assert {"piket", "kasus"} <= set(menus["officer"]) and "siaran" not in menus["officer"]
+        assert "lapor" in menus["resident"]
+        assert not {"piket", "kasus", "siaran"} & set(menus["resident"])
+        chat = await _json(http, "GET", "/api/chats/coordinator")
+        assert isinstance(chat, dict)
+        assert [c["command"] for c in chat["commands"]] == menus["coordinator"]
+
+
+async def test_a_report_outside_kalampangan_reaches_someone_on_the_page(demo: Demo) -> None:
+    """Nobody the page does not show is on the roster: a report from Menteng goes to the
+    coordinator, and no alert is dead-lettered for lack of a chat."""
+    assert demo._service is not None
+    service = demo._service
+    _, code = await file_report(service, "Menteng")
+    coordinator = demo.users["coordinator"]
+    await coordinator.wait_for(code, timeout=10)
+    await coordinator.wait_idle(quiet=0.5)
+    async with service.session_factory() as session:
+        dead = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(or_(OutboxMessage.status == "dead", OutboxMessage.kind == "dead_letter"))
+        )
+    assert dead == 0
+    assert not [m for m in coordinator.chat.bot_messages() if "could not" in m.text.casefold()]
+
+
+async def test_voice_notes_and_stickers_from_the_page(demo: Demo) -> None:
+    async with aiohttp.ClientSession(demo.url) as http:
+        chat = await _json(http, "POST", "/api/chats/resident/voice", json={"duration": 4})
+        assert isinstance(chat, dict)
+        voice = chat["messages"][-1]
+        assert voice["kind"] == "voice" and voice["media"]["mime"] == "audio/ogg"
+        chat = await _json(http, "POST", "/api/chats/resident/sticker", json={"emoji": "🙏"})
+        assert isinstance(chat, dict)
+        sticker = chat["messages"][-1]
+        assert sticker["kind"] == "sticker" and sticker["media"]["emoji"] == "🙏"
+        for body in ({"duration": 0}, {"duration": "long"}, {"emoji": ""}):
+            kind = "voice" if "duration" in body else "sticker"
+            async with http.post(f"/api/chats/resident/{kind}", json=body) as response:
+                assert response.status == 400, body
+
+
+async def test_the_page_has_an_icon(demo: Demo) -> None:
+    async with aiohttp.ClientSession(demo.url) as http, http.get("/favicon.ico") as response:
+        assert response.status == 200 and response.content_type.startswith("image/")

@@ -214,7 +214,8 @@ async def everyone_uses_the_bot(
 
     await report(wiper, consent=True)
     await wiper.user.send_command("/hapus")
-    await wiper.user.wait_for("🧹")
+    await wiper.press("🧹 Yes, delete them")
+    await wiper.user.wait_for("48")
 
     await report(eraser, consent=True)
     await eraser.user.send_command("/hapusdata")

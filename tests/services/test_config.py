@@ -11,13 +11,17 @@ from bot.config import ConfigError, load_settings, parse_duration
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400), ("45", 45), (" 5M ", 300)],
+    [
+        *[("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400), ("45", 45), (" 5M ", 300)],
+        # The words coordinators type for /statistik targets read the same here.
+        *[("15 menit", 900), ("2 jam", 7200), ("1 hari", 86400), ("15 minutes", 900)],
+    ],
 )
 def test_durations(text: str, expected: int) -> None:
     assert parse_duration(text) == timedelta(seconds=expected)
 
 
-@pytest.mark.parametrize("text", ["", "soon", "15 minutes", "0s", "-5m", "1.5h"])
+@pytest.mark.parametrize("text", ["", "soon", "15 fortnights", "0s", "-5m", "1.5h"])
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)

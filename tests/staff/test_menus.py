@@ -15,6 +15,7 @@ from tests.staff.people import Person, eventually
 from tests.translations import translate
 
 SECOND_COORDINATOR = 900002
+OFFICER_ID = 3105
 COORDINATOR_MENU = ["kasus", "undang", "petugas", "jadwal", "siaran", "statistik", "ekspor"]
 RESIDENT_MENU = [name for name, _ in RESIDENT_COMMANDS]
 
@@ -111,3 +112,32 @@ async def test_a_serving_coordinator_removed_as_officer_keeps_a_menu_in_their_la
     menu = chat_menu(emulator, SECOND_COORDINATOR)
     assert list(menu) == COORDINATOR_MENU + RESIDENT_MENU, "no /piket: they serve no kelurahan"
     assert menu["kasus"] == translate("id", "All open cases")
+
+
+async def test_officers_already_in_the_database_get_their_menu_at_start_up(
+    emulator: BotAPIEmulator, database_url: str
+) -> None:
+    """An officer who never used an invitation in this bot's life (a restored database, the
+    demo's seed) still finds /piket and /kasus under `/`, not only the resident's commands."""
+    settings = make_settings(emulator, database_url)
+    first = await start_bot(settings, emulator)
+    await first.stop()
+    [menteng] = first.service.gazetteer.match_kelurahan("Menteng")
+    async with first.service.session_factory() as session, session.begin():
+        session.add(User(id=OFFICER_ID, role="officer", display_name="Bu Sari", language="en"))
+        await session.flush()
+        session.add(OfficerArea(officer_id=OFFICER_ID, kelurahan_id=menteng.id))
+    restarted = await start_bot(settings, emulator)
+    try:
+        await eventually(lambda: _has_menu(emulator, OFFICER_ID))
+        menu = chat_menu(emulator, OFFICER_ID)
+        assert list(menu) == ["piket", "kasus", *RESIDENT_MENU]
+        assert menu["piket"] == "Go on or off duty"
+        shown = [c["command"] for c in emulator.commands_shown(OFFICER_ID, "en")]
+        assert shown[:2] == ["piket", "kasus"]
+    finally:
+        await restarted.stop()
+
+
+async def _has_menu(emulator: BotAPIEmulator, chat_id: int) -> bool:
+    return bool(chat_menu(emulator, chat_id))

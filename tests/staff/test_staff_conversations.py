@@ -225,7 +225,16 @@ async def test_jadwal_shows_and_edits_the_roster(emulator: BotAPIEmulator, bot: 
         [(menteng, NEWCOMER, 0, 480, 960), (menteng, NEWCOMER, 1, 1320, 360)],
     )
 
+    # Ask before destroying: the bin names the shift, and "no" removes nothing.
     await coordinator.press("🗑 Mon 08:00–16:00 Budi")
+    asked = await coordinator.user.wait_for("Remove this shift from the roster of Menteng")
+    assert f"Monday 08:00–16:00 — Budi ({NEWCOMER})" in asked.text
+    await coordinator.press("⬅️ No, back to the roster")
+    await coordinator.user.wait_for("Duty roster of Menteng")
+    await coordinator.user.wait_idle()
+    assert await count(bot, RosterShift) == 2
+    await coordinator.press("🗑 Mon 08:00–16:00 Budi")
+    await coordinator.press("🗑 Yes, remove it")
     await coordinator.user.wait_for("Duty roster of Menteng")
     await becomes(lambda: count(bot, RosterShift), 1)
 
@@ -265,7 +274,7 @@ async def test_residents_and_officers_are_refused(
     assert message is not None
     forged = [
         OfficerCb(action="dropok", officer_id=NEWCOMER).pack(),
-        RosterCb(action="del", kelurahan_id=menteng, shift_id=shift_id).pack(),
+        RosterCb(action="delok", kelurahan_id=menteng, shift_id=shift_id).pack(),
     ]
     for data in forged:
         for person in (resident, officer):

@@ -3,6 +3,7 @@
 "use strict";
 
 const SAFE_SCHEMES = ["http:", "https:", "mailto:", "tel:", "tg:"];
+const STICKERS = ["👍", "🙏", "😢", "❤️", "😡", "🤝"];
 const chats = new Map(); // person key -> chat controller
 
 function el(tag, className, text) {
@@ -143,10 +144,14 @@ function renderText(text, entities, chat) {
 function renderMedia(message) {
   const media = message.media;
   const box = el("div", "media");
-  if (message.kind === "photo" || message.kind === "sticker") {
+  if (message.kind === "sticker") {
+    // The emulator's stickers are tiny samples, not pictures: show the emoji, as a client
+    // shows a sticker that has not loaded yet.
+    box.append(el("span", "sticker", media.emoji || "🖼"));
+  } else if (message.kind === "photo") {
     const img = el("img");
     img.src = media.url;
-    img.alt = message.kind === "sticker" ? (media.emoji || "sticker") : "photo";
+    img.alt = "photo";
     img.loading = "lazy";
     const link = el("a");
     link.href = media.url;
@@ -179,7 +184,14 @@ function renderMessage(message, chat) {
   const row = el("div", `message ${message.from_bot ? "in" : "out"}`);
   row.dataset.id = message.id;
   const bubble = el("div", "bubble");
-  if (message.media) bubble.append(renderMedia(message));
+  if (message.media) {
+    const media = renderMedia(message);
+    // A picture grows the chat when it has loaded: stay at the newest message.
+    for (const node of media.querySelectorAll("img, video")) {
+      node.addEventListener(node.tagName === "IMG" ? "load" : "loadedmetadata", () => chat.showNewest());
+    }
+    bubble.append(media);
+  }
   if (message.location) {
     const { latitude, longitude } = message.location;
     bubble.append(el("div", "location", `📍 Location ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`));
@@ -254,29 +266,88 @@ class Chat {
       if (file.files.length) this.sendFile(file.files[0]);
       file.value = "";
     });
+    root.querySelector(".voice").addEventListener("click", () => this.sendVoice());
+    this.buildStickers();
+    this.menu = root.querySelector(".commands");
+    root.querySelector(".menu").addEventListener("click", () => {
+      this.menu.hidden = !this.menu.hidden;
+    });
     this.buildCommandMenu(person.commands);
+    // Follow the newest message unless the person scrolled up to read older ones.
+    this.stick = true;
+    this.list.addEventListener("scroll", () => {
+      if (this.list.clientHeight) this.stick = this.distanceFromBottom() < 80;
+    });
+  }
+
+  distanceFromBottom() {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight;
+  }
+
+  // A chat hidden behind a tab (phones) has no height, so it cannot be scrolled while hidden:
+  // it is scrolled to the newest message when its tab is opened.
+  showNewest() {
+    if (this.stick) this.list.scrollTop = this.list.scrollHeight;
   }
 
   base() { return `/api/chats/${encodeURIComponent(this.person.key)}`; }
 
+  // The chat's own command list (a staff member's differs from a resident's, and changes with
+  // their role): rebuilt whenever the server's list changes.
   buildCommandMenu(commands) {
-    const menu = this.root.querySelector(".commands");
-    for (const command of commands) {
+    const key = JSON.stringify(commands || []);
+    if (key === this.commandsKey) return;
+    this.commandsKey = key;
+    this.menu.replaceChildren();
+    for (const command of commands || []) {
       const item = el("button", "command-item");
       item.type = "button";
+      item.dataset.command = command.command;
       item.append(el("span", "name", `/${command.command}`), el("span", "description", command.description));
       item.addEventListener("click", () => {
-        menu.hidden = true;
+        this.menu.hidden = true;
         this.sendText(`/${command.command}`);
       });
-      menu.append(item);
+      this.menu.append(item);
     }
-    this.root.querySelector(".menu").addEventListener("click", () => { menu.hidden = !menu.hidden; });
+  }
+
+  buildStickers() {
+    const panel = this.root.querySelector(".stickers");
+    for (const emoji of STICKERS) {
+      const item = el("button", "sticker-item", emoji);
+      item.type = "button";
+      item.title = `Send the ${emoji} sticker`;
+      item.addEventListener("click", () => {
+        panel.hidden = true;
+        this.sendSticker(emoji);
+      });
+      panel.append(item);
+    }
+    this.root.querySelector(".sticker-button").addEventListener("click", () => {
+      panel.hidden = !panel.hidden;
+    });
   }
 
   async sendText(text) {
     try {
       this.apply(await postJson(`${this.base()}/send`, { text }));
+    } catch (error) {
+      toast(`Not sent: ${error.message}`);
+    }
+  }
+
+  async sendVoice() {
+    try {
+      this.apply(await postJson(`${this.base()}/voice`, { duration: 5 }));
+    } catch (error) {
+      toast(`Not sent: ${error.message}`);
+    }
+  }
+
+  async sendSticker(emoji) {
+    try {
+      this.apply(await postJson(`${this.base()}/sticker`, { emoji }));
     } catch (error) {
       toast(`Not sent: ${error.message}`);
     }
@@ -320,7 +391,7 @@ class Chat {
     if (snapshot.version <= this.version) return;
     const fresh = this.version >= 0;
     this.version = snapshot.version;
-    const nearBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80;
+    if (snapshot.commands) this.buildCommandMenu(snapshot.commands);
     const seen = new Set();
     let previous = null;
     let added = 0;
@@ -352,7 +423,8 @@ class Chat {
     }
     this.root.classList.toggle("is-empty", snapshot.messages.length === 0);
     this.renderReplyKeyboard(snapshot.keyboard);
-    if (nearBottom || !fresh) this.list.scrollTop = this.list.scrollHeight;
+    if (!fresh) this.stick = true;
+    this.showNewest();
     if (fresh && added && !this.root.classList.contains("active")) {
       this.unread += added;
       this.tab.dataset.unread = String(this.unread);
@@ -405,7 +477,10 @@ function activate(key) {
     const active = other === key;
     chat.root.classList.toggle("active", active);
     chat.tab.setAttribute("aria-selected", String(active));
-    if (active) chat.markRead();
+    if (active) {
+      chat.markRead();
+      chat.showNewest();
+    }
   }
   history.replaceState(null, "", `#${key}`);
 }
