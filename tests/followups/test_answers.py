@@ -13,6 +13,7 @@ from services.clock import ManualClock
 from storage.models import Alert, OutboxMessage, Report
 from tests.cases.staffing import tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.clock import advance
 from tests.followups.helpers import (
     CONTACTED,
     HELLO,
@@ -21,7 +22,6 @@ from tests.followups.helpers import (
     OPEN,
     STOP,
     add_officer,
-    advance,
     audit_actions,
     file_report,
     jobs_of,
