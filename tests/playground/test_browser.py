@@ -12,7 +12,7 @@ from playground.demo.demo import Demo
 from tests.playground.conftest import needs_browser
 from tests.playground.page import ChatPage, first_line, t
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, pytest.mark.slow]
 
 CODE = re.compile(r"LA-[A-Z0-9]{4}-[A-Z0-9]{4}")
 # A real (1x1) PNG, so Chromium can show what the officer receives.
