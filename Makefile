@@ -33,8 +33,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy bot conversations storage services
 
+# One pytest process per core (pytest-xdist), at most 8: most tests wait on the emulator, the
+# database or a child process more than they compute. PYTEST_WORKERS=0 runs in one process;
+# PYTEST_ARGS="-m 'not slow'" leaves out the process- and browser-level tests.
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP) catalogs
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --maxprocesses=8 --dist worksteal $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
