@@ -21,6 +21,7 @@ from tests.conversations.resident import (
     Resident,
 )
 from tests.fixtures.bot import RunningBot, start_bot
+from tests.fixtures.timeline import until
 
 MARKER_DESCRIPTION = "PenandaRahasiaDeskripsi-7731"
 MARKER_NAME = "NamaPelaporRahasia-5512"
@@ -70,9 +71,19 @@ async def test_killed_bot_process_loses_no_draft(
     }
 
     async def spawn() -> asyncio.subprocess.Process:
+        started = len(emulator.calls_of("deleteWebhook"))
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
         )
+        # Up once it has migrated and called Telegram (it polls right after): seconds of
+        # imports and start-up on a busy machine, longer than a tap is waited for.
+        await until(
+            lambda: (
+                len(emulator.calls_of("deleteWebhook")) > started or process.returncode is not None
+            ),
+            patience=60,
+        )
+        assert process.returncode is None, "the bot process stopped at start-up"
         return process
 
     first = await spawn()
