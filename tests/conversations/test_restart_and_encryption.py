@@ -87,11 +87,13 @@ async def test_killed_bot_process_loses_no_draft(
         return process
 
     first = await spawn()
-    await resident.press("Witness")
-    await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
-    await resident.user.wait_idle()  # the answer is committed right after the question is sent
-    first.send_signal(signal.SIGKILL)
-    await first.wait()
+    try:
+        await resident.press("Witness")
+        await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
+        await resident.user.wait_idle()  # the answer is committed right after the question is sent
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.communicate()
 
     second = await spawn()
     try:
