@@ -77,12 +77,18 @@ async def test_killed_bot_process_loses_no_draft(
         )
         # Up once it has migrated and called Telegram (it polls right after): seconds of
         # imports and start-up on a busy machine, longer than a tap is waited for.
-        await until(
-            lambda: (
-                len(emulator.calls_of("deleteWebhook")) > started or process.returncode is not None
-            ),
-            patience=60,
-        )
+        try:
+            await until(
+                lambda: (
+                    len(emulator.calls_of("deleteWebhook")) > started
+                    or process.returncode is not None
+                ),
+                patience=60,
+            )
+        except AssertionError:
+            process.kill()
+            await process.communicate()
+            raise
         assert process.returncode is None, "the bot process stopped at start-up"
         return process
 
