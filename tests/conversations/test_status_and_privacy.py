@@ -8,6 +8,7 @@ from playground.emulator import BotAPIEmulator
 from storage.models import Report, User
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
+from tests.staff.people import eventually
 
 SECRET = "Rahasia: pelaku adalah pamannya"
 
@@ -78,7 +79,12 @@ async def test_erase_personal_data_keeps_the_anonymised_case(
     await resident.user.send_command("/hapusdata")
     await resident.press("🗑 Yes, erase my data")
     await resident.user.wait_for("(1")
-    await resident.user.wait_idle()  # the update commits right after its reply
+
+    async def erased() -> bool:  # the update commits right after its reply
+        async with bot.service.session_factory() as session:
+            return await session.get(User, resident.user.id) is None
+
+    await eventually(erased)
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))
         assert report is not None
