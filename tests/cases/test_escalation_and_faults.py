@@ -40,7 +40,7 @@ async def escalation_steps(bot: RunningBot, report_id: int) -> list[tuple[int, s
     return [(step["step"], step["outcome"], step["level"]) for step in steps]
 
 
-async def alerts(bot: RunningBot, report_id: int) -> list[Alert]:
+async def alert_rows(bot: RunningBot, report_id: int) -> list[Alert]:
     async with bot.service.session_factory() as session:
         return list(await session.scalars(select(Alert).where(Alert.report_id == report_id)))
 
@@ -67,7 +67,7 @@ async def test_unacknowledged_alerts_remind_then_climb_until_someone_takes_it(
     await advance(bot, clock, ack_timeout)  # step 3: remind everyone alerted so far
     for officer in (rina, joko):
         assert code in (await officer.wait_for("Pengingat 3")).text
-    recipients = {alert.recipient_id for alert in await alerts(bot, report_id)}
+    recipients = {alert.recipient_id for alert in await alert_rows(bot, report_id)}
     assert COORDINATOR_ID not in recipients, "the coordinators were alerted before step 4"
     await advance(bot, clock, ack_timeout)  # step 4: climb to the coordinators
     assert "Pengingat 4" in (await coordinator.wait_for(code)).text
@@ -77,15 +77,15 @@ async def test_unacknowledged_alerts_remind_then_climb_until_someone_takes_it(
         (3, "reminded", 1),
         (4, "escalated", 2),
     ]
-    assert {alert.level for alert in await alerts(bot, report_id)} == {0, 1, 2}
+    assert {alert.level for alert in await alert_rows(bot, report_id)} == {0, 1, 2}
 
     await tap(joko, f"✅ Terima {code}", joko.chat.last_bot_message())
     await joko.wait_for("Ditangani")
-    sent = len(await alerts(bot, report_id))
+    sent = len(await alert_rows(bot, report_id))
     # Taken: however long it then stays quiet, no step comes any more, and nobody is alerted.
     await advance(bot, clock, ack_timeout * 4)
     assert len(await escalation_steps(bot, report_id)) == 4, "escalation went on after Terima"
-    assert len(await alerts(bot, report_id)) == sent
+    assert len(await alert_rows(bot, report_id)) == sent
 
 
 async def test_an_officer_who_blocked_the_bot_is_routed_around(
