@@ -44,7 +44,7 @@ async def test_status_for_own_foreign_and_unknown_codes(
     await other.user.wait_for("LA-ACDE-F347")
     await other.user.send_text("bukan kode <script>")
     reply = await other.user.wait_for("bukan kode <script>")
-    assert "<script>" in reply.text  # shown back escaped, as typed
+    assert "bukan kode &lt;script&gt;" in reply.html  # shown back escaped, as typed
 
 
 async def test_status_guessing_is_rate_limited(resident: Resident) -> None:
