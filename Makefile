@@ -41,9 +41,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy bot conversations storage services locales
 
-# The cache lives in the virtualenv: two Pythons may run the suite at once (.ci/run).
+# One pytest process per core (pytest-xdist), at most 8: most tests wait on the emulator, the
+# database or a child process more than they compute. PYTEST_WORKERS=0 runs in one process;
+# PYTEST_ARGS="-m 'not slow'" leaves out the process- and browser-level tests. The cache lives
+# in the virtualenv: two Pythons may run the suite at once (.ci/run).
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP) catalogs
-	$(VENV)/bin/pytest -q -o cache_dir=$(VENV)/.pytest_cache $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -o cache_dir=$(VENV)/.pytest_cache -n $(PYTEST_WORKERS) --maxprocesses=8 --dist worksteal $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

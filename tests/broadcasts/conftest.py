@@ -16,12 +16,7 @@ from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from services import broadcasts
 from tests.fixtures.bot import RunningBot, make_settings, start_bot
-
-
-@pytest.fixture(autouse=True)
-def conversational_pace(emulator: BotAPIEmulator) -> None:
-    emulator.rate_limits.per_chat_per_second = 20
-    emulator.rate_limits.per_chat_burst = 20
+from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,6 @@
+"""Case tests: the real bot over HTTP through the emulator, on a rules' clock that moves only
+when a test moves it, so escalation steps come exactly when a test makes them due."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -7,30 +10,28 @@ import pytest
 
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
+from services.clock import ManualClock
 from tests.fixtures.bot import RunningBot, make_settings, start_bot
+from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 
-@pytest.fixture(autouse=True)
-def conversational_pace(emulator: BotAPIEmulator) -> None:
-    # Tests act as fast as the bot answers; the strict per-chat limit has tests of its own.
-    emulator.rate_limits.per_chat_per_second = 20
-    emulator.rate_limits.per_chat_burst = 20
+@pytest.fixture
+def clock() -> ManualClock:
+    """Starts now: officers in staffing.py are on duty for a day from the real now."""
+    return ManualClock()
 
 
 @pytest.fixture
 def settings(emulator: BotAPIEmulator, database_url: str) -> Settings:
-    return make_settings(
-        emulator,
-        database_url,
-        ack_timeout=timedelta(seconds=2),
-        urgent_ack_timeout=timedelta(seconds=1),
-        job_tick=timedelta(milliseconds=200),
-    )
+    # The production ACK_TIMEOUT (15 min) and URGENT_ACK_TIMEOUT: tests move the clock.
+    return make_settings(emulator, database_url, job_tick=timedelta(milliseconds=200))
 
 
 @pytest.fixture
-async def bot(settings: Settings, emulator: BotAPIEmulator) -> AsyncIterator[RunningBot]:
-    running = await start_bot(settings, emulator)
+async def bot(
+    settings: Settings, emulator: BotAPIEmulator, clock: ManualClock
+) -> AsyncIterator[RunningBot]:
+    running = await start_bot(settings, emulator, clock=clock)
     try:
         yield running
     finally:

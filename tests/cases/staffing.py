@@ -15,6 +15,7 @@ from storage.models import DutyOverride, Kelurahan, OfficerArea, User, utcnow
 from storage.repositories import Repo
 from tests.conversations.resident import when_shown
 from tests.fixtures.drafts import finished_draft
+from tests.staff.people import eventually
 
 
 async def kelurahan_id(service: Service, name: str) -> tuple[int, int]:
@@ -22,6 +23,17 @@ async def kelurahan_id(service: Service, name: str) -> tuple[int, int]:
         row = await session.scalar(select(Kelurahan).where(Kelurahan.name == name))
         assert row is not None, name
         return row.id, row.kecamatan_id
+
+
+async def started(service: Service, user_id: int) -> None:
+    """Wait until the user's /start has committed (their user row is there): adding them as
+    staff before that would race the update that creates the row."""
+
+    async def seen() -> bool:
+        async with service.session_factory() as session:
+            return await session.get(User, user_id) is not None
+
+    await eventually(seen)
 
 
 async def add_officer(

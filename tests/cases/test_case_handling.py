@@ -11,6 +11,7 @@ from storage.models import AuditLog, CaseNote, Report
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.staff.people import eventually
 
 RINA, JOKO, SARI = 3101, 3102, 3103
 
@@ -150,7 +151,7 @@ async def test_notes_are_stored_encrypted_and_audited(
     await rina.wait_for("Tulis catatan")
     await rina.send_text("Sudah berkunjung ke rumah <korban>.")
     await rina.wait_for("Catatan disimpan")
-    await rina.wait_idle()  # the update commits right after its reply
+    await eventually(lambda: _has_note(bot))  # the update commits right after its reply
     async with bot.service.session_factory() as session:
         [note] = list(await session.scalars(select(CaseNote)))
         assert note.text == "Sudah berkunjung ke rumah <korban>." and note.report_id == report_id
@@ -158,6 +159,11 @@ async def test_notes_are_stored_encrypted_and_audited(
             await session.scalars(select(AuditLog.action).where(AuditLog.report_id == report_id))
         )
     assert {"report_submitted", "report_routed", "case_taken", "note_added"} <= set(actions)
+
+
+async def _has_note(bot: RunningBot) -> bool:
+    async with bot.service.session_factory() as session:
+        return bool(await session.scalar(select(func.count()).select_from(CaseNote)))
 
 
 async def test_kasus_lists_open_cases_with_their_age(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
+from services.clock import ManualClock
 from storage.models import Alert, AuditLog, OutboxMessage
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot, make_settings, start_bot
+from tests.fixtures.clock import advance
+from tests.fixtures.outbox import settled, tried
+from tests.staff.people import eventually
 
 RINA, JOKO = 3201, 3202
 
@@ -23,37 +28,64 @@ async def staff(bot: RunningBot, emulator: BotAPIEmulator) -> None:
     await add_officer(bot.service, JOKO, "Sabaru", name="Pak Joko")
 
 
+async def escalation_steps(bot: RunningBot, report_id: int) -> list[tuple[int, str, int]]:
+    """(step, outcome, level) of each escalation step recorded for the report, in order."""
+    async with bot.service.session_factory() as session:
+        details = await session.scalars(
+            select(AuditLog.detail)
+            .where(AuditLog.action == "escalation_step", AuditLog.report_id == report_id)
+            .order_by(AuditLog.id)
+        )
+        steps = [json.loads(detail or "{}") for detail in details]
+    return [(step["step"], step["outcome"], step["level"]) for step in steps]
+
+
+async def alert_rows(bot: RunningBot, report_id: int) -> list[Alert]:
+    async with bot.service.session_factory() as session:
+        return list(await session.scalars(select(Alert).where(Alert.report_id == report_id)))
+
+
+async def has_tried(sessions: async_sessionmaker[AsyncSession], chat_id: int) -> bool:
+    return await tried(sessions, chat_id) > 0
+
+
 async def test_unacknowledged_alerts_remind_then_climb_until_someone_takes_it(
-    bot: RunningBot, emulator: BotAPIEmulator
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ManualClock
 ) -> None:
     await staff(bot, emulator)
-    report_id, code = await file_report(bot.service, "Kalampangan")  # ACK_TIMEOUT is 2 s here
+    report_id, code = await file_report(bot.service, "Kalampangan")
     rina, joko, coordinator = (emulator.user(u) for u in (RINA, JOKO, COORDINATOR_ID))
+    ack_timeout = bot.service.settings.ack_timeout
     await rina.wait_for(code)
-    await rina.wait_for("Pengingat 1", timeout=6)  # step 1: remind the kelurahan
-    await joko.wait_for(code, timeout=6)  # step 2: the kecamatan
-    await coordinator.wait_for(code, timeout=10)  # step 4: the coordinators
-    alert = await joko.wait_for(code)
+    await advance(bot, clock, ack_timeout - timedelta(seconds=1))
+    assert await escalation_steps(bot, report_id) == [], "a step came before ACK_TIMEOUT"
+
+    await advance(bot, clock, timedelta(seconds=1))  # step 1: remind the kelurahan
+    assert code in (await rina.wait_for("Pengingat 1")).text
+    await advance(bot, clock, ack_timeout)  # step 2: climb to the kecamatan
+    assert "Pengingat 2" in (await joko.wait_for(code)).text
+    await advance(bot, clock, ack_timeout)  # step 3: remind everyone alerted so far
+    for officer in (rina, joko):
+        assert code in (await officer.wait_for("Pengingat 3")).text
+    recipients = {alert.recipient_id for alert in await alert_rows(bot, report_id)}
+    assert COORDINATOR_ID not in recipients, "the coordinators were alerted before step 4"
+    await advance(bot, clock, ack_timeout)  # step 4: climb to the coordinators
+    assert "Pengingat 4" in (await coordinator.wait_for(code)).text
+    assert await escalation_steps(bot, report_id) == [
+        (1, "reminded", 0),
+        (2, "escalated", 1),
+        (3, "reminded", 1),
+        (4, "escalated", 2),
+    ]
+    assert {alert.level for alert in await alert_rows(bot, report_id)} == {0, 1, 2}
+
     await tap(joko, f"✅ Terima {code}", joko.chat.last_bot_message())
-    await asyncio.sleep(3)  # long enough for another step, which must not come
-    async with bot.service.session_factory() as session:
-        steps = list(
-            await session.scalars(
-                select(AuditLog.detail).where(
-                    AuditLog.action == "escalation_step", AuditLog.report_id == report_id
-                )
-            )
-        )
-        levels = set(await session.scalars(select(Alert.level).where(Alert.report_id == report_id)))
-    assert len(steps) >= 3 and levels == {0, 1, 2}
-    count = len(steps)
-    await asyncio.sleep(2.5)
-    async with bot.service.session_factory() as session:
-        later = list(
-            await session.scalars(select(AuditLog.id).where(AuditLog.action == "escalation_step"))
-        )
-    assert len(later) == count, "escalation must stop once the case is taken"
-    assert alert is not None
+    await joko.wait_for("Ditangani")
+    sent = len(await alert_rows(bot, report_id))
+    # Taken: however long it then stays quiet, no step comes any more, and nobody is alerted.
+    await advance(bot, clock, ack_timeout * 4)
+    assert len(await escalation_steps(bot, report_id)) == 4, "escalation went on after Terima"
+    assert len(await alert_rows(bot, report_id)) == sent
 
 
 async def test_an_officer_who_blocked_the_bot_is_routed_around(
@@ -94,13 +126,16 @@ async def test_an_outage_delays_alerts_but_loses_none_urgent_first(
             codes.append(code)
             if is_urgent:
                 urgent.add(code)
-        await asyncio.sleep(2)
+        sessions = bot.service.session_factory
+        # The sender has met the outage (its tries failed; the alerts wait in the outbox).
+        await eventually(lambda: has_tried(sessions, RINA))
         emulator.set_outage(None)
         rina = emulator.user(RINA)
         # Several alerts may share one combined message, so look at the whole chat.
         while not all(any(c in m.text for m in rina.chat.messages) for c in codes):
             await rina.wait_for(timeout=30)  # the next message, whatever it says
-        await rina.wait_idle(quiet=1.0, timeout=30)
+        # Nothing left to send: no alert can arrive a second time after this.
+        await eventually(lambda: settled(sessions), timeout=30)
         alerts = [m for m in rina.chat.messages if "LA-" in m.text]
         for code in codes:
             assert sum(code in m.text for m in alerts) == 1, f"{code} must arrive exactly once"
@@ -123,7 +158,8 @@ async def test_alerts_pending_when_the_bot_stops_are_sent_after_restart(
     restarted = await start_bot(settings, emulator)
     try:
         await emulator.user(RINA).wait_for(code, timeout=10)
-        await asyncio.sleep(1)
+        # Nothing left to send: a second copy cannot come after this.
+        await eventually(lambda: settled(restarted.service.session_factory))
         alerts = [m for m in emulator.user(RINA).chat.messages if code in m.text]
         assert len(alerts) == 1
     finally:

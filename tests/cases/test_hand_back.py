@@ -8,11 +8,13 @@ from sqlalchemy import select
 from bot.app import alert_policy
 from playground.emulator import BotAPIEmulator, BotMessage, SimulatedUser
 from services.cases import hand_back_cases
+from services.clock import ManualClock
 from services.officers import remove_kelurahan
 from storage.models import AuditLog, Report
 from storage.repositories.staff import StaffRepo
 from tests.cases.staffing import add_officer, file_report, kelurahan_id, tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.clock import advance
 from tests.staff.people import Person
 
 RINA, JOKO, REPORTER = 3201, 3202, 3203
@@ -46,7 +48,7 @@ async def taken_by_rina(bot: RunningBot, emulator: BotAPIEmulator) -> tuple[int,
 
 
 async def test_a_removed_officers_case_goes_back_and_nothing_reaches_them(
-    bot: RunningBot, emulator: BotAPIEmulator
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ManualClock
 ) -> None:
     report_id, code, card = await taken_by_rina(bot, emulator)
     rina, joko, reporter = emulator.user(RINA), emulator.user(JOKO), emulator.user(REPORTER)
@@ -89,8 +91,9 @@ async def test_a_removed_officers_case_goes_back_and_nothing_reaches_them(
     assert refused is not None and refused.show_alert
     assert (await report_row(bot, report_id)).status == "baru"
 
-    # The escalation's reminders (ACK_TIMEOUT is 2 s here) go to Joko, never to her.
-    await joko.wait_for("Pengingat 1", timeout=10)
+    # The escalation's reminders go to Joko, never to her.
+    await advance(bot, clock, bot.service.settings.ack_timeout)
+    await joko.wait_for("Pengingat 1")
     assert len(mentioning(rina, code)) == seen_by_rina
 
     await tap(joko, f"✅ Terima {code}", again)

@@ -38,7 +38,9 @@ async def test_a_resident_report_alerts_the_kelurahan_officer(
     assert "Gang <Mawar> & pasar" in alert.text
     assert "Anonim" in alert.text and "Kalampangan" in alert.text
     assert alert.button(f"✅ Terima {code}") is not None
-    # Nobody else: not the neighbouring kelurahan, not the other kecamatan, not coordinators.
+    # Nobody else: not the neighbouring kelurahan, not the other kecamatan, not coordinators
+    # (nobody else is even queued: the alerts are written with the report).
+    assert await alerted(bot) == {OFFICER}
     for other in (NEIGHBOUR, OTHER_CITY_PART, COORDINATOR_ID):
         assert not [m for m in emulator.user(other).chat.messages if code in m.text]
 
@@ -50,6 +52,7 @@ async def test_no_one_on_duty_in_the_kelurahan_goes_to_the_kecamatan(
     await add_officer(bot.service, 3010, "Sabaru", name="Off duty", on_duty=False)
     _, code = await file_report(bot.service, "Sabaru")
     await emulator.user(NEIGHBOUR).wait_for(code)
+    assert OTHER_CITY_PART not in await alerted(bot)
     assert not [m for m in emulator.user(OTHER_CITY_PART).chat.messages if code in m.text]
     async with bot.service.session_factory() as session:
         levels = set(await session.scalars(select(Alert.level)))
@@ -74,6 +77,12 @@ async def test_urgent_reports_also_reach_the_coordinators_at_once(
     first = await emulator.user(OFFICER).wait_for(code)
     assert "🚨" in first.text
     await emulator.user(COORDINATOR_ID).wait_for(code)
+
+
+async def alerted(bot: RunningBot) -> set[int]:
+    """Everyone an alert was queued for, sent yet or not."""
+    async with bot.service.session_factory() as session:
+        return set(await session.scalars(select(Alert.recipient_id)))
 
 
 async def _audit(bot: RunningBot, action: str) -> list[AuditLog]:

@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.config import Settings
+from conversations.report.states import ReportForm
 from playground.emulator import BotAPIEmulator
-from storage.models import Report
+from storage.db import create_engine
+from storage.models import FsmState, Report
 from tests.conversations.resident import (
     CONSENT_Q,
     IDENTITY_Q,
@@ -21,6 +23,8 @@ from tests.conversations.resident import (
     Resident,
 )
 from tests.fixtures.bot import RunningBot, start_bot
+from tests.fixtures.timeline import until
+from tests.staff.people import eventually
 
 MARKER_DESCRIPTION = "PenandaRahasiaDeskripsi-7731"
 MARKER_NAME = "NamaPelaporRahasia-5512"
@@ -70,17 +74,36 @@ async def test_killed_bot_process_loses_no_draft(
     }
 
     async def spawn() -> asyncio.subprocess.Process:
+        started = len(emulator.calls_of("deleteWebhook"))
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
         )
+        # Up once it has migrated and called Telegram (it polls right after): seconds of
+        # imports and start-up on a busy machine, longer than a tap is waited for.
+        try:
+            await until(
+                lambda: (
+                    len(emulator.calls_of("deleteWebhook")) > started
+                    or process.returncode is not None
+                ),
+                patience=60,
+            )
+        except AssertionError:
+            process.kill()
+            await process.communicate()
+            raise
+        assert process.returncode is None, "the bot process stopped at start-up"
         return process
 
     first = await spawn()
-    await resident.press("Witness")
-    await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
-    await resident.user.wait_idle()  # the answer is committed right after the question is sent
-    first.send_signal(signal.SIGKILL)
-    await first.wait()
+    try:
+        await resident.press("Witness")
+        await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
+        # The answer is committed right after the question is sent: kill the process after.
+        await eventually(lambda: _in_state(settings.database_url, ReportForm.category.state))
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.communicate()
 
     second = await spawn()
     try:
@@ -90,6 +113,16 @@ async def test_killed_bot_process_loses_no_draft(
         second.send_signal(signal.SIGTERM)
         _, errors = await asyncio.wait_for(second.communicate(), timeout=20)
         print(errors.decode())
+
+
+async def _in_state(database_url: str, state: str | None) -> bool:
+    """Whether the one conversation in the database is at `state` (read without the bot)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.scalar(select(FsmState.state)) == state
+    finally:
+        await engine.dispose()
 
 
 async def test_sensitive_fields_are_encrypted_at_rest(

@@ -9,6 +9,7 @@ from storage.models import FsmState, Report
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
 from tests.fixtures.people import stored_user
+from tests.staff.people import eventually
 
 SECRET = "Rahasia: pelaku adalah pamannya"
 
@@ -44,7 +45,7 @@ async def test_status_for_own_foreign_and_unknown_codes(
     await other.user.wait_for("LA-ACDE-F347")
     await other.user.send_text("bukan kode <script>")
     reply = await other.user.wait_for("bukan kode <script>")
-    assert "<script>" in reply.text  # shown back escaped, as typed
+    assert "bukan kode &lt;script&gt;" in reply.html  # shown back escaped, as typed
 
 
 async def test_status_guessing_is_rate_limited(resident: Resident) -> None:
@@ -118,7 +119,12 @@ async def test_erase_personal_data_keeps_the_anonymised_case(
     await resident.user.send_command("/hapusdata")
     await resident.press("🗑 Yes, erase my data")
     await resident.user.wait_for("(1")
-    await resident.user.wait_idle()  # the update commits right after its reply
+
+    async def erased() -> bool:  # the update commits right after its reply
+        async with bot.service.session_factory() as session:
+            return await stored_user(session, resident.user.id) is None
+
+    await eventually(erased)
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))
         assert report is not None

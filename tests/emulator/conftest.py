@@ -14,9 +14,9 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from playground.emulator import BotAPIEmulator
 from tests.fixtures.emulator import *  # noqa: F403
-from tests.fixtures.emulator import emulator, emulator_factory
+from tests.fixtures.emulator import emulator, emulator_factory, rate_clock
 
-__all__ = ["ApiClient", "api", "emulator", "emulator_factory", "make_bot", "tg_bot"]
+__all__ = ["ApiClient", "api", "emulator", "emulator_factory", "make_bot", "rate_clock", "tg_bot"]
 
 
 class ApiClient:

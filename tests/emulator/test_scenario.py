@@ -125,7 +125,8 @@ async def test_start_reply_and_button_press(emulator: BotAPIEmulator) -> None:
     edited = await user.wait_for("ceritakan")
     assert edited.edited and edited.message_id == welcome.message_id
     assert edited.buttons == []
-    assert user.chat.last_bot_message() is not None
+    # Edited in place: the chat still holds one bot message, now with the new text.
+    assert [m.text for m in user.chat.bot_messages()] == ["Ceritakan kejadiannya"]
 
 
 @pytest.mark.usefixtures("running_bot")
@@ -184,7 +185,8 @@ async def test_wait_idle_waits_for_a_slow_bot(emulator: BotAPIEmulator) -> None:
     user = emulator.user(1001)
     await user.send_command("later")
     await user.wait_idle(quiet=0.6)
-    assert user.chat.last_bot_message() is not None
+    last = user.chat.last_bot_message()
+    assert last is not None and last.text == "akhirnya"
     with pytest.raises(AssertionError, match="bot kept sending"):
         await user.wait_idle(quiet=5, timeout=0.2)
 

@@ -9,16 +9,10 @@ from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from services.clock import ManualClock
 from tests.fixtures.bot import RunningBot, make_settings, start_bot
+from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 # Monday 2 March 2026, 10:00 WIB: mid-morning in Palangka Raya, far from the quiet hours.
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def conversational_pace(emulator: BotAPIEmulator) -> None:
-    # Tests act as fast as the bot answers; the strict per-chat limit has tests of its own.
-    emulator.rate_limits.per_chat_per_second = 20
-    emulator.rate_limits.per_chat_burst = 20
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from services.reporting import submit_report
 from storage.models import AuditLog, DutyOverride, OfficerArea, OutboxMessage, ScheduledJob, User
 from storage.repositories import Repo
 from tests.cases.staffing import kelurahan_id
-from tests.fixtures.bot import RunningBot
 from tests.fixtures.drafts import finished_draft
 from tests.translations import translate
 
@@ -36,20 +35,6 @@ def shown(language: str, msgid: str) -> str:
         return translate(language, msgid)
     except KeyError:
         return msgid
-
-
-async def run_jobs(bot: RunningBot) -> None:
-    """Run what is due now at once instead of waiting for the next tick (a job may make another
-    one due at once, e.g. arming a reminder whose time has passed)."""
-    for _ in range(10):
-        if await bot.service.jobs.run_due() == 0:
-            break
-    bot.service.sender.wake()
-
-
-async def advance(bot: RunningBot, clock: ManualClock, delta: timedelta) -> None:
-    clock.advance(delta)
-    await run_jobs(bot)
 
 
 async def add_officer(

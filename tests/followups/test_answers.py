@@ -13,6 +13,7 @@ from services.clock import ManualClock
 from storage.models import Alert, OutboxMessage, Report
 from tests.cases.staffing import tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.clock import advance
 from tests.followups.helpers import (
     CONTACTED,
     HELLO,
@@ -21,7 +22,6 @@ from tests.followups.helpers import (
     OPEN,
     STOP,
     add_officer,
-    advance,
     audit_actions,
     file_report,
     jobs_of,
@@ -29,6 +29,7 @@ from tests.followups.helpers import (
     shown,
     speak_english,
 )
+from tests.staff.people import becomes
 
 REPORTER = 6101
 RINA, JOKO, SARI = 6201, 6202, 6203  # Kalampangan, Sabaru (both Sabangau), Menteng
@@ -41,6 +42,14 @@ async def reporter(bot: RunningBot, emulator: BotAPIEmulator) -> SimulatedUser:
         emulator.user(user_id, first_name=f"U{user_id}", language_code="en")
     await speak_english(bot.service, COORDINATOR_ID)
     return emulator.user(REPORTER, first_name="Ani", language_code="en")
+
+
+async def stopped(bot: RunningBot, report_id: int) -> bool:
+    return (await report_row(bot, report_id)).followups_stopped
+
+
+async def owner(bot: RunningBot, report_id: int) -> int | None:
+    return (await report_row(bot, report_id)).owner_id
 
 
 async def report_row(bot: RunningBot, report_id: int) -> Report:
@@ -106,8 +115,8 @@ async def test_a_discreet_checkin_contacted_recorded_once_then_stop_reminding_me
     await open_question(reporter, later, code)
     await tap(reporter, shown("en", STOP), later)
     await reporter.wait_for("we will not send you these messages any more")
-    await reporter.wait_idle()  # the update commits right after its reply
-    assert (await report_row(bot, report_id)).followups_stopped
+    # The update commits right after its reply.
+    await becomes(lambda: stopped(bot, report_id), True)
     [*_, pending] = await jobs_of(bot.service, report_id, followups.FOLLOWUP)
     assert pending.key == f"followup:{report_id}:3" and pending.cancelled
     await advance(bot, clock, timedelta(days=4))
@@ -160,8 +169,7 @@ async def test_nobody_contacted_without_an_owner_alerts_the_case_again(
     # The re-alert's Accept works like the first one.
     await tap(rina, f"✅ Accept {code}", again)
     await rina.wait_for("Handled by: Bu Rina")
-    await rina.wait_idle()  # the update commits right after its reply
-    assert (await report_row(bot, report_id)).owner_id == RINA
+    await becomes(lambda: owner(bot, report_id), RINA)  # committed right after its reply
 
 
 async def test_help_now_alerts_again_as_urgent_and_shows_the_emergency_numbers(

@@ -19,14 +19,13 @@ from services.reminders import REMIND
 from storage.models import Report, ScheduledJob
 from tests.cases.staffing import tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.clock import advance, run_jobs
 from tests.followups.conftest import START
 from tests.followups.helpers import (
     add_officer,
-    advance,
     file_report,
     jobs_of,
     outbox_rows,
-    run_jobs,
     speak_english,
 )
 

@@ -16,18 +16,17 @@ from storage.models import OutboxMessage, Report, ScheduledJob
 from tests.cases.staffing import tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot, start_bot
+from tests.fixtures.clock import advance, run_jobs
 from tests.fixtures.people import stored_user
 from tests.followups.conftest import START
 from tests.followups.helpers import (
     HELLO,
     OPEN,
     add_officer,
-    advance,
     audit_actions,
     file_report,
     jobs_of,
     outbox_rows,
-    run_jobs,
     shown,
     speak_english,
 )

@@ -49,7 +49,7 @@ async def test_a_failing_child_is_an_error(
 async def test_a_stuck_child_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
     child_running(monkeypatch, "import os, time; print(os.getpid(), flush=True); time.sleep(60)")
     with pytest.raises(ChartError, match="more than"):
-        await render_in_child([PANELS], patience=2)
+        await render_in_child([PANELS], patience=0.5)
     assert not psutil.Process().children(), "the stuck child is gone"
 
 
@@ -67,6 +67,7 @@ async def test_a_failed_chart_apologises_and_the_next_works(
     await two_png_photos(coordinator, emulator)
 
 
+@pytest.mark.slow
 def test_the_bot_never_imports_matplotlib() -> None:
     """What `python -m bot run` loads (app, webhook, ops, every conversation) leaves
     Matplotlib out, and aiogram's types unbuilt until used."""

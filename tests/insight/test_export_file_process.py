@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -31,11 +32,14 @@ def child_running(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
     monkeypatch.setattr(export_file, "child_command", lambda: [sys.executable, "-c", code])
 
 
-def slow_child(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
-    """The real child, after a pause: a big export on a slow server."""
+def gated_child(monkeypatch: pytest.MonkeyPatch, gate: Path) -> None:
+    """The real child, once `gate` exists: a big export on a slow server, as long as the test
+    wants it to take."""
     child_running(
         monkeypatch,
-        f"import time, runpy; time.sleep({seconds}); "
+        "import pathlib, runpy, time\n"
+        f"while not pathlib.Path({str(gate)!r}).exists():\n"
+        "    time.sleep(0.01)\n"
         "runpy.run_module('services.export_file', run_name='__main__')",
     )
 
@@ -55,20 +59,25 @@ async def test_a_child_answering_garbage_is_an_error(monkeypatch: pytest.MonkeyP
 
 
 async def test_an_alert_leaves_while_a_file_is_written(
-    emulator: BotAPIEmulator, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+    emulator: BotAPIEmulator, bot: RunningBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     await seed(bot)
     await staff(bot, emulator)
     reporter = await reporter_on_the_summary(emulator, REPORTER)
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
     await coordinator.command("/ekspor", OCTOBER, expect="which format")
-    slow_child(monkeypatch, 3)
+    gate = tmp_path / "write-the-file-now"
+    gated_child(monkeypatch, gate)
 
-    await coordinator.press("CSV")
-    # Committed (the audit entry is there) while the file is still being written.
-    await eventually(lambda: _exported(bot))
-    code = await reporter.send()
-    await emulator.user(OFFICER).wait_for(code)
+    try:
+        await coordinator.press("CSV")
+        # Committed (the audit entry is there) while the file is still being written.
+        await eventually(lambda: _exported(bot))
+        code = await reporter.send()
+        # The file is written only after this: an alert held up by the export never comes.
+        await emulator.user(OFFICER).wait_for(code)
+    finally:
+        gate.touch()
     await coordinator.user.wait_for(predicate=is_document, timeout=15)
 
     alert_at = taken_at(emulator, OFFICER, code)

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from playground.demo.demo import Demo
+from tests.fixtures.pace import allow_bursts
 from tests.playground.conftest import needs_browser
 from tests.playground.page import ChatPage, first_line, t, tn
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, pytest.mark.slow]
 
 CODE = re.compile(r"LA-[A-Z0-9]{4}-[A-Z0-9]{4}")
 # A real (1x1) PNG, so Chromium can show what the officer receives.
@@ -88,6 +89,9 @@ async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
 
 
 async def test_report_reaches_the_officer_who_takes_it(browser: Any, demo: Demo) -> None:
+    # The whole report at the pace of the conversation tests (the strict 1 message/s per chat,
+    # as in the demo, is the next test's).
+    allow_bursts(demo.emulator)
     page, errors = await open_page(browser, demo, viewport={"width": 1400, "height": 900})
     resident = ChatPage(page, "resident")
     officer = ChatPage(page, "officer")
@@ -166,6 +170,7 @@ async def _newest_button(chat: ChatPage, prefix: str) -> None:
     reason="the /siaran broadcast wizard (conversations/broadcasts) does not exist yet",
 )
 async def test_coordinator_broadcast_reaches_the_resident(browser: Any, demo: Demo) -> None:
+    allow_bursts(demo.emulator)
     page, errors = await open_page(browser, demo, viewport={"width": 1400, "height": 900})
     resident = ChatPage(page, "resident")
     coordinator = ChatPage(page, "coordinator")

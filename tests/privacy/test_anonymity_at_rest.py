@@ -37,8 +37,9 @@ from storage.models import Subscription, User
 from tests.cases.staffing import add_officer, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot, make_settings, start_bot
+from tests.fixtures.clock import advance
 from tests.followups.conftest import START
-from tests.followups.helpers import CONTACTED, HELLO, OPEN, advance, shown
+from tests.followups.helpers import CONTACTED, HELLO, OPEN, shown
 from tests.staff.people import Person
 
 # Large ids, as Telegram's are today: SQLite stores them as 6-byte integers, which the raw

@@ -38,11 +38,13 @@ async def _resident_with_everything(sessions: async_sessionmaker[AsyncSession]) 
     return user.id
 
 
-async def test_residents_follow_a_new_index_key(database_url: str, swapped_cipher: None) -> None:
+async def test_residents_follow_a_new_index_key(
+    empty_database_url: str, swapped_cipher: None
+) -> None:
     old_key, new_key = Cipher.generate_key(), Cipher.generate_key()
     configure_cipher(Cipher([old_key]))
-    await upgrade_database(database_url)
-    engine = create_engine(database_url)
+    await upgrade_database(empty_database_url)
+    engine = create_engine(empty_database_url)
     sessions = create_session_factory(engine)
     try:
         old_alias = await _resident_with_everything(sessions)

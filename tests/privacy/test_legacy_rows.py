@@ -61,17 +61,17 @@ async def _legacy_rows(url: str, cipher: Cipher) -> None:
 
 
 async def test_rows_from_before_0006_no_longer_name_a_resident(
-    database_url: str, cipher: Cipher
+    empty_database_url: str, cipher: Cipher
 ) -> None:
-    await upgrade_database(database_url, "0005")
-    await _legacy_rows(database_url, cipher)
-    await upgrade_database(database_url)
-    engine = create_engine(database_url)
+    await upgrade_database(empty_database_url, "0005")
+    await _legacy_rows(empty_database_url, cipher)
+    await upgrade_database(empty_database_url)
+    engine = create_engine(empty_database_url)
     try:
         assert await upgrade_identities(engine) > 0
         # Read with the bot's connection still open: nothing has checkpointed the WAL on
         # closing, so only the conversion's own clean-up can have cleared the old pages.
-        raw = _sqlite_files(database_url)
+        raw = _sqlite_files(empty_database_url)
         assert await upgrade_identities(engine) == 0, "a second run finds nothing to do"
         async with engine.connect() as connection:
             users = {row.id: row for row in await connection.execute(select(User.__table__))}

@@ -18,6 +18,7 @@ from bot.webhook import WebhookServer, run_webhook
 from playground.emulator import BotAPIEmulator
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import make_settings
+from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 SECRET = "s3cret_Webhook-token"
 PATH = "/telegram/hook"
@@ -66,12 +67,6 @@ async def start_webhook_bot(settings: Settings, emulator: BotAPIEmulator) -> Web
     else:
         raise AssertionError("the bot never registered its webhook")
     return WebhookBot(service, ops, listening[0], task, stop, settings.webhook_url or "")
-
-
-@pytest.fixture(autouse=True)
-def conversational_pace(emulator: BotAPIEmulator) -> None:
-    emulator.rate_limits.per_chat_per_second = 20
-    emulator.rate_limits.per_chat_burst = 20
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 # Run in a fresh interpreter (argv[1]: "eager" or "deferred"); prints {type: canonical schema}.
 # pydantic inlines a nested model or refers to it depending on what was built before, and
 # names refs with id(): the canonical form is one flat table of every model's schema, nested
@@ -72,20 +74,31 @@ print(json.dumps({"deferred": deferred, "schemas": out}))
 """
 
 
-def probe(mode: str) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, mode],
-        check=True,
-        capture_output=True,
-        timeout=300,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
+# Fresh interpreters that build hundreds of schemas: seconds each.
+pytestmark = pytest.mark.slow
+
+
+def probe(*modes: str) -> list[dict[str, object]]:
+    """The probe's output for each mode, the processes running side by side."""
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", PROBE, mode],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        for mode in modes
+    ]
+    results = []
+    for process in running:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err.decode()
+        results.append(json.loads(out))
+    return results
 
 
 def test_deferred_schemas_are_aiogram_s_own() -> None:
-    eager, deferred = probe("eager"), probe("deferred")
+    eager, deferred = probe("eager", "deferred")
     assert eager["deferred"] == 0
     assert isinstance(deferred["deferred"], int) and deferred["deferred"] > 300
     assert isinstance(eager["schemas"], dict) and isinstance(deferred["schemas"], dict)

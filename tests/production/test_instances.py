@@ -18,6 +18,7 @@ from storage.instance_lock import InstanceLocked, instance_lock_for
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_second_instance_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
     first = instance_lock_for(url)

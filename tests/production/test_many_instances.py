@@ -21,7 +21,7 @@ from playground.emulator import BotAPIEmulator
 from storage.crypto import Cipher
 from storage.db import is_sqlite
 from storage.models import OutboxMessage
-from tests.cases.staffing import add_officer, file_report
+from tests.cases.staffing import add_officer, file_report, started
 from tests.fixtures.bot import make_settings
 from tests.production.conftest import PATH, SECRET, free_port
 from tests.production.processes import bot_env, kill, start_process, terminate
@@ -84,7 +84,7 @@ async def test_two_instances_one_killed_nothing_lost_or_doubled(
             user_id = 620001 + index
             officers[user_id] = emulator.user(user_id=user_id, first_name=f"Petugas{index}")
             await officers[user_id].send_command("/start")
-            await officers[user_id].wait_idle()
+            await started(service, user_id)
             await add_officer(service, user_id, kelurahan, name=f"Petugas {index}")
 
         codes = []

@@ -14,7 +14,7 @@ import pytest
 from bot.logging_setup import JsonFormatter, KeyValueFormatter, configure_logging
 from bot.ops import Operations, OpsServer
 from playground.emulator import BotAPIEmulator
-from tests.cases.staffing import add_officer, file_report
+from tests.cases.staffing import add_officer, file_report, started
 from tests.fixtures.bot import RunningBot
 from tests.production.conftest import WebhookBot
 
@@ -57,7 +57,7 @@ async def test_metrics_follow_a_report_in_polling_mode(
         base = f"http://127.0.0.1:{server.port}"
         officer = emulator.user(user_id=610001, first_name="Budi")
         await officer.send_command("/start")
-        await officer.wait_idle()
+        await started(service, 610001)
         await add_officer(service, 610001, "Langkai", name="Budi")
         _, before = await _get(base + "/metrics")
         await file_report(service, "Langkai")

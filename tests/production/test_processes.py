@@ -8,11 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from playground.emulator import BotAPIEmulator
 from storage.crypto import Cipher
 from tests.production.conftest import PATH, SECRET, free_port
 from tests.production.processes import bot_env, kill, start_process, terminate
+
+# Real `python -m bot run` processes: seconds each to start and stop.
+pytestmark = pytest.mark.slow
 
 
 async def _wait(condition: Callable[[], bool], what: str, patience: float = 30.0) -> None:

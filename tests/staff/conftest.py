@@ -14,17 +14,7 @@ from services.gazetteer import Gazetteer, KelurahanEntry
 from services.gazetteer_loader import load_gazetteer
 from storage.gazetteer_seed import read_gazetteer_file, seed_gazetteer
 from storage.models import User
-
-
-@pytest.fixture(autouse=True)
-def conversational_pace(request: pytest.FixtureRequest) -> None:
-    """Tests tap as fast as the bot answers; Telegram tolerates short bursts in a private chat
-    (the strict 1 message/s average has its own tests in tests/conversations)."""
-    if "emulator" not in request.fixturenames:
-        return
-    emulator = request.getfixturevalue("emulator")
-    emulator.rate_limits.per_chat_per_second = 20
-    emulator.rate_limits.per_chat_burst = 20
+from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 
 @pytest.fixture

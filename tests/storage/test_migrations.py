@@ -39,23 +39,24 @@ async def _tables(url: str) -> set[str]:
     return set(names) - {"alembic_version"}
 
 
-async def test_stairway(database_url: str) -> None:
-    await upgrade_database(database_url)
-    assert await current_revision(database_url) == head_revision()
+async def test_stairway(empty_database_url: str) -> None:
+    url = empty_database_url
+    await upgrade_database(url)
+    assert await current_revision(url) == head_revision()
 
     for revision in reversed(_revisions_oldest_first()):
         previous = revision.down_revision
         assert previous is None or isinstance(previous, str), "merge revisions need a test"
-        await downgrade_database(database_url, previous or "base")
-        assert await current_revision(database_url) == previous
-        await upgrade_database(database_url, revision.revision)
-        await downgrade_database(database_url, previous or "base")
+        await downgrade_database(url, previous or "base")
+        assert await current_revision(url) == previous
+        await upgrade_database(url, revision.revision)
+        await downgrade_database(url, previous or "base")
 
-    assert await _tables(database_url) == set()
+    assert await _tables(url) == set()
     for revision in _revisions_oldest_first():
-        await upgrade_database(database_url, revision.revision)
-        assert await current_revision(database_url) == revision.revision
-    assert await _tables(database_url) == set(Base.metadata.tables)
+        await upgrade_database(url, revision.revision)
+        assert await current_revision(url) == revision.revision
+    assert await _tables(url) == set(Base.metadata.tables)
 
 
 def _same_storage(inspected: TypeEngine[Any], declared: TypeEngine[Any]) -> bool:
@@ -88,9 +89,10 @@ async def test_models_match_migrations(engine: AsyncEngine) -> None:
     assert differences == []
 
 
-async def test_instances_starting_together_migrate_once(database_url: str) -> None:
+async def test_instances_starting_together_migrate_once(empty_database_url: str) -> None:
+    url = empty_database_url
     # The file must exist first: two connections creating a SQLite file at the same instant
     # race on switching it to WAL, before any migration code runs (see storage.db).
-    assert await current_revision(database_url) is None
-    await asyncio.gather(*(upgrade_database(database_url) for _ in range(3)))
-    assert await current_revision(database_url) == head_revision()
+    assert await current_revision(url) is None
+    await asyncio.gather(*(upgrade_database(url) for _ in range(3)))
+    assert await current_revision(url) == head_revision()
