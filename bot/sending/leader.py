@@ -100,8 +100,9 @@ class PostgresLeadership(Leadership):
                 await autocommit.scalar(text("SELECT 1"))
         finally:
             self.held.clear()
+            # Closed, not back to the pool: the lock is the session's, and goes with it.
             with contextlib.suppress(Exception):
-                await listener.remove_listener(NOTIFY_CHANNEL, self._notified)
+                await connection.invalidate()
 
     def _notified(self, *_: Any) -> None:
         self._on_notify()

@@ -187,6 +187,31 @@ async def test_outage_loses_nothing_and_alerts_go_first(
     assert all(row.status == "sent" for row in (await rows(session_factory)).values())
 
 
+async def test_an_outage_that_loses_answers_sends_each_alert_once_more_at_most(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    """Telegram executes every call and the answer is lost (502 behind a proxy): the sender
+    cannot tell whether an alert went out. Probing with the alert itself put it on the
+    officer's screen at every try of the outage; getMe probes, and the alert goes again only
+    once Telegram answers."""
+    officer = people(7500)
+    emulator.set_outage("lost")
+    alert = await queue(session_factory, officer, "URGENT ALERT", lane=outbox.Lane.URGENT,
+                        kind="alert")  # fmt: skip
+    sender = make_sender()
+    await sender.start()
+    await wait_until(lambda: emulator.calls_of("sendMessage"), message="a first try")
+    # Many backoffs of the test's fast retry policy (50-200 ms).
+    await asyncio.sleep(1.5)
+    emulator.set_outage(None)
+    await wait_until(lambda: all_settled(session_factory), message="the alert recorded")
+
+    copies = [m for m in emulator.user(officer).chat.messages if "URGENT ALERT" in m.text]
+    assert 1 <= len(copies) <= 2, f"{len(copies)} copies on the officer's screen"
+    assert (await rows(session_factory))[alert].status == "sent"
+    assert len(emulator.calls_of("getMe")) >= 3, "the outage lasted several probes"
+
+
 async def test_restart_delivers_the_rest_once(
     emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
 ) -> None:
