@@ -210,7 +210,7 @@ async def enqueue_broadcast(
                 chat_id=user_id,
                 payload=payload,
                 kind="broadcast",
-                lane=outbox.LANE_BROADCAST,
+                lane=outbox.Lane.BROADCAST,
                 dedupe_key=f"broadcast:{broadcast.id}:{pseudonym(user_id)}",
             )
         return broadcast.id
@@ -355,7 +355,7 @@ def _case_rows(
             {
                 "id": outbox_id,
                 "dedupe_key": f"alert:{report_id}:{officer}:0",
-                "lane": outbox.LANE_ALERT,
+                "lane": outbox.Lane.ALERT,
                 "kind": "alert",
                 "chat_id": officer,
                 "payload": outbox.message(

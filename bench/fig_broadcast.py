@@ -26,7 +26,7 @@ from bench.harness import (
     start_emulator,
 )
 from bench.stats import Figure, at_least, exactly
-from services.outbox import LANE_BROADCAST
+from services.outbox import Lane
 from storage.models import OutboxMessage
 
 RECIPIENT_BASE = 4_000_000
@@ -71,7 +71,7 @@ async def run(options: Options) -> Figure:
                 pending = int(
                     await session.scalar(
                         select(func.count()).where(
-                            OutboxMessage.lane == LANE_BROADCAST, OutboxMessage.status != "sent"
+                            OutboxMessage.lane == Lane.BROADCAST, OutboxMessage.status != "sent"
                         )
                     )
                     or 0

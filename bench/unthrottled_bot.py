@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import bot.app
 from bot.config import Settings
-from bot.send_budget import SenderLimits
+from bot.sending.budget import SenderLimits
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ from bot.middlewares.sent_messages import SentMessagesMiddleware
 from bot.middlewares.shared_budget import SharedBudgetMiddleware
 from bot.scheduled_work import followup_policy, register_scheduled_work, schedule_daily_digest
 from bot.scheduler import create_scheduler
-from bot.send_budget import SenderLimits
-from bot.sender import Sender
+from bot.sending import Sender
+from bot.sending.budget import SenderLimits
+from bot.sending.leader import Leadership, PostgresLeadership
 from conversations.options import ConversationOptions
 from services.alerting import AlertPolicy
 from services.broadcasts import job_handlers as broadcast_job_handlers
@@ -230,7 +231,16 @@ def create_sender(
         pacing_clock,
         create_sender_limits(settings),
         broadcast_rate=settings.broadcast_rate,
+        leadership=create_leadership(session_factory),
     )
+
+
+def create_leadership(session_factory: async_sessionmaker[AsyncSession]) -> Leadership:
+    """On PostgreSQL several instances may run and one of them sends (bot/sending/leader.py)."""
+    engine = session_factory.kw["bind"]
+    if engine.dialect.name == "sqlite":
+        return Leadership()
+    return PostgresLeadership(engine)
 
 
 def create_sender_limits(settings: Settings) -> SenderLimits:

@@ -23,6 +23,7 @@ from services.clock import Clock
 from services.escalation import run_escalation_step
 from storage.db import write_transaction
 from storage.models import ScheduledJob
+from storage.repositories.outbox import QUEUED
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class JobRunner:
                 else:
                     log.error("no handler for scheduled job kind %s", kind)
                 scheduling.finish(job, self._clock.now())
-            if session.info.pop("outbox_dirty", False) and self._on_outbox is not None:
+            if session.info.pop(QUEUED, False) and self._on_outbox is not None:
                 self._on_outbox()
         except Exception:
             # The claim expires and the job is retried; one bad job must not stop the others.

@@ -37,6 +37,7 @@ from sqlalchemy import func, select, text
 from bot.app import Service
 from bot.config import parse_listen
 from services.cases import OPEN_STATUSES
+from services.outbox import Lane
 from storage.models import Report
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,14 @@ ACK_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 2
 # Cases acknowledged within this window feed the histogram ("recent cases").
 ACK_WINDOW = timedelta(days=7)
 HEALTH_TIMEOUT = 3.0
-LANE_NAMES = {0: "alerts", 1: "relays", 2: "notices", 3: "broadcasts"}
+LANE_NAMES = {
+    Lane.URGENT: "urgent",
+    Lane.ALERT: "alerts",
+    Lane.RELAY: "relays",
+    Lane.REPLY: "replies",
+    Lane.NOTICE: "notices",
+    Lane.BROADCAST: "broadcasts",
+}
 
 
 @dataclass

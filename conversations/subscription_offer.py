@@ -58,6 +58,6 @@ async def queue_subscription_offer(session: AsyncSession, chat_id: int, *, dedup
         chat_id=chat_id,
         payload=outbox.message(offer_text(), offer_markup()),
         kind="subscription_offer",
-        lane=outbox.LANE_NOTICE,
+        lane=outbox.Lane.NOTICE,
         dedupe_key=dedupe_key,
     )

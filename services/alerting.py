@@ -160,7 +160,7 @@ _INSERT_ALERT = insert(cast(Table, Alert.__table__))
 
 
 def _lane(report: Report) -> int:
-    return outbox.LANE_URGENT if report.urgent else outbox.LANE_ALERT
+    return outbox.Lane.URGENT if report.urgent else outbox.Lane.ALERT
 
 
 async def _language_of(session: AsyncSession, user_id: int) -> str | None:

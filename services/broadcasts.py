@@ -80,7 +80,7 @@ PROGRESS_EVERY = timedelta(seconds=3)
 # 1,000 a second (one step per job tick) stays far ahead of Telegram's 30 a second.
 QUEUE_STEP = 1_000
 HISTORY_LENGTH = 10
-# The sender marks a row dead with this reason on a 403 (bot/delivery_outcome.FORBIDDEN).
+# The sender marks a row dead with this reason on a 403 (bot/sending/outcomes.FORBIDDEN).
 FORBIDDEN = "forbidden"
 # How Telegram refuses to copy a message that is gone from the coordinator's chat (deleted):
 # every copy still to come would be refused the same way.
@@ -382,7 +382,7 @@ async def _queue_step(
             for user_id in recipients
             if user_id in chats
         },
-        lane=outbox.LANE_BROADCAST,
+        lane=outbox.Lane.BROADCAST,
     )
     if more:
         await scheduling.schedule(
@@ -477,7 +477,7 @@ async def _tell_coordinator(
         chat_id=broadcast.created_by,
         payload=outbox.message(text, reply_markup),
         kind=kind,
-        lane=outbox.LANE_NOTICE,
+        lane=outbox.Lane.NOTICE,
         dedupe_key=f"{kind}:{broadcast.id}:{name}",
     )
 
@@ -506,7 +506,7 @@ async def _edit_progress(
         chat_id=broadcast.created_by,
         payload=outbox.call("editMessageText", **params),
         kind=PROGRESS_KIND,
-        lane=outbox.LANE_NOTICE,
+        lane=outbox.Lane.NOTICE,
         dedupe_key=f"{PROGRESS_KIND}:{broadcast.id}:{name}",
     )
 

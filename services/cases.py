@@ -231,7 +231,7 @@ async def edit_taken_alert(
         chat_id=chat_id,
         payload=payload,
         kind="alert_edit",
-        lane=outbox.LANE_ALERT,
+        lane=outbox.Lane.ALERT,
         dedupe_key=f"taken:{report.id}:{chat_id}:{row.result_message_id}",
         report_id=report.id,
     )

@@ -88,7 +88,7 @@ class CaseDeliveryHooks:
                 chat_id=coordinator,
                 payload=outbox.message(text),
                 kind="dead_letter",
-                lane=outbox.LANE_URGENT,
+                lane=outbox.Lane.URGENT,
                 dedupe_key=f"dead:{row.id}:{coordinator}",
                 report_id=row.report_id,
             )

@@ -206,7 +206,7 @@ async def run_digest(session: AsyncSession, job: Job, policy: DigestPolicy, now:
             chat_id=coordinator,
             payload=outbox.message(digest_text(digest, policy, languages.get(coordinator))),
             kind=DIGEST,
-            lane=outbox.LANE_NOTICE,
+            lane=outbox.Lane.NOTICE,
             dedupe_key=f"{job.key}:{coordinator}",
         )
     await AuditRepo(session).record(

@@ -197,7 +197,7 @@ async def run_followup(
         chat_id=chat_id,
         payload=outbox.message(text, keyboard),
         kind=FOLLOWUP,
-        lane=outbox.LANE_NOTICE,
+        lane=outbox.Lane.NOTICE,
         dedupe_key=job.key,
         report_id=report.id,
     )
@@ -350,7 +350,7 @@ async def _nobody_contacted(
             chat_id=owner_id,
             payload=outbox.message(text, open_case_keyboard(report, _)),
             kind="reporter_waiting",
-            lane=outbox.LANE_ALERT,
+            lane=outbox.Lane.ALERT,
             dedupe_key=f"{key}:{owner_id}",
             report_id=report.id,
         )
@@ -375,7 +375,7 @@ async def _nobody_contacted(
             chat_id=coordinator,
             payload=outbox.message(text, open_case_keyboard(report, _)),
             kind="reporter_waiting",
-            lane=outbox.LANE_ALERT,
+            lane=outbox.Lane.ALERT,
             dedupe_key=f"{key}:{coordinator}",
             report_id=report.id,
         )
@@ -479,7 +479,7 @@ async def _realert(
         chat_id=person,
         payload=outbox.message(text, keyboard),
         kind="alert",
-        lane=outbox.LANE_URGENT if report.urgent else outbox.LANE_ALERT,
+        lane=outbox.Lane.URGENT if report.urgent else outbox.Lane.ALERT,
         dedupe_key=f"alert:{report.id}:{person}:{alert_round}",
         report_id=report.id,
     )

@@ -33,7 +33,7 @@ async def notify_reporter_of_status(session: AsyncSession, report: Report) -> No
         chat_id=chat_id,
         payload=outbox.message(text),
         kind="status_notice",
-        lane=outbox.LANE_NOTICE,
+        lane=outbox.Lane.NOTICE,
         dedupe_key=f"status:{report.id}:{report.status}:{report.updated_at.timestamp():.0f}",
         report_id=report.id,
     )

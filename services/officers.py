@@ -228,7 +228,7 @@ async def _tell(session: AsyncSession, user_id: int, text: str, key: str) -> Non
         chat_id=user_id,
         payload=outbox.message(text),
         kind="role_notice",
-        lane=outbox.LANE_NOTICE,
+        lane=outbox.Lane.NOTICE,
         dedupe_key=key,
     )
 

@@ -2,12 +2,13 @@
 
 Anything that must reach Telegram later or must not be lost (alerts, relays, notices,
 follow-ups, broadcasts) is enqueued here, in the same transaction as the change that causes it.
-The sender (bot/sender.py) owns the Telegram rate budget and delivers rows by lane.
+The sender (bot/sending) owns the Telegram rate budget and delivers rows by lane.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -15,14 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
 from storage.on_conflict import insert_or_skip
+from storage.repositories import outbox as outbox_rows
 from storage.repositories.users import UserRepo
 
-# Lower lanes go first: an urgent alert before any other, no alert behind a broadcast.
-LANE_URGENT = 0
-LANE_ALERT = 1
-LANE_RELAY = 2
-LANE_NOTICE = 3
-LANE_BROADCAST = 4
+
+class Lane(IntEnum):
+    """Who goes first: a lower lane's rows are sent before any row of a higher one, so no
+    alert waits behind a broadcast (outbox.lane holds the number)."""
+
+    URGENT = 0  # alerts of reports where someone is in danger now
+    ALERT = 1  # other alerts, their details, evidence and edits
+    RELAY = 2  # between an officer and a reporter; the resident's confirmation after Kirim
+    REPLY = 3  # what the bot answers in a conversation (conversations/replies.py)
+    NOTICE = 4  # status notices, follow-ups, reminders, digests, a broadcast's progress
+    BROADCAST = 5  # awareness messages, with what the other lanes leave of the budget
 
 
 def message(text: str, reply_markup: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -74,8 +81,7 @@ async def enqueue(
     new_id = await session.scalar(statement, values)
     if new_id is None:
         return None
-    # Read after commit by whoever owns the transaction, to wake the sender at once.
-    session.info["outbox_dirty"] = True
+    await outbox_rows.queued(session)
     return int(new_id)
 
 

@@ -50,7 +50,7 @@ async def relay_to_reporter(
         chat_id=chat_id,
         payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
         kind="relay",
-        lane=outbox.LANE_RELAY,
+        lane=outbox.Lane.RELAY,
         dedupe_key=_dedupe(key),
         report_id=report.id,
     )
@@ -104,7 +104,7 @@ async def relay_to_officer(
             chat_id=recipient,
             payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
             kind="relay",
-            lane=outbox.LANE_RELAY,
+            lane=outbox.Lane.RELAY,
             dedupe_key=_dedupe(key, recipient if report.owner_id is None else None),
             report_id=report.id,
         )

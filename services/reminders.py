@@ -131,7 +131,7 @@ async def _remind_owner(
         chat_id=owner.id,
         payload=outbox.message(text, open_case_keyboard(report, _)),
         kind="case_reminder",
-        lane=outbox.LANE_ALERT,
+        lane=outbox.Lane.ALERT,
         dedupe_key=f"{key}:{owner.id}",
         report_id=report.id,
     )
@@ -172,7 +172,7 @@ async def _tell_coordinators(
                 open_case_keyboard(report, _),
             ),
             kind="case_reminder",
-            lane=outbox.LANE_ALERT,
+            lane=outbox.Lane.ALERT,
             dedupe_key=f"{key}:{coordinator}",
             report_id=report.id,
         )

@@ -272,7 +272,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
-    lane: Mapped[int] = mapped_column(Integer)  # services/outbox.py: LANE_URGENT ... LANE_BROADCAST
+    lane: Mapped[int] = mapped_column(Integer)  # services.outbox.Lane
     kind: Mapped[str] = mapped_column(String(24))
     # Who it is for, as users.id names them (a resident by pseudonym: storage/identity.py).
     # A resident's is forgotten once the row is sent or dead.

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_turns
 from storage.repositories import Repo
+from storage.repositories.outbox import QUEUED
 from storage.session_context import current_session, take_after_commit
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class DatabaseMiddleware(BaseMiddleware):
             finally:
                 current_session.reset(token)
         # Committed: messages queued by this update (an alert!) go out now, not at the next tick.
-        if session.info.pop("outbox_dirty", False) and self._on_outbox is not None:
+        if session.info.pop(QUEUED, False) and self._on_outbox is not None:
             self._on_outbox()
         failed: Exception | None = None
         for action in take_after_commit(session):

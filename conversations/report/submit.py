@@ -79,7 +79,7 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
             receipt + "\n\n" + emergency_text(list(ctx.options.emergency_numbers))
         ),
         kind=RECEIPT_KIND,
-        lane=outbox.LANE_RELAY,
+        lane=outbox.Lane.RELAY,
         # Neither the report nor its code: without consent nothing may tie this chat to it.
         dedupe_key=f"receipt:{callback.id}",
     )

@@ -160,7 +160,8 @@ class BotAPIEmulator:
     # --- faults ---------------------------------------------------------------------------
 
     def set_outage(self, mode: str | None) -> None:
-        """None: normal; "502": every method answers 502 Bad Gateway; "down": no HTTP answer."""
+        """None: normal; "502": every method answers 502 Bad Gateway; "down": no HTTP answer;
+        "lost": every method is executed, then answers 502 (its answer lost on the way)."""
         self.faults.set_outage(mode)
         if mode == "down":
             self._server.abort_in_flight()

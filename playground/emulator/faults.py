@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from playground.emulator.errors import ApiError
 
-OUTAGE_MODES = (None, "502", "down")
+# "lost": every call is executed, then answered 502 (the answer lost behind a proxy): the
+# caller cannot tell whether its message went out.
+OUTAGE_MODES = (None, "502", "down", "lost")
 
 
 @dataclass

@@ -114,12 +114,15 @@ class ApiServer:
                 self._in_flight.discard(transport)
         if self.faults.outage == "down":
             return self._drop(request)
+        if self.faults.outage == "lost":
+            # Done, and the caller is told it failed.
+            return _json_response(502, ApiError(502, "Bad Gateway").payload())
         return _json_response(status, body)
 
     async def handle_file(self, request: web.Request) -> web.StreamResponse:
         if self.faults.outage == "down":
             return self._drop(request)
-        if self.faults.outage == "502":
+        if self.faults.outage in ("502", "lost"):
             return _json_response(502, ApiError(502, "Bad Gateway").payload())
         if request.match_info["token"] not in self.state.bots:
             return _json_response(401, ApiError(401, "Unauthorized").payload())

@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Broadcast, DeliveryAttempt, OutboxMessage, ScheduledJob, utcnow
 from storage.on_conflict import insert_or_skip
+from storage.repositories import outbox as outbox_rows
 
 # The outbox kind of a broadcast's copies (services/broadcasts.py enqueues them).
 OUTBOX_KIND = "broadcast"
 # A row taken back before it was sent; the sender only ever touches pending rows.
 CANCELLED = "cancelled"
 # The attempt the sender records for a row Telegram accepted that was no longer pending
-# (bot/sender.py, _settle_sent).
+# (bot/sending/recording.py, Recorder._sent).
 LANDED_ANYWAY = "duplicate"
 
 
@@ -102,8 +103,7 @@ class BroadcastRepo:
             # A list of parameter sets: executemany, batched by the driver (insertmanyvalues).
             await self._session.execute(statement, rows[start : start + _CHUNK])
         if rows:
-            # Read after commit by whoever owns the transaction, to wake the sender at once.
-            self._session.info["outbox_dirty"] = True
+            await outbox_rows.queued(self._session)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         return await self._session.get(Broadcast, broadcast_id)

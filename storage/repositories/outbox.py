@@ -22,6 +22,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,12 @@ PENDING = "pending"
 SENT = "sent"
 DEAD = "dead"
 CANCELLED = "cancelled"
+
+# PostgreSQL: every transaction that queues rows NOTIFYs this channel at its commit, so the
+# instance that sends (bot/sending/leader.py) is woken at once, whichever instance queued.
+NOTIFY_CHANNEL = "lapor_aman_outbox"
+# session.info: rows were queued in this session (read and cleared by whoever commits it).
+QUEUED = "outbox_dirty"
 
 # Column sizes in storage/models.py: longer texts are cut rather than failing the transaction.
 _ERROR_LENGTH = 255
@@ -66,6 +73,21 @@ def _filtered(
     if exclude_chats:
         condition = and_(condition, OutboxMessage.recipient_id.not_in(list(exclude_chats)))
     return condition
+
+
+async def queued(session: AsyncSession) -> None:
+    """Rows were queued in this transaction: wake the sender once it commits (in this
+    process through session.info; on PostgreSQL every instance's through NOTIFY, which
+    PostgreSQL delivers at commit and drops on rollback)."""
+    session.info[QUEUED] = True
+    if session.bind.dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    mark = ("outbox_notified", id(transaction))
+    if session.info.get(mark):
+        return
+    session.info[mark] = True
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
 async def claim_due(

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import bot.app
 from bot.app import alert_policy
 from bot.config import Settings
-from bot.send_budget import SenderLimits
-from bot.sender import Sender
+from bot.sending import Sender
+from bot.sending.budget import SenderLimits
 from playground.emulator import BotAPIEmulator, SimulatedUser
 from services import broadcasts
 from services.clock import Clock

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot
-from bot.send_budget import SenderLimits
-from bot.sender import RetryPolicy, Sender
+from bot.sending import RetryPolicy, Sender
+from bot.sending.budget import SenderLimits
 from playground.emulator import BotAPIEmulator, Call
 from services import outbox
 from services.clock import SystemClock
@@ -106,7 +106,7 @@ async def queue(
     chat_id: int,
     text: str,
     *,
-    lane: int = outbox.LANE_NOTICE,
+    lane: int = outbox.Lane.NOTICE,
     kind: str = "notice",
     payload: dict[str, Any] | None = None,
 ) -> int:

@@ -29,7 +29,7 @@ async def _sent_attempts(sessions: Sessions) -> list[int]:
 
 async def _queue_alerts(sessions: Sessions, people: People, count: int) -> list[int]:
     return [
-        await queue(sessions, people(7100 + n), f"ALERT {n}", lane=outbox.LANE_ALERT, kind="alert")
+        await queue(sessions, people(7100 + n), f"ALERT {n}", lane=outbox.Lane.ALERT, kind="alert")
         for n in range(count)
     ]
 

@@ -60,8 +60,8 @@ async def _claim(
 
 
 async def test_claims_by_lane_then_id_and_not_twice(session_factory: Sessions) -> None:
-    low = await _queue(session_factory, 2, lane=outbox.LANE_BROADCAST)
-    high = await _queue(session_factory, 2, lane=outbox.LANE_URGENT, start=10)
+    low = await _queue(session_factory, 2, lane=outbox.Lane.BROADCAST)
+    high = await _queue(session_factory, 2, lane=outbox.Lane.URGENT, start=10)
     now = datetime.now(UTC)
     assert await _claim(session_factory, now, limit=3) == [*high, low[0]]
     # Claimed rows are held for the lease: a second claim gets only what is left.
@@ -73,25 +73,25 @@ async def test_claims_by_lane_then_id_and_not_twice(session_factory: Sessions) -
 
 
 async def test_claim_filters_lanes_chats_and_not_before(session_factory: Sessions) -> None:
-    urgent = await _queue(session_factory, 1, lane=outbox.LANE_URGENT, chat_id=5)
-    other_chat = await _queue(session_factory, 1, lane=outbox.LANE_NOTICE, chat_id=6, start=1)
-    broadcast = await _queue(session_factory, 1, lane=outbox.LANE_BROADCAST, chat_id=7, start=2)
+    urgent = await _queue(session_factory, 1, lane=outbox.Lane.URGENT, chat_id=5)
+    other_chat = await _queue(session_factory, 1, lane=outbox.Lane.NOTICE, chat_id=6, start=1)
+    broadcast = await _queue(session_factory, 1, lane=outbox.Lane.BROADCAST, chat_id=7, start=2)
     now = datetime.now(UTC)
     async with session_factory() as session, session.begin():
         await repo.reschedule(session, urgent[0], not_before=now + timedelta(seconds=5))
-    assert await _claim(session_factory, now, max_lane=outbox.LANE_NOTICE) == other_chat
+    assert await _claim(session_factory, now, max_lane=outbox.Lane.NOTICE) == other_chat
     assert (
         await _claim(
-            session_factory, now, min_lane=outbox.LANE_BROADCAST, exclude_chats=(pseudonym(7),)
+            session_factory, now, min_lane=outbox.Lane.BROADCAST, exclude_chats=(pseudonym(7),)
         )
         == []
     )
-    assert await _claim(session_factory, now, min_lane=outbox.LANE_BROADCAST) == broadcast
+    assert await _claim(session_factory, now, min_lane=outbox.Lane.BROADCAST) == broadcast
     assert await _claim(session_factory, now + timedelta(seconds=6)) == urgent
 
 
 async def test_complete_rows_and_count(session_factory: Sessions) -> None:
-    sent, retried, dead, released = await _queue(session_factory, 4, lane=outbox.LANE_NOTICE)
+    sent, retried, dead, released = await _queue(session_factory, 4, lane=outbox.Lane.NOTICE)
     now = datetime.now(UTC)
     await _claim(session_factory, now)
     async with session_factory() as session, session.begin():
@@ -107,7 +107,7 @@ async def test_complete_rows_and_count(session_factory: Sessions) -> None:
         assert not await repo.mark_chat_unreachable(session, 424242, now=now)
         # A completed row stays completed.
         assert await repo.mark_sent(session, dead, now=now, message_id=1) is None
-        assert await repo.pending_count_by_lane(session) == {outbox.LANE_NOTICE: 2}
+        assert await repo.pending_count_by_lane(session) == {outbox.Lane.NOTICE: 2}
     async with session_factory() as session:
         rows = {r.id: r for r in await session.scalars(select(OutboxMessage))}
         attempts = list(await session.scalars(select(DeliveryAttempt)))
@@ -121,15 +121,15 @@ async def test_complete_rows_and_count(session_factory: Sessions) -> None:
 
 
 async def test_next_due_by_lane(session_factory: Sessions) -> None:
-    (alert,) = await _queue(session_factory, 1, lane=outbox.LANE_URGENT)
-    await _queue(session_factory, 1, lane=outbox.LANE_BROADCAST, chat_id=2, start=1)
+    (alert,) = await _queue(session_factory, 1, lane=outbox.Lane.URGENT)
+    await _queue(session_factory, 1, lane=outbox.Lane.BROADCAST, chat_id=2, start=1)
     now = datetime.now(UTC)
     later = now + timedelta(seconds=3)
     async with session_factory() as session, session.begin():
         await repo.reschedule(session, alert, not_before=later, count_attempt=False)
         due = await repo.next_due_by_lane(session, now=now)
         assert abs((due[0] - later).total_seconds()) < 0.01
-        assert due[outbox.LANE_BROADCAST] <= now
+        assert due[outbox.Lane.BROADCAST] <= now
         assert (
             await repo.next_due_by_lane(
                 session, now=now, exclude_chats=[pseudonym(1), pseudonym(2)]
@@ -142,4 +142,4 @@ async def test_next_due_by_lane(session_factory: Sessions) -> None:
     await _claim(session_factory, now)
     async with session_factory() as session:
         due = await repo.next_due_by_lane(session, now=now)
-    assert abs((due[outbox.LANE_BROADCAST] - (now + LEASE)).total_seconds()) < 0.01
+    assert abs((due[outbox.Lane.BROADCAST] - (now + LEASE)).total_seconds()) < 0.01

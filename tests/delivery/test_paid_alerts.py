@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.send_budget import SenderLimits
+from bot.sending.budget import SenderLimits
 from playground.emulator import BotAPIEmulator
 from services import outbox
 from storage.models import DeliveryAttempt
@@ -29,9 +29,9 @@ RESIDENTS = range(7001, 7011)
 
 async def _burst(sessions: Sessions, people: People) -> None:
     for officer in OFFICERS:
-        await queue(sessions, people(officer), f"Laporan {officer}", lane=outbox.LANE_ALERT)
+        await queue(sessions, people(officer), f"Laporan {officer}", lane=outbox.Lane.ALERT)
     for resident in RESIDENTS:
-        await queue(sessions, people(resident), f"Tanda terima {resident}", lane=outbox.LANE_RELAY)
+        await queue(sessions, people(resident), f"Tanda terima {resident}", lane=outbox.Lane.RELAY)
 
 
 def _paid(emulator: BotAPIEmulator) -> list[int]:
@@ -123,9 +123,9 @@ async def test_a_bad_alert_refused_as_paid_does_not_stop_paying(
     """A 400 for a paid alert may be about the message, not the Stars: sent unpaid, it fails
     again and is dead-lettered as any bad message, and later bursts are paid for again."""
     for officer in OFFICERS:
-        await queue(session_factory, people(officer), f"Laporan {officer}", lane=outbox.LANE_ALERT)
+        await queue(session_factory, people(officer), f"Laporan {officer}", lane=outbox.Lane.ALERT)
     bad = await queue(
-        session_factory, people(6099), "<b>tidak ditutup", lane=outbox.LANE_ALERT, kind="alert"
+        session_factory, people(6099), "<b>tidak ditutup", lane=outbox.Lane.ALERT, kind="alert"
     )
     # A free window of 2 a second: the bad alert, queued last, is surely over it and paid
     # for, however slowly a loaded machine sends the first ones.
@@ -150,7 +150,7 @@ async def test_a_bad_alert_refused_as_paid_does_not_stop_paying(
 
     second = range(6101, 6146)
     for officer in second:
-        await queue(session_factory, people(officer), f"Laporan {officer}", lane=outbox.LANE_ALERT)
+        await queue(session_factory, people(officer), f"Laporan {officer}", lane=outbox.Lane.ALERT)
     sender.wake()
     await wait_until(lambda: all_settled(session_factory), within=20, message="second burst")
     assert set(_paid(emulator)) & set(second), "paying stopped for good after a bad message"

@@ -8,8 +8,9 @@ import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import CopyMessage, EditMessageText, SendMessage
 
-from bot.delivery_outcome import classify
-from bot.outbox_methods import (
+from bot.sending.budget import ARRIVAL_MARGIN, RateBudget, SenderLimits
+from bot.sending.outcomes import classify
+from bot.sending.payloads import (
     MAX_TEXT_LENGTH,
     SEPARATOR,
     PayloadError,
@@ -18,7 +19,6 @@ from bot.outbox_methods import (
     combined_payload,
     pack,
 )
-from bot.send_budget import ARRIVAL_MARGIN, RateBudget, SenderLimits
 from services import outbox
 from storage.models import OutboxMessage
 
@@ -51,7 +51,7 @@ def test_bad_payloads_never_quote_their_params() -> None:
 
 def test_only_plain_alert_texts_combine() -> None:
     assert combinable(_alert(1))
-    assert not combinable(_row(2, outbox.message("x"), kind="notice", lane=outbox.LANE_NOTICE))
+    assert not combinable(_row(2, outbox.message("x"), kind="notice", lane=outbox.Lane.NOTICE))
     assert not combinable(_row(3, outbox.call("sendLocation", latitude=1.0, longitude=2.0)))
     reply_keyboard = outbox.message("x", {"keyboard": [[{"text": "a"}]]})
     assert not combinable(_row(4, reply_keyboard))

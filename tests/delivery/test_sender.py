@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.send_budget import SenderLimits
-from bot.sender import YIELD_LIMIT
+from bot.sending.budget import SenderLimits
+from bot.sending.claiming import YIELD_LIMIT
 from playground.emulator import BotAPIEmulator
 from services import outbox
 from storage.db import is_sqlite, write_turns, writers_waiting
@@ -56,12 +56,12 @@ async def test_alert_overtakes_a_broadcast_in_progress(
 ) -> None:
     for number in range(25):
         await queue(
-            session_factory, people(2000 + number), f"siaran {number}", lane=outbox.LANE_BROADCAST
+            session_factory, people(2000 + number), f"siaran {number}", lane=outbox.Lane.BROADCAST
         )
     sender = make_sender(broadcast_rate=10)
     await sender.start()
     await wait_until(lambda: len(delivered_texts(emulator)) >= 10, message="first broadcasts")
-    await queue(session_factory, people(3000), "ALERT", lane=outbox.LANE_URGENT, kind="alert")
+    await queue(session_factory, people(3000), "ALERT", lane=outbox.Lane.URGENT, kind="alert")
     sender.wake()
     await wait_until(lambda: all_settled(session_factory), message="everything sent")
 
@@ -76,9 +76,9 @@ async def test_alert_first_when_queued_behind_a_broadcast_backlog(
 ) -> None:
     for number in range(15):
         await queue(
-            session_factory, people(2000 + number), f"siaran {number}", lane=outbox.LANE_BROADCAST
+            session_factory, people(2000 + number), f"siaran {number}", lane=outbox.Lane.BROADCAST
         )
-    await queue(session_factory, people(3000), "ALERT", lane=outbox.LANE_URGENT, kind="alert")
+    await queue(session_factory, people(3000), "ALERT", lane=outbox.Lane.URGENT, kind="alert")
     sender = make_sender(broadcast_rate=10)
     await sender.run_once()
     texts = delivered_texts(emulator)
@@ -128,7 +128,7 @@ async def test_blocked_user_is_marked_unreachable(
     emulator.user(officer).block()
     async with session_factory() as session, session.begin():
         session.add(User(id=officer, role="officer"))
-    row_id = await queue(session_factory, officer, "ALERT", lane=outbox.LANE_URGENT, kind="alert")
+    row_id = await queue(session_factory, officer, "ALERT", lane=outbox.Lane.URGENT, kind="alert")
     sender = make_sender()
     await sender.run_once()
 
@@ -151,7 +151,7 @@ async def test_server_errors_are_retried_and_delivered_once(
 ) -> None:
     emulator.fail_next("sendMessage", 502, "Bad Gateway", times=2)
     row_id = await queue(
-        session_factory, people(6001), "ALERT", lane=outbox.LANE_URGENT, kind="alert"
+        session_factory, people(6001), "ALERT", lane=outbox.Lane.URGENT, kind="alert"
     )
     sender = make_sender()
     await sender.start()
@@ -182,9 +182,34 @@ async def test_outage_loses_nothing_and_alerts_go_first(
 
     texts = delivered_texts(emulator)
     assert Counter(texts) == Counter(lanes.keys())
-    urgent = sum(1 for lane in lanes.values() if lane == outbox.LANE_URGENT)
+    urgent = sum(1 for lane in lanes.values() if lane == outbox.Lane.URGENT)
     assert {lanes[text] for text in texts[:urgent]} == {0}
     assert all(row.status == "sent" for row in (await rows(session_factory)).values())
+
+
+async def test_an_outage_that_loses_answers_sends_each_alert_once_more_at_most(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    """Telegram executes every call and the answer is lost (502 behind a proxy): the sender
+    cannot tell whether an alert went out. Probing with the alert itself put it on the
+    officer's screen at every try of the outage; getMe probes, and the alert goes again only
+    once Telegram answers."""
+    officer = people(7500)
+    emulator.set_outage("lost")
+    alert = await queue(session_factory, officer, "URGENT ALERT", lane=outbox.Lane.URGENT,
+                        kind="alert")  # fmt: skip
+    sender = make_sender()
+    await sender.start()
+    await wait_until(lambda: emulator.calls_of("sendMessage"), message="a first try")
+    # Many backoffs of the test's fast retry policy (50-200 ms).
+    await asyncio.sleep(1.5)
+    emulator.set_outage(None)
+    await wait_until(lambda: all_settled(session_factory), message="the alert recorded")
+
+    copies = [m for m in emulator.user(officer).chat.messages if "URGENT ALERT" in m.text]
+    assert 1 <= len(copies) <= 2, f"{len(copies)} copies on the officer's screen"
+    assert (await rows(session_factory))[alert].status == "sent"
+    assert len(emulator.calls_of("getMe")) >= 3, "the outage lasted several probes"
 
 
 async def test_restart_delivers_the_rest_once(
@@ -240,7 +265,7 @@ async def test_alerts_waiting_for_one_officer_are_combined(
             session_factory,
             officer,
             f"a{n}",
-            lane=outbox.LANE_URGENT,
+            lane=outbox.Lane.URGENT,
             kind="alert",
             payload=_alert(n),
         )
@@ -276,7 +301,7 @@ async def test_combining_respects_telegrams_length_limit(
             session_factory,
             officer,
             f"a{n}",
-            lane=outbox.LANE_URGENT,
+            lane=outbox.Lane.URGENT,
             kind="alert",
             payload=payload,
         )
@@ -298,7 +323,7 @@ async def test_permanent_bad_request_is_dead_lettered(
 ) -> None:
     chat = people(9101)
     broken = await queue(
-        session_factory, chat, "<b>tidak ditutup", lane=outbox.LANE_URGENT, kind="alert"
+        session_factory, chat, "<b>tidak ditutup", lane=outbox.Lane.URGENT, kind="alert"
     )
     unknown = await queue(
         session_factory, chat, "x", payload=outbox.call("sendTelepathy", text="x")
@@ -325,13 +350,13 @@ async def test_other_methods_from_payloads(
         "copyMessage", from_chat_id=resident, message_id=original["message_id"], caption="Bukti 1"
     )
     await queue(
-        session_factory, officer, "copy", lane=outbox.LANE_URGENT, kind="evidence", payload=copy
+        session_factory, officer, "copy", lane=outbox.Lane.URGENT, kind="evidence", payload=copy
     )
     pin = outbox.call("sendLocation", latitude=-2.2, longitude=113.9)
     await queue(
-        session_factory, officer, "pin", lane=outbox.LANE_URGENT, kind="alert_detail", payload=pin
+        session_factory, officer, "pin", lane=outbox.Lane.URGENT, kind="alert_detail", payload=pin
     )
-    first = await queue(session_factory, officer, "teks", lane=outbox.LANE_URGENT, kind="alert")
+    first = await queue(session_factory, officer, "teks", lane=outbox.Lane.URGENT, kind="alert")
     await sender.run_once()
     sent_id = (await rows(session_factory))[first].result_message_id
     edit = outbox.call("editMessageText", message_id=sent_id, text="<i>diambil</i>")
@@ -352,7 +377,7 @@ async def test_wake_delivers_at_once(
     await sender.start()
     await asyncio.sleep(0.05)
     started = time.monotonic()
-    await queue(session_factory, people(9301), "ALERT", lane=outbox.LANE_URGENT, kind="alert")
+    await queue(session_factory, people(9301), "ALERT", lane=outbox.Lane.URGENT, kind="alert")
     sender.wake()
     await wait_until(lambda: delivered_texts(emulator) == ["ALERT"], within=2.0)
     assert time.monotonic() - started < 0.5
@@ -396,7 +421,7 @@ async def test_while_updates_queue_for_sqlite_only_alerts_go_and_the_rest_waits(
     queued_update = asyncio.ensure_future(_take_turn_and_hold(session_factory, 1.0))
     await asyncio.sleep(0.05)
     assert writers_waiting(session_factory) == 1  # ... and one waiting for the lock
-    await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.LANE_RELAY)
+    await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.Lane.RELAY)
     sender.wake()
     await asyncio.sleep(0.1)  # the sender now waits for a turn too, ahead of the update
     await running.__aexit__(None, None, None)
@@ -423,7 +448,7 @@ async def test_an_alert_committed_while_the_sender_waits_goes_before_queued_upda
     await asyncio.sleep(0.1)  # the sender waits for a turn
     queued_update = asyncio.ensure_future(_take_turn_and_hold(session_factory, 1.0))
     await asyncio.sleep(0.05)
-    await queue(session_factory, officer, "🚨 Laporan baru", lane=outbox.LANE_ALERT, kind="alert")
+    await queue(session_factory, officer, "🚨 Laporan baru", lane=outbox.Lane.ALERT, kind="alert")
     await running.__aexit__(None, None, None)  # ... commits its alert and ends
 
     await wait_until(lambda: delivered_texts(emulator, officer), within=0.8, message="the alert")
@@ -437,7 +462,7 @@ async def test_a_yielding_sender_still_sends_everything_within_the_limit(
     if not is_sqlite(str(session_factory.kw["bind"].url)):
         pytest.skip("PostgreSQL has no write turns")
     resident = people(9303)
-    await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.LANE_RELAY)
+    await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.Lane.RELAY)
     sender = make_sender()
     # Updates without end: one always waits while another works.
     busy = asyncio.ensure_future(_endless_updates(session_factory))

@@ -42,7 +42,7 @@ async def _until(condition: object, what: str, patience: float) -> None:
         await asyncio.sleep(0.2)
 
 
-# bot/sender.py's default max_in_flight.
+# bot/sending's default max_in_flight.
 IN_FLIGHT = 16
 
 

@@ -141,7 +141,7 @@ async def test_nothing_about_a_case_still_queued_reaches_a_removed_officer(
             chat_id=11,
             payload=outbox.message(kind),
             kind=kind,
-            lane=outbox.LANE_ALERT,
+            lane=outbox.Lane.ALERT,
             dedupe_key=f"test:{kind}",
         )
         for kind in ("alert", "relay", "status_notice")
@@ -173,7 +173,7 @@ async def test_moved_out_of_a_kecamatan_their_queued_case_messages_there_stay_un
         chat_id=11,
         payload=outbox.message("alert"),
         kind="alert",
-        lane=outbox.LANE_ALERT,
+        lane=outbox.Lane.ALERT,
         dedupe_key="test:alert",
         report_id=submitted.report.id,
     )

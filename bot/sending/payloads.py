@@ -12,7 +12,7 @@ import aiogram.methods
 from aiogram.methods import TelegramMethod
 from pydantic import ValidationError
 
-from services.outbox import LANE_ALERT
+from services.outbox import Lane
 from storage.identity import is_pseudonym
 from storage.models import OutboxMessage
 
@@ -114,7 +114,7 @@ def payload_of(row: OutboxMessage) -> dict[str, Any]:
 def combinable(row: OutboxMessage) -> bool:
     """A plain alert text (sendMessage with at most an inline keyboard). Evidence copies and
     map pins are other methods and go one by one."""
-    if row.lane > LANE_ALERT or row.kind != "alert":
+    if row.lane > Lane.ALERT or row.kind != "alert":
         return False
     if method_name(payload_of(row)).lower() != "sendmessage":
         return False

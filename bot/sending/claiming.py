@@ -1,0 +1,185 @@
+"""Which rows a pass takes from the outbox, and which of them go now.
+
+A pass claims due rows lane first, for a lease (a killed sender's rows are taken over when it
+runs out), as many as the bot-wide budget allows now; broadcasts only with what the other
+lanes leave. Then each chat gets what its own budget allows; alerts that would otherwise wait
+for their officer's chat share one message, and the rest is given back for a later pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sending.budget import RateBudget
+from bot.sending.payloads import combinable, combined_payload, pack, payload_of, target_chat
+from services.outbox import Lane
+from storage.db import writers_waiting
+from storage.models import OutboxMessage
+from storage.repositories import outbox as repo
+
+# While updates queue for SQLite's write lock (a burst of Kirims), passes claim only alerts,
+# so confirmations, notices and broadcasts do not put their turns between the reports and
+# their alerts; for at most this long, so they are never starved.
+YIELD_LIMIT = 2.0
+
+Transaction = Callable[[], contextlib.AbstractAsyncContextManager[AsyncSession]]
+
+
+@dataclass
+class Unit:
+    """One Telegram call: a row, or several alerts combined into one message."""
+
+    rows: list[OutboxMessage]
+    payload: dict[str, Any]
+    # Sent with allow_paid_broadcast, outside the bot-wide window (alerts only).
+    paid: bool = False
+
+    @property
+    def recipient(self) -> int:
+        """Who it is for, as the row names them: the key of their budget and of a 403."""
+        return self.rows[0].recipient_id or 0
+
+    @property
+    def chat(self) -> int:
+        """The chat it goes to, from the (encrypted) payload: never a column, never a log."""
+        return target_chat(self.payload, self.rows[0].recipient_id)
+
+    @property
+    def lane(self) -> int:
+        return self.rows[0].lane
+
+    @property
+    def broadcast(self) -> bool:
+        return self.lane >= Lane.BROADCAST
+
+    @property
+    def combined(self) -> bool:
+        return len(self.rows) > 1
+
+    @property
+    def row_ids(self) -> list[int]:
+        return [row.id for row in self.rows]
+
+
+class Claims:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        budget: RateBudget,
+        transaction: Transaction,
+        *,
+        worker_id: str,
+        lease: timedelta,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._sessions = sessions
+        self._budget = budget
+        self._transaction = transaction
+        self._worker_id = worker_id
+        self._lease = lease
+        self._now = now
+        self.yielding_since: float | None = None
+        # Combined alerts Telegram refused: these rows go one by one from now on.
+        self.no_combine: set[int] = set()
+
+    async def take(self, limit: int, *, alerts_only: bool) -> list[OutboxMessage]:
+        async with self._transaction() as session:
+            # Read the clock once the turn is ours: rows committed while this claim waited
+            # for it (the alert of the update before) are due too, not left for a pass later.
+            now = self._now()
+            moment = now.timestamp()
+            waiting = self._budget.waiting_chats(moment)
+            alerts_only = self.yield_to_updates(moment) or alerts_only
+            rows = await self._lanes(session, now, limit, waiting, broadcasts=False,
+                                     alerts_only=alerts_only)  # fmt: skip
+            if alerts_only:
+                return rows
+            spare = self._budget.broadcast_sends(moment, planned=len(rows))
+            spare = min(limit - len(rows), spare)
+            if spare > 0:
+                rows += await self._lanes(session, now, spare, waiting, broadcasts=True)
+        return rows
+
+    def yield_to_updates(self, moment: float) -> bool:
+        if writers_waiting(self._sessions) == 0:
+            self.yielding_since = None
+            return False
+        if self.yielding_since is None:
+            self.yielding_since = moment
+        return moment - self.yielding_since < YIELD_LIMIT
+
+    def yielding(self, moment: float) -> bool:
+        return self.yielding_since is not None and moment - self.yielding_since < YIELD_LIMIT
+
+    async def _lanes(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        limit: int,
+        waiting: Iterable[int],
+        *,
+        broadcasts: bool,
+        alerts_only: bool = False,
+    ) -> list[OutboxMessage]:
+        top = Lane.ALERT if alerts_only else Lane.BROADCAST - 1
+        return await repo.claim_due(
+            session,
+            now=now,
+            limit=limit,
+            worker_id=self._worker_id,
+            lease=self._lease,
+            min_lane=Lane.BROADCAST if broadcasts else None,
+            max_lane=None if broadcasts else top,
+            exclude_chats=list(waiting),
+        )
+
+    def plan(self, rows: list[OutboxMessage], moment: float) -> tuple[list[Unit], list[int]]:
+        """Units to send now, within each chat's budget, and the row ids held back."""
+        by_chat: dict[int, list[OutboxMessage]] = {}
+        for row in rows:
+            by_chat.setdefault(row.recipient_id or 0, []).append(row)
+        units: list[Unit] = []
+        held: list[int] = []
+        for chat_id, chat_rows in by_chat.items():
+            allowed = self._budget.chat_sends(chat_id, moment)
+            chat_units = self._units_for(chat_rows, allowed)
+            units += chat_units[:allowed]
+            held += [row_id for unit in chat_units[allowed:] for row_id in unit.row_ids]
+        units.sort(key=lambda unit: (unit.lane, unit.rows[0].id))
+        return units, held
+
+    def _units_for(self, rows: list[OutboxMessage], allowed: int) -> list[Unit]:
+        """One unit per row, except that alerts which would otherwise wait for this chat's
+        budget share one message: the last of several alerts for one officer must not queue
+        behind the others (README, "Durable delivery")."""
+        alerts = [row for row in rows if combinable(row) and row.id not in self.no_combine]
+        if len(alerts) < 2 or len(rows) <= allowed:
+            return [Unit([row], payload_of(row)) for row in rows]
+        groups = {group[0].id: group for group in pack(alerts)}
+        grouped = {row.id for group in groups.values() for row in group}
+        units: list[Unit] = []
+        for row in rows:
+            if row.id in groups:
+                group = groups[row.id]
+                payload = combined_payload(group) if len(group) > 1 else payload_of(row)
+                units.append(Unit(group, payload))
+            elif row.id not in grouped:
+                units.append(Unit([row], payload_of(row)))
+        return units
+
+    async def give_back(self, row_ids: Iterable[int]) -> None:
+        """Rows claimed and not sent this pass (budget, priority, shutdown) go back."""
+        ids = list(row_ids)
+        if not ids:
+            return
+        async with self._transaction() as session:
+            await repo.release(session, ids, worker_id=self._worker_id)
+
+
+__all__ = ["YIELD_LIMIT", "Claims", "Unit"]

@@ -1,0 +1,85 @@
+"""One call to Telegram for a unit, counted in the budget, and what its answer means.
+
+The call goes to the session's transport (`bot.session.make_request`) directly, past the
+request middlewares: RetryAfterMiddleware would sleep out a 429 here and hold up every other
+chat with it (the sender pauses only the chat that was told off and reschedules the row), and
+SentMessagesMiddleware would remember message ids in a transaction of its own (the recorder
+remembers them where it marks the row sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.methods import GetMe
+
+from bot.sending.budget import RateBudget
+from bot.sending.claiming import Unit
+from bot.sending.outcomes import API_ERROR, INVALID_PAYLOAD, Outcome, classify, sent_outcome
+from bot.sending.payloads import PayloadError, build_method
+
+log = logging.getLogger(__name__)
+
+
+class TelegramCalls:
+    def __init__(
+        self,
+        bot: Bot,
+        budget: RateBudget,
+        *,
+        now: Callable[[], float],
+        timeout: int,
+        max_in_flight: int,
+    ) -> None:
+        self._bot = bot
+        self._budget = budget
+        self._now = now
+        self._timeout = timeout
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+
+    async def send(self, unit: Unit) -> Outcome:
+        try:
+            method = build_method(unit.payload, unit.chat, paid_broadcast=unit.paid)
+        except PayloadError as error:
+            return Outcome(INVALID_PAYLOAD, detail=str(error))
+        async with self._in_flight:
+            # Counted when it leaves, not when it was planned: a send that waited here for a
+            # free slot arrives that much later, and Telegram's window counts arrivals.
+            # Counted at planning, the window emptied early and the next sends met Telegram's
+            # window still full (429s, tests/delivery/test_paid_alerts.py).
+            moment = self._now()
+            if unit.paid:
+                self._budget.take_paid(unit.recipient, moment)
+            else:
+                self._budget.take(unit.recipient, moment, broadcast=unit.broadcast)
+            try:
+                result = await self._bot.session.make_request(
+                    self._bot, method, timeout=self._timeout
+                )
+            except Exception as error:
+                outcome = classify(error, unit.payload)
+                if outcome.status == API_ERROR:
+                    log.error(
+                        "Telegram refuses the bot (%s): check BOT_TOKEN and the API URL",
+                        outcome.error_code,
+                    )
+                return outcome
+            finally:
+                self._budget.answered(moment, self._now(), paid=unit.paid)
+        return sent_outcome(result, unit.payload, unit.chat)
+
+    async def probe(self) -> bool:
+        """Whether Telegram answers getMe: the one call that may be repeated at will."""
+        try:
+            await self._bot.session.make_request(self._bot, GetMe(), timeout=self._timeout)
+        except Exception as error:
+            # Any answer from Telegram itself (a 400, a 429) says it is there. A 401/404 counts
+            # as failing: with a wrong token nothing could be sent anyway (`send` logs why).
+            return not classify(error, {}).transient
+        return True
+
+
+__all__ = ["TelegramCalls"]
