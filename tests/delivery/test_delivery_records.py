@@ -77,7 +77,7 @@ async def test_a_broken_hook_costs_only_its_own_row_the_hook(
 
     hooks.delivered = broken_for_one  # type: ignore[method-assign]
     sender = make_sender()
-    with caplog.at_level(logging.WARNING, logger="bot.sender"):
+    with caplog.at_level(logging.WARNING, logger="bot.sending.recording"):
         assert await sender.run_once() == 4
     assert "recording a wave of 4 deliveries failed (RuntimeError)" in caplog.text
 

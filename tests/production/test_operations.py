@@ -117,7 +117,7 @@ def test_the_clock_and_each_update_are_logged_only_when_debugging(
     logging.getLogger("apscheduler.executors.default").info('Running job "tick"')
     logging.getLogger("aiogram.event").info("Update id=1 is handled. Duration 3 ms")
     logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
-    logging.getLogger("bot.sender").info("outbox 1 kind=alert: sent")
+    logging.getLogger("bot.sending.recording").info("outbox 1 kind=alert: sent")
 
     lines = capsys.readouterr().err.splitlines()
     assert any("Run time of job was missed" in line for line in lines)
