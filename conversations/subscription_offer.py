@@ -44,14 +44,14 @@ def offer_keyboard() -> InlineKeyboardMarkup:
 
 async def offer_subscription(bot: Bot, chat_id: int, session: AsyncSession) -> None:
     """Ask whether they want awareness messages, unless they get them already."""
-    if await subscriptions.current(session, chat_id) is not None:
+    if await subscriptions.current_of_chat(session, chat_id) is not None:
         return
     await replies.send(bot, chat_id, offer_text(), reply_markup=offer_keyboard())
 
 
 async def queue_subscription_offer(session: AsyncSession, chat_id: int, *, dedupe_key: str) -> None:
     """The same offer, through the outbox: after a report it must queue behind the alerts."""
-    if await subscriptions.current(session, chat_id) is not None:
+    if await subscriptions.current_of_chat(session, chat_id) is not None:
         return
     await outbox.enqueue(
         session,

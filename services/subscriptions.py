@@ -18,11 +18,18 @@ from storage.identity import day
 from storage.models import Subscription
 from storage.repositories.audit import AuditRepo
 from storage.repositories.subscriptions import SubscriptionRepo
+from storage.repositories.users import UserRepo
 
 
 async def current(session: AsyncSession, user_id: int) -> Subscription | None:
     """The user's active subscription, if any."""
     return await SubscriptionRepo(session).active(user_id)
+
+
+async def current_of_chat(session: AsyncSession, chat_id: int) -> Subscription | None:
+    """The same, by the private chat's Telegram id (the person's rows may name them by
+    pseudonym)."""
+    return await current(session, await UserRepo(session).key_of(chat_id))
 
 
 async def subscribe(

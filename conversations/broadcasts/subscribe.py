@@ -88,12 +88,12 @@ async def said_yes(
 
 
 async def said_no(
-    callback: CallbackQuery, bot: Bot, repo: Repo, options: ConversationOptions
+    callback: CallbackQuery, bot: Bot, repo: Repo, db_user: User, options: ConversationOptions
 ) -> None:
     """No means no, also when they subscribed since the offer was made (with /langganan:
     the offer stays in the chat, and this button with it)."""
     stopped = await subscriptions.unsubscribe(
-        repo.session, callback.from_user.id, options.clock.now(), reason="asked"
+        repo.session, db_user.id, options.clock.now(), reason="asked"
     )
     text = (
         _(

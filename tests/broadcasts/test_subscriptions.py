@@ -129,6 +129,17 @@ async def test_the_offer_comes_again_after_a_report_unless_subscribed(
     await resident.user.wait_for("You are subscribed to awareness messages.")
     await becomes(lambda: subscribed(bot, OTHER), True)
 
+    # Subscribed now: the next report comes without the offer.
+    offers = len([m for m in resident.user.chat.messages if "Awareness messages" in m.text])
+    await resident.begin_report()
+    await resident.answer_until_description()
+    await resident.describe("Sekali lagi.")
+    await resident.finish_anonymously()
+    await resident.send()
+    await resident.user.wait_idle()
+    again = len([m for m in resident.user.chat.messages if "Awareness messages" in m.text])
+    assert again == offers, "a subscriber was offered the subscription again"
+
 
 async def test_the_resident_menu_lists_the_new_commands(
     emulator: BotAPIEmulator, bot: RunningBot

@@ -11,8 +11,9 @@ from playground.emulator import BotMessage, SimulatedUser
 from services.alerting import dispatch_new_report
 from services.report_draft import Attachment
 from services.reporting import submit_report
-from storage.models import DutyOverride, Kelurahan, OfficerArea, User, utcnow
+from storage.models import DutyOverride, Kelurahan, OfficerArea, utcnow
 from storage.repositories import Repo
+from storage.repositories.users import UserRepo
 from tests.conversations.resident import when_shown
 from tests.fixtures.drafts import finished_draft
 from tests.staff.people import eventually
@@ -31,7 +32,7 @@ async def started(service: Service, user_id: int) -> None:
 
     async def seen() -> bool:
         async with service.session_factory() as session:
-            return await session.get(User, user_id) is not None
+            return await UserRepo(session).by_telegram_id(user_id) is not None
 
     await eventually(seen)
 
@@ -41,10 +42,8 @@ async def add_officer(
 ) -> None:
     kel_id, _ = await kelurahan_id(service, kelurahan)
     async with service.session_factory() as session, session.begin():
-        user = await session.get(User, user_id)
-        if user is None:
-            user = User(id=user_id, role="officer", created_at=utcnow())
-            session.add(user)
+        # As an invitation does: someone who talked to the bot moves to a staff row.
+        user, _ = await UserRepo(session).become_staff(user_id, "officer")
         user.role = "officer"
         user.display_name = name
         await session.flush()

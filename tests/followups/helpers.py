@@ -13,8 +13,9 @@ from services.alerting import dispatch_new_report
 from services.clock import ManualClock
 from services.followups import schedule_first_followup
 from services.reporting import submit_report
-from storage.models import AuditLog, DutyOverride, OfficerArea, OutboxMessage, ScheduledJob, User
+from storage.models import AuditLog, DutyOverride, OfficerArea, OutboxMessage, ScheduledJob
 from storage.repositories import Repo
+from storage.repositories.users import UserRepo
 from tests.cases.staffing import kelurahan_id
 from tests.fixtures.drafts import finished_draft
 from tests.translations import translate
@@ -44,10 +45,7 @@ async def add_officer(
     kel_id, _ = await kelurahan_id(service, kelurahan)
     now = clock.now()
     async with service.session_factory() as session, session.begin():
-        user = await session.get(User, user_id)
-        if user is None:
-            user = User(id=user_id, created_at=now)
-            session.add(user)
+        user, _ = await UserRepo(session).become_staff(user_id, "officer")
         user.role = "officer"
         user.language = "en"
         user.display_name = name
