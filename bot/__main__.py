@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -221,14 +223,31 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
     data = render(export, args.format)
     try:
-        args.out.write_bytes(data)
+        if args.personal:
+            _write_private(args.out, data)
+        else:
+            args.out.write_bytes(data)
     except OSError as exc:
         print(f"lapor-aman: cannot write {args.out}: {exc}", file=sys.stderr)
         return 2
-    if args.personal:
-        args.out.chmod(0o600)  # personal data: readable by the operator only
     print(f"exported {len(export.rows)} cases ({period}) to {args.out}")
     return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Personal data, readable by the operator only from its first byte: written to a new file
+    created with mode 600 beside `path`, then moved over it (an earlier export there, whatever
+    its mode, is replaced whole; a crash midway leaves no readable copy)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 def _date(text: str) -> date:
