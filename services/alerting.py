@@ -57,6 +57,12 @@ class AlertPolicy:
         return self.urgent_ack_timeout if report.urgent else self.ack_timeout
 
 
+def is_report_id(report_id: int) -> bool:
+    """Could be a stored report's id: 32-bit (storage/models.py). A forged button may carry a
+    larger one, which PostgreSQL would refuse as a parameter."""
+    return -(2**31) <= report_id < 2**31
+
+
 _LOAD_REPORT = (
     select(Report)
     .where(Report.id == bindparam("report_id"))
@@ -69,6 +75,8 @@ _LOAD_REPORT = (
 
 
 async def load_report(session: AsyncSession, report_id: int) -> Report | None:
+    if not is_report_id(report_id):
+        return None
     # One joined query (not one per relationship): every Kirim and every delivered alert
     # comes through here.
     result = await session.execute(_LOAD_REPORT, {"report_id": report_id})

@@ -15,7 +15,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
-from services.alerting import ESCALATE, AlertPolicy, dispatch_again, load_report
+from services.alerting import ESCALATE, AlertPolicy, dispatch_again, is_report_id, load_report
 from services.case_buttons import INFO
 from services.case_buttons import pack as pack_button
 from services.i18n import translator
@@ -85,6 +85,18 @@ def _kecamatan_of(kelurahan_id: int) -> Select[tuple[int]]:
     return select(Kelurahan.kecamatan_id).where(Kelurahan.id == kelurahan_id)
 
 
+async def record_refusal(
+    session: AsyncSession, action: str, *, actor_id: int | None, report_id: int
+) -> None:
+    """Audit-log a refused press or message about a case. A forged id of no stored case goes
+    into the detail: the row's report column may only name a stored report."""
+    audit = AuditRepo(session)
+    if not is_report_id(report_id) or await session.get(Report, report_id) is None:
+        await audit.record(action, actor_id=actor_id, unknown_report=report_id)
+    else:
+        await audit.record(action, actor_id=actor_id, report_id=report_id)
+
+
 async def may_change(session: AsyncSession, report: Report, user_id: int) -> bool:
     role = await role_of(session, user_id)
     return role == COORDINATOR or (role == OFFICER and report.owner_id == user_id)
@@ -136,7 +148,7 @@ async def take_case(session: AsyncSession, report_id: int, user_id: int, now: da
     """Terima: the first press owns the case; concurrent presses cannot both win."""
     report = await load_report(session, report_id)
     if report is None or not await may_see(session, report, user_id):
-        await AuditRepo(session).record("take_refused", actor_id=user_id, report_id=report_id)
+        await record_refusal(session, "take_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
     # One conditional UPDATE decides the race, on SQLite and on PostgreSQL alike.
     result = await session.execute(
@@ -265,7 +277,7 @@ async def set_status(
 ) -> Report:
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, user_id):
-        await AuditRepo(session).record("status_refused", actor_id=user_id, report_id=report_id)
+        await record_refusal(session, "status_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
     report.status = status
     report.updated_at = now
@@ -288,7 +300,7 @@ async def add_note(
 ) -> None:
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, user_id):
-        await AuditRepo(session).record("note_refused", actor_id=user_id, report_id=report_id)
+        await record_refusal(session, "note_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
     session.add(CaseNote(report_id=report.id, author_id=user_id, text=text, at=now))
     report.updated_at = now

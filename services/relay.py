@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import case_buttons, outbox
 from services.alerting import load_report
-from services.cases import NotAllowed, may_change
+from services.cases import NotAllowed, may_change, record_refusal
 from services.i18n import translator
 from services.notices import reporter_chat
 from services.roles import coordinator_ids
@@ -33,7 +33,7 @@ async def relay_to_reporter(
 ) -> Report:
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, officer_id):
-        await AuditRepo(session).record("relay_refused", actor_id=officer_id, report_id=report_id)
+        await record_refusal(session, "relay_refused", actor_id=officer_id, report_id=report_id)
         raise NotAllowed
     chat_id = reporter_chat(report)
     if chat_id is None:
@@ -72,7 +72,7 @@ async def relay_to_officer(
     the answer of someone who may be in danger is never dropped."""
     report = await load_report(session, report_id)
     if report is None or not is_reporter(report, reporter_id):
-        await AuditRepo(session).record("reply_refused", actor_id=None, report_id=report_id)
+        await record_refusal(session, "reply_refused", actor_id=None, report_id=report_id)
         raise NotAllowed
     recipients = (
         [report.owner_id] if report.owner_id is not None else await coordinator_ids(session)

@@ -18,7 +18,7 @@ from conversations.cases.guard import changeable_case, refuse
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.alerting import load_report
-from services.cases import NotAllowed
+from services.cases import NotAllowed, record_refusal
 from services.notices import reporter_chat
 from services.relay import MAX_RELAY, NoContact, is_reporter, relay_to_officer, relay_to_reporter
 from storage.repositories import Repo
@@ -60,7 +60,9 @@ async def ask_reply(
 ) -> None:
     report = await load_report(repo.session, callback_data.report_id)
     if report is None or not is_reporter(report, callback.from_user.id):
-        await repo.audit.record("reply_refused", actor_id=None, report_id=callback_data.report_id)
+        await record_refusal(
+            repo.session, "reply_refused", actor_id=None, report_id=callback_data.report_id
+        )
         refuse(callback, repo)
         return
     await state.set_state(RelayForm.to_officer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from sqlalchemy import func, select
 
@@ -11,6 +12,7 @@ from storage.models import AuditLog, CaseNote, Report
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.translations import translate
 
 RINA, JOKO, SARI = 3101, 3102, 3103
 
@@ -172,3 +174,53 @@ async def test_kasus_lists_open_cases_with_their_age(
     listing = await rina.wait_for("Kasus terbuka")
     assert code in listing.text and elsewhere not in listing.text
     assert "menit" in listing.text
+
+
+async def test_a_forged_taken_by_button_names_nobody(
+    bot: RunningBot, emulator: BotAPIEmulator, resident: Resident
+) -> None:
+    """`k:info:<id>` (the "taken by" placeholder of a combined alert) has sequential ids: it
+    says who owns a case only to someone who may see that case."""
+    await two_officers(bot, emulator)
+    report_id, code = await file_report(bot.service, "Kalampangan")
+    rina, joko, sari = emulator.user(RINA), emulator.user(JOKO), emulator.user(SARI)
+    await tap(rina, f"✅ Terima {code}", await rina.wait_for(code))
+    alert = await joko.wait_for("diambil oleh Bu Rina")
+    # Joko was alerted to the case: he may know who took it.
+    told = await joko.press_data(f"k:info:{report_id}:", alert.message_id)
+    assert told is not None and "Bu Rina" in (told.text or "")
+    # An officer of another kecamatan and a resident learn nothing, and it is audit-logged.
+    await resident.start()
+    for user in (sari, resident.user):
+        sent = await user.send_text("halo")
+        forged = await user.press_data(f"k:info:{report_id}:", sent["message_id"])
+        assert forged is not None and forged.show_alert
+        assert "Rina" not in (forged.text or "") and code not in (forged.text or "")
+    async with bot.service.session_factory() as session:
+        refused = list(
+            await session.scalars(
+                select(AuditLog.actor_id).where(AuditLog.action == "case_button_refused")
+            )
+        )
+    assert sorted(refused) == sorted([SARI, resident.user.id])
+
+
+async def test_case_buttons_forged_for_no_case_get_a_plain_refusal(
+    bot: RunningBot, emulator: BotAPIEmulator, resident: Resident
+) -> None:
+    """An id of no case at all: refused like any other forged press (and audit-logged), not
+    an apology for an error."""
+    await two_officers(bot, emulator)
+    await resident.start()
+    rina = emulator.user(RINA)
+    no = translate("id", "You are not allowed to do this.")
+    actions = ("take", "info", "open", "handling", "close", "note", "contact", "reply")
+    for user in (rina, resident.user):
+        sent = await user.send_text("halo")
+        # No such case; and an id PostgreSQL cannot even take as a parameter.
+        for forged_id, action in itertools.product((999999, 2**40), actions):
+            forged = await user.press_data(f"k:{action}:{forged_id}:", sent["message_id"])
+            assert forged is not None and forged.show_alert, (user.id, action)
+            assert forged.text == no, (user.id, action, forged_id)
+    sorry = translate("id", "Sorry, something went wrong on our side.")
+    assert not [m for m in rina.chat.messages if sorry in m.text]

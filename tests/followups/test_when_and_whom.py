@@ -156,7 +156,7 @@ async def test_late_forged_and_erased_presses_change_nothing(
     forged = await stranger.press_data(
         followups.pack(followups.NOT_CONTACTED, report_id, 2), sent["message_id"]
     )
-    assert forged is not None and forged.text == shown("id", "This button is not for you.")
+    assert forged is not None and forged.text == shown("id", "This button is no longer active.")
 
     await reporter.send_command("/hapusdata")
     await tap(reporter, translate("en", "🗑 Yes, erase my data"))
@@ -164,8 +164,7 @@ async def test_late_forged_and_erased_presses_change_nothing(
     await reporter.wait_idle()
     gone = await reporter.press(shown("en", OPEN), second)
     # /hapusdata forgot their language too: the answer comes in the default one.
-    unlinked = "This report is no longer linked to this chat, so nothing changed."
-    assert gone is not None and gone.text == shown("id", unlinked)
+    assert gone is not None and gone.text == shown("id", "This button is no longer active.")
 
     async with bot.service.session_factory() as session:
         report = await session.get(Report, report_id)
@@ -250,3 +249,30 @@ async def test_after_a_restart_each_due_followup_goes_out_once_in_order(
         assert all(row.status == "sent" for row in rows)
     finally:
         await restarted.stop()
+
+
+async def test_a_forged_press_learns_nothing_of_the_report(
+    bot: RunningBot, clock: ManualClock, reporter: SimulatedUser, emulator: BotAPIEmulator
+) -> None:
+    """Report ids are sequential: whether a report is linked to some chat (contact consent) or
+    to none, or does not exist, a press forged by someone else gets the same answer."""
+    linked_id, _ = await file_report(bot.service, clock, "Kalampangan", reporter=REPORTER)
+    unlinked_id, _ = await file_report(
+        bot.service, clock, "Kalampangan", reporter=6304, consent=False
+    )
+    await advance(bot, clock, timedelta(hours=2, minutes=1))
+    await reporter.wait_for(shown("en", HELLO))
+    stranger = emulator.user(STRANGER)
+    sent = await stranger.send_text("halo")
+    answers = set()
+    for report_id, action in (
+        (linked_id, followups.OPEN),
+        (unlinked_id, followups.OPEN),
+        (999999, followups.OPEN),
+        (linked_id, followups.CONTACTED),
+        (unlinked_id, followups.CONTACTED),
+    ):
+        forged = await stranger.press_data(followups.pack(action, report_id, 1), sent["message_id"])
+        assert forged is not None
+        answers.add(forged.text)
+    assert answers == {shown("id", "This button is no longer active.")}
