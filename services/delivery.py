@@ -11,6 +11,7 @@ from services.cases import display_name, edit_taken_alert
 from services.clock import Clock
 from services.escalation import reroute_after_unreachable
 from services.i18n import translator
+from services.relay import relay_dead
 from services.roles import coordinator_ids
 from services.subscriptions import unsubscribe
 from storage.models import OutboxMessage, Report, User
@@ -18,6 +19,7 @@ from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import broadcast_of_row
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
+RELAY_KIND = "relay"
 # The resident's confirmation after Kirim: its text holds the tracking code, and the row is kept
 # apart from the report so an anonymous report has no link to the chat. Once delivered, the
 # text is forgotten too.
@@ -64,6 +66,9 @@ class CaseDeliveryHooks:
         broadcast_id = broadcast_of_row(row)
         if broadcast_id is not None and broadcasts.SOURCE_GONE in reason:
             await broadcasts.stop_source_gone(session, broadcast_id, self._clock.now())
+            return
+        if row.kind == RELAY_KIND and row.report_id is not None:
+            await relay_dead(session, row)
             return
         if row.kind not in ALERT_KINDS or row.report_id is None:
             return

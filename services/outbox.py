@@ -2,7 +2,9 @@
 
 Anything that must reach Telegram later or must not be lost (alerts, relays, notices,
 follow-ups, broadcasts) is enqueued here, in the same transaction as the change that causes it.
-The sender (bot/sender.py) owns the Telegram rate budget and delivers rows by lane.
+The sender (bot/sender.py) owns the Telegram rate budget and delivers rows by lane. It sends
+a payload's "method" and "params"; other keys are the rules' own, for the delivery hooks
+(e.g. who wrote a relayed message, services/relay.py), encrypted with the rest.
 """
 
 from __future__ import annotations

@@ -16,12 +16,23 @@ from services.cases import NotAllowed, may_change, record_refusal
 from services.i18n import translator
 from services.notices import reporter_chat
 from services.roles import coordinator_ids
-from services.text_limits import quote
+from services.text_limits import quote, utf16_length
 from storage.crypto import get_cipher
-from storage.models import Report, User
+from storage.models import OutboxMessage, Report, User
 from storage.repositories.audit import AuditRepo
 
+# In UTF-16 units, as Telegram counts (an emoji is two): with the header it stays under 4096.
 MAX_RELAY = 3000
+
+# Payload keys of relay rows that only the delivery hooks read (the sender sends "method" and
+# "params"): who wrote a message to the reporter (staff), and that a message to an owner is the
+# reporter's own answer. Either is told if Telegram refuses the message for good.
+AUTHOR = "relay_author"
+FROM_REPORTER = "relay_from_reporter"
+
+
+def too_long(text: str) -> bool:
+    return utf16_length(text) > MAX_RELAY
 
 
 class NoContact(Exception):
@@ -48,7 +59,7 @@ async def relay_to_reporter(
     await outbox.enqueue(
         session,
         chat_id=chat_id,
-        payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
+        payload={**outbox.message(f"{body}\n\n{quote(text)}", keyboard), AUTHOR: officer_id},
         kind="relay",
         lane=outbox.LANE_RELAY,
         dedupe_key=f"relay:{key}",
@@ -92,10 +103,14 @@ async def relay_to_officer(
                 [case_buttons.button(_("💬 Contact the reporter"), case_buttons.CONTACT, report.id)]
             ]
         }
+        payload = outbox.message(f"{body}\n\n{quote(text)}", keyboard)
+        if report.owner_id is not None:
+            # To the owner alone: if it cannot be delivered, nobody has the answer.
+            payload[FROM_REPORTER] = True
         await outbox.enqueue(
             session,
             chat_id=recipient,
-            payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
+            payload=payload,
             kind="relay",
             lane=outbox.LANE_RELAY,
             dedupe_key=f"relay:{key}:{recipient}" if report.owner_id is None else f"relay:{key}",
@@ -103,3 +118,39 @@ async def relay_to_officer(
         )
     await AuditRepo(session).record("relay_to_officer", actor_id=None, report_id=report.id)
     return report
+
+
+async def relay_dead(session: AsyncSession, row: OutboxMessage) -> None:
+    """Telegram refused a relayed message for good: tell whoever wrote it, so that nobody
+    waits for an answer to a message that never arrived."""
+    report = await load_report(session, row.report_id or 0)
+    if report is None:
+        return
+    author = row.payload.get(AUTHOR)
+    if isinstance(author, int) and await may_change(session, report, author):
+        person = await session.get(User, author)
+        _ = translator(person.language if person is not None else None)
+        text = _(
+            "⚠️ Your message to the reporter of <code>{code}</code> could not be delivered: "
+            "Telegram refused it."
+        ).format(code=report.code)
+        await _tell(session, author, text, row, report)
+    chat_id = reporter_chat(report)
+    if row.payload.get(FROM_REPORTER) and chat_id is not None:
+        _ = translator(report.language)
+        # Seen on a lock screen too: nothing about a report or an officer.
+        await _tell(session, chat_id, _("⚠️ Your last message could not be delivered."), row, report)
+
+
+async def _tell(
+    session: AsyncSession, chat_id: int, text: str, row: OutboxMessage, report: Report
+) -> None:
+    await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        payload=outbox.message(text),
+        kind="relay_failed",
+        lane=outbox.LANE_RELAY,
+        dedupe_key=f"relay-dead:{row.id}",
+        report_id=report.id,
+    )

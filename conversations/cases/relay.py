@@ -20,7 +20,15 @@ from services import case_buttons as cb
 from services.alerting import load_report
 from services.cases import NotAllowed, record_refusal
 from services.notices import reporter_chat
-from services.relay import MAX_RELAY, NoContact, is_reporter, relay_to_officer, relay_to_reporter
+from services.relay import (
+    MAX_RELAY,
+    NoContact,
+    is_reporter,
+    relay_to_officer,
+    relay_to_reporter,
+    too_long,
+)
+from services.text_limits import utf16_length
 from storage.repositories import Repo
 
 
@@ -80,10 +88,20 @@ async def written(
 ) -> None:
     assert message.from_user is not None
     text = (message.text or "").strip()
-    if not text or len(text) > MAX_RELAY:
+    if not text:
         await replies.reply(
             message,
             _("Please write a message of up to {limit} characters.").format(limit=MAX_RELAY),
+        )
+        return
+    if too_long(text):
+        # Refused here, before "Sent": Telegram would refuse it later, where nobody sees it.
+        await replies.reply(
+            message,
+            _(
+                "That message is too long to send: {length} characters, and at most {limit} "
+                "fit (an emoji counts as two). Please shorten it; nothing was sent."
+            ).format(length=utf16_length(text), limit=MAX_RELAY),
         )
         return
     current = await state.get_state()
