@@ -165,8 +165,11 @@ async def _roster_import(settings: Settings, path: Path, text: str) -> int:
 
 
 async def _coordinator(settings: Settings, action: str, user_id: int) -> int:
-    from services.roles import demote, promote
+    from bot.app import alert_policy
+    from services.officers import demote_coordinator
+    from services.roles import promote
     from storage.db import create_session_factory
+    from storage.models import utcnow
 
     engine, _ = await _open_database(settings)
     try:
@@ -175,13 +178,19 @@ async def _coordinator(settings: Settings, action: str, user_id: int) -> int:
                 await promote(session, user_id, actor_id=None)
                 print(f"user {user_id} is now a coordinator")
                 return 0
-            user = await demote(session, user_id, actor_id=None)
+            # As in the chat: the cases they may no longer see go back to their kelurahan (the
+            # running bot sends the alerts this queues).
+            user, codes = await demote_coordinator(
+                session, user_id, alert_policy(settings), utcnow(), actor_id=None
+            )
     finally:
         await engine.dispose()
     if user is None:
         print(f"lapor-aman: user {user_id} is not known", file=sys.stderr)
         return 2
     print(f"user {user_id} is now {user.role}")
+    if codes:
+        print(f"open cases handed back to their kelurahan: {', '.join(codes)}")
     if user_id in settings.coordinator_ids:
         print("note: the id is in COORDINATOR_IDS, which makes it coordinator again at start-up")
     return 0

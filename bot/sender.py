@@ -408,6 +408,7 @@ class Sender:
             rows = await self._claim_lanes(
                 session, now, limit, waiting, broadcasts=False, alerts_only=alerts_only
             )
+            rows = await self._without_withheld(session, rows)
             if alerts_only:
                 return rows
             spare = self._budget.broadcast_sends(moment, planned=len(rows))
@@ -415,6 +416,18 @@ class Sender:
             if spare > 0:
                 rows += await self._claim_lanes(session, now, spare, waiting, broadcasts=True)
         return rows
+
+    async def _without_withheld(
+        self, session: AsyncSession, rows: list[OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """The rules' last word before a send (a case message to someone who may no longer see
+        the case is cancelled): asked in the claim's transaction, so nothing changes between."""
+        if not rows:
+            return rows
+        withheld = await self._hooks.withheld(session, rows)
+        for row_id in sorted(withheld):
+            log.info("outbox %s: withheld by the rules, not sent", row_id)
+        return [row for row in rows if row.id not in withheld]
 
     async def _claim_lanes(
         self,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
@@ -33,6 +33,7 @@ from storage.models import (
     ReportStatusChange,
     User,
 )
+from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 
 OPEN_STATUSES = ("baru", "diterima", "ditangani", "dirujuk")
@@ -53,36 +54,11 @@ async def may_see(session: AsyncSession, report: Report, user_id: int) -> bool:
     """Alerted officers and coordinators may see a case (officers only their own area's).
 
     Alerted while they were staff is not enough: someone removed from the officers keeps the
-    old alerts in their chat, and their buttons must open nothing."""
-    role = await role_of(session, user_id)
-    if role == COORDINATOR:
-        return True
-    if role != OFFICER:
-        return False
-    alerted = await session.scalar(
-        select(Alert.id).where(Alert.report_id == report.id, Alert.recipient_id == user_id).limit(1)
-    )
-    if alerted is None:
-        return False
-    # Alerted as an officer of the kelurahan or, none being on duty there, of its kecamatan:
-    # still serving in that kecamatan (a kelurahan taken away from them takes its cases'
-    # alerts with it). Its own kelurahan is in its kecamatan, so one test covers both.
-    return (
-        await session.scalar(
-            select(OfficerArea.kelurahan_id)
-            .join(Kelurahan, OfficerArea.kelurahan_id == Kelurahan.id)
-            .where(
-                OfficerArea.officer_id == user_id,
-                Kelurahan.kecamatan_id.in_(_kecamatan_of(report.kelurahan_id)),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def _kecamatan_of(kelurahan_id: int) -> Select[tuple[int]]:
-    return select(Kelurahan.kecamatan_id).where(Kelurahan.id == kelurahan_id)
+    old alerts in their chat, and their buttons must open nothing. Alerted as an officer of
+    the kelurahan or, none being on duty there, of its kecamatan: still serving in that
+    kecamatan (a kelurahan taken away from them takes its cases' alerts with it). The rule
+    itself is one SQL expression, shared with the sender's check before each delivery."""
+    return await case_access.may_see(session, report.id, report.kelurahan_id, user_id)
 
 
 async def record_refusal(
@@ -108,14 +84,16 @@ async def hand_back_cases(
     policy: AlertPolicy,
     now: datetime,
     *,
-    actor_id: int,
+    actor_id: int | None,
     kelurahan_ids: Collection[int] | None = None,
+    unseen_only: bool = False,
 ) -> list[str]:
-    """The open cases `officer_id` had taken (in `kelurahan_ids`, or all) go back to being
-    new: nobody owns them, and their kelurahan's officers on duty are alerted again (then the
-    escalation, as for a new report). For an officer removed, or no longer serving a
-    kelurahan: nothing of a case may reach them any more (relays, reminders, follow-ups go to
-    the owner), and a case must never be left with nobody able to act. Returns their codes."""
+    """The open cases `officer_id` had taken (in `kelurahan_ids`, or all; with `unseen_only`,
+    those they may not see now) go back to being new: nobody owns them, and their kelurahan's
+    officers on duty are alerted again (then the escalation, as for a new report). For an
+    officer removed, no longer serving a kelurahan, or a coordinator no more: nothing of a case
+    may reach them any more (relays, reminders, follow-ups go to the owner), and a case must
+    never be left with nobody able to act. Returns their codes."""
     query = select(Report.id).where(Report.owner_id == officer_id, Report.status.in_(OPEN_STATUSES))
     if kelurahan_ids is not None:
         query = query.where(Report.kelurahan_id.in_(list(kelurahan_ids)))
@@ -123,6 +101,8 @@ async def hand_back_cases(
     for report_id in list(await session.scalars(query.order_by(Report.id))):
         report = await load_report(session, report_id)
         assert report is not None
+        if unseen_only and await may_see(session, report, officer_id):
+            continue
         report.owner_id = None
         report.status = "baru"
         report.updated_at = now

@@ -5,21 +5,21 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import broadcasts, outbox
+from services import broadcasts, outbox, relay
 from services.alerting import AlertPolicy, load_report
 from services.cases import display_name, edit_taken_alert
 from services.clock import Clock
 from services.escalation import reroute_after_unreachable
 from services.i18n import translator
-from services.relay import relay_dead
+from services.officers import CASE_MESSAGE_KINDS
 from services.roles import coordinator_ids
 from services.subscriptions import unsubscribe
 from storage.models import OutboxMessage, Report, User
+from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import broadcast_of_row
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
-RELAY_KIND = "relay"
 # The resident's confirmation after Kirim: its text holds the tracking code, and the row is kept
 # apart from the report so an anonymous report has no link to the chat. Once delivered, the
 # text is forgotten too.
@@ -33,6 +33,19 @@ class CaseDeliveryHooks:
     def __init__(self, policy: AlertPolicy, clock: Clock) -> None:
         self._policy = policy
         self._clock = clock
+
+    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+        """A message about a case reaches only someone who may see that case as it goes out:
+        a role or a kelurahan taken away after it was queued takes it back, whatever queued
+        it (an escalation reminding everyone alerted so far, a relay, a reminder)."""
+        about_cases = [
+            row.id for row in rows if row.report_id is not None and row.kind in CASE_MESSAGE_KINDS
+        ]
+        if not about_cases:
+            return set()
+        return set(
+            await case_access.cancel_unseen(session, CASE_MESSAGE_KINDS, row_ids=about_cases)
+        )
 
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
         if row.kind == RECEIPT_KIND:
@@ -67,8 +80,8 @@ class CaseDeliveryHooks:
         if broadcast_id is not None and broadcasts.SOURCE_GONE in reason:
             await broadcasts.stop_source_gone(session, broadcast_id, self._clock.now())
             return
-        if row.kind == RELAY_KIND and row.report_id is not None:
-            await relay_dead(session, row)
+        if row.kind in (relay.TO_STAFF, relay.TO_REPORTER) and row.report_id is not None:
+            await relay.relay_dead(session, row)
             return
         if row.kind not in ALERT_KINDS or row.report_id is None:
             return

@@ -83,6 +83,10 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
 class DeliveryHooks(Protocol):
     """What the rules want to know about deliveries; called by the sender in its transaction."""
 
+    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+        """Of the rows just claimed, about to be sent, the ids of those that must not go out
+        any more (cancelled here, in the claim's transaction)."""
+
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
         """The row reached Telegram (message_id of the sent message)."""
 
@@ -94,6 +98,9 @@ class DeliveryHooks(Protocol):
 
 
 class NoHooks:
+    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+        return set()
+
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
         return None
 

@@ -24,6 +24,11 @@ from storage.repositories.audit import AuditRepo
 # In UTF-16 units, as Telegram counts (an emoji is two): with the header it stays under 4096.
 MAX_RELAY = 3000
 
+# Outbox kinds: to the case's staff (checked as it goes out: services/delivery.py), and to the
+# reporter, who is not staff.
+TO_STAFF = "relay"
+TO_REPORTER = "reporter_relay"
+
 # Payload keys of relay rows that only the delivery hooks read (the sender sends "method" and
 # "params"): who wrote a message to the reporter (staff), and that a message to an owner is the
 # reporter's own answer. Either is told if Telegram refuses the message for good.
@@ -60,7 +65,7 @@ async def relay_to_reporter(
         session,
         chat_id=chat_id,
         payload={**outbox.message(f"{body}\n\n{quote(text)}", keyboard), AUTHOR: officer_id},
-        kind="relay",
+        kind=TO_REPORTER,
         lane=outbox.LANE_RELAY,
         dedupe_key=f"relay:{key}",
         report_id=report.id,
@@ -111,7 +116,7 @@ async def relay_to_officer(
             session,
             chat_id=recipient,
             payload=payload,
-            kind="relay",
+            kind=TO_STAFF,
             lane=outbox.LANE_RELAY,
             dedupe_key=f"relay:{key}:{recipient}" if report.owner_id is None else f"relay:{key}",
             report_id=report.id,

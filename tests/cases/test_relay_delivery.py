@@ -39,7 +39,9 @@ async def write_to_reporter(emulator: BotAPIEmulator, card: BotMessage, text: st
 
 async def relays(bot: RunningBot) -> list[OutboxMessage]:
     async with bot.service.session_factory() as session:
-        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "relay"))
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind.in_(("relay", "reporter_relay")))
+        )
         return list(rows)
 
 
