@@ -39,12 +39,14 @@ def sees(
     NULL (someone with no user row may see nothing)."""
     role = func.coalesce(select(User.role).where(User.id == user_id).scalar_subquery(), "")
     alerted = exists().where(Alert.report_id == report_id, Alert.recipient_id == user_id)
+    # One level of subquery, its tables joined in it: a subquery nested deeper would not be
+    # correlated with the case of the outer row (each outbox row has its own).
     theirs, of_case = aliased(Kelurahan), aliased(Kelurahan)
-    kecamatan = select(of_case.kecamatan_id).where(of_case.id == kelurahan_id).scalar_subquery()
     serving = exists().where(
         OfficerArea.officer_id == user_id,
         OfficerArea.kelurahan_id == theirs.id,
-        theirs.kecamatan_id == kecamatan,
+        of_case.id == kelurahan_id,
+        theirs.kecamatan_id == of_case.kecamatan_id,
     )
     return or_(role == COORDINATOR, and_(role == OFFICER, alerted, serving))
 

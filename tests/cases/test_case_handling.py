@@ -224,3 +224,19 @@ async def test_case_buttons_forged_for_no_case_get_a_plain_refusal(
             assert forged.text == no, (user.id, action, forged_id)
     sorry = translate("id", "Sorry, something went wrong on our side.")
     assert not [m for m in rina.chat.messages if sorry in m.text]
+
+
+async def test_each_officer_gets_the_alerts_of_their_own_area_among_many(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    """The sender checks every case message against its recipient's area as it goes out: with
+    cases open in several kecamatan, each check must look at its own case's."""
+    await two_officers(bot, emulator)
+    emulator.user(3104, first_name="U3104")
+    await add_officer(bot.service, 3104, "Marang", name="Pak Budi")
+    places = {SARI: "Menteng", RINA: "Kalampangan", 3104: "Marang"}
+    codes = {}
+    for _ in range(2):  # each kecamatan's case both before and after the others'
+        for officer, place in places.items():
+            _, codes[officer] = await file_report(bot.service, place)
+            assert codes[officer] in (await emulator.user(officer).wait_for(codes[officer])).text
