@@ -44,6 +44,7 @@ from services.clock import Clock, SystemClock
 from services.delivery import CaseDeliveryHooks
 from services.gazetteer import Gazetteer
 from services.gazetteer_loader import load_gazetteer
+from services.quiet_hours import QuietHours
 from storage.crypto import Cipher, configure_cipher
 from storage.db import create_engine, create_session_factory, is_sqlite
 from storage.event_isolation import PostgresEventIsolation
@@ -151,6 +152,7 @@ def conversation_options(settings: Settings, clock: Clock) -> ConversationOption
         timezone=settings.tz,
         alert_policy=alert_policy(settings),
         clock=clock,
+        quiet_hours=QuietHours(settings.quiet_hours, settings.tz),
         followups=followup_policy(settings),
     )
 

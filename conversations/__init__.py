@@ -14,6 +14,7 @@ from conversations import (
     followups,
     group_chats,
     insight,
+    notices,
     report,
     staff,
     status,
@@ -42,6 +43,7 @@ def setup() -> Router:
     private.include_router(report.setup())
     private.include_router(insight.setup())
     private.include_router(followups.setup())  # the reporter's follow-up buttons
+    private.include_router(notices.setup())  # Open on the reporter's discreet notices
     # Must be last: it answers whatever nobody else took.
     private.include_router(fallback.setup())
     router.include_router(private)

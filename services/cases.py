@@ -20,6 +20,7 @@ from services.case_buttons import INFO
 from services.case_buttons import pack as pack_button
 from services.i18n import translator
 from services.notices import notify_reporter_of_status
+from services.quiet_hours import QuietHours
 from services.reminders import case_changed
 from services.roles import COORDINATOR, OFFICER, is_coordinator, role_of
 from services.text_limits import quote
@@ -124,8 +125,15 @@ async def display_name(session: AsyncSession, user_id: int) -> str:
     return (user.display_name if user is not None else None) or f"#{user_id}"
 
 
-async def take_case(session: AsyncSession, report_id: int, user_id: int, now: datetime) -> Taken:
-    """Terima: the first press owns the case; concurrent presses cannot both win."""
+async def take_case(
+    session: AsyncSession,
+    report_id: int,
+    user_id: int,
+    now: datetime,
+    quiet: QuietHours | None,
+) -> Taken:
+    """Terima: the first press owns the case; concurrent presses cannot both win. The reporter
+    is told (after `quiet` hours, unless the report is urgent)."""
     report = await load_report(session, report_id)
     if report is None or not await may_see(session, report, user_id):
         await record_refusal(session, "take_refused", actor_id=user_id, report_id=report_id)
@@ -150,7 +158,7 @@ async def take_case(session: AsyncSession, report_id: int, user_id: int, now: da
     await AuditRepo(session).record("case_taken", actor_id=user_id, report_id=report.id)
     await scheduling.cancel_for_report(session, report.id, ESCALATE)
     await _withdraw_alerts(session, report, user_id, owner_name)
-    await notify_reporter_of_status(session, report)
+    await notify_reporter_of_status(session, report, now, quiet)
     await case_changed(session, report, now)  # arms the officer reminder
     return Taken(True, user_id, owner_name)
 
@@ -251,6 +259,7 @@ async def set_status(
     user_id: int,
     status: str,
     now: datetime,
+    quiet: QuietHours | None,
     *,
     partner: str | None = None,
     outcome: str | None = None,
@@ -270,7 +279,7 @@ async def set_status(
     await AuditRepo(session).record(
         "status_changed", actor_id=user_id, report_id=report.id, status=status
     )
-    await notify_reporter_of_status(session, report)
+    await notify_reporter_of_status(session, report, now, quiet)
     await case_changed(session, report, now)  # re-arms the reminder; closing ends follow-ups
     return report
 

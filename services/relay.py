@@ -14,10 +14,10 @@ from services import case_buttons, outbox
 from services.alerting import load_report
 from services.cases import NotAllowed, may_change, record_refusal
 from services.i18n import translator
-from services.notices import reporter_chat
+from services.notices import RELAY_KIND, is_reporter, reporter_chat, tell_reporter
+from services.quiet_hours import QuietHours
 from services.roles import coordinator_ids
 from services.text_limits import quote, utf16_length
-from storage.crypto import get_cipher
 from storage.models import OutboxMessage, Report, User
 from storage.repositories.audit import AuditRepo
 
@@ -27,7 +27,7 @@ MAX_RELAY = 3000
 # Outbox kinds: to the case's staff (checked as it goes out: services/delivery.py), and to the
 # reporter, who is not staff.
 TO_STAFF = "relay"
-TO_REPORTER = "reporter_relay"
+TO_REPORTER = RELAY_KIND
 
 # Payload keys of relay rows that only the delivery hooks read (the sender sends "method" and
 # "params"): who wrote a message to the reporter (staff), and that a message to an owner is the
@@ -45,14 +45,21 @@ class NoContact(Exception):
 
 
 async def relay_to_reporter(
-    session: AsyncSession, report_id: int, officer_id: int, text: str, key: str, now: datetime
-) -> Report:
+    session: AsyncSession,
+    report_id: int,
+    officer_id: int,
+    text: str,
+    key: str,
+    now: datetime,
+    quiet: QuietHours | None,
+) -> datetime:
+    """The officer's words, as a discreet notice (services/notices.py); when it goes out (at
+    the end of the quiet hours, unless the report is urgent)."""
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, officer_id):
         await record_refusal(session, "relay_refused", actor_id=officer_id, report_id=report_id)
         raise NotAllowed
-    chat_id = reporter_chat(report)
-    if chat_id is None:
+    if reporter_chat(report) is None:
         raise NoContact
     _ = translator(report.language)
     body = _("💬 A message from the officer handling your report <code>{code}</code>:").format(
@@ -61,23 +68,19 @@ async def relay_to_reporter(
     keyboard = {
         "inline_keyboard": [[case_buttons.button(_("↩️ Reply"), case_buttons.REPLY, report.id)]]
     }
-    await outbox.enqueue(
+    due = await tell_reporter(
         session,
-        chat_id=chat_id,
-        payload={**outbox.message(f"{body}\n\n{quote(text)}", keyboard), AUTHOR: officer_id},
+        report,
+        outbox.message(f"{body}\n\n{quote(text)}", keyboard)["params"],
         kind=TO_REPORTER,
         lane=outbox.LANE_RELAY,
         dedupe_key=f"relay:{key}",
-        report_id=report.id,
+        now=now,
+        quiet=quiet,
+        meta={AUTHOR: officer_id},
     )
     await AuditRepo(session).record("relay_to_reporter", actor_id=officer_id, report_id=report.id)
-    return report
-
-
-def is_reporter(report: Report, user_id: int) -> bool:
-    return report.reporter_chat_index is not None and (
-        report.reporter_chat_index == get_cipher().blind_index(str(user_id))
-    )
+    return due or now
 
 
 async def relay_to_officer(

@@ -19,15 +19,8 @@ from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.alerting import load_report
 from services.cases import NotAllowed, record_refusal
-from services.notices import reporter_chat
-from services.relay import (
-    MAX_RELAY,
-    NoContact,
-    is_reporter,
-    relay_to_officer,
-    relay_to_reporter,
-    too_long,
-)
+from services.notices import is_reporter, reporter_chat
+from services.relay import MAX_RELAY, NoContact, relay_to_officer, relay_to_reporter, too_long
 from services.text_limits import utf16_length
 from storage.repositories import Repo
 
@@ -109,9 +102,12 @@ async def written(
     # The update id makes the relay idempotent if Telegram delivers the update twice.
     key = f"{message.chat.id}:{message.message_id}"
     now = options.clock.now()
+    due = now
     try:
         if current == RelayForm.to_reporter.state:
-            await relay_to_reporter(repo.session, report_id, message.from_user.id, text, key, now)
+            due = await relay_to_reporter(
+                repo.session, report_id, message.from_user.id, text, key, now, options.quiet_hours
+            )
         else:
             await relay_to_officer(repo.session, report_id, message.from_user.id, text, key, now)
     except NoContact:
@@ -123,7 +119,13 @@ async def written(
     else:
         # The relayed message is an outbox row of this transaction (services/relay.py), not a
         # call made here: once committed, it is sent.
-        await replies.reply(message, _("✉️ Sent."))
+        if due > now:
+            held = _(
+                "✉️ Sent. It is quiet hours for the reporter: the message reaches them at {time}."
+            ).format(time=f"{due.astimezone(options.timezone):%H:%M}")
+            await replies.reply(message, held)
+        else:
+            await replies.reply(message, _("✉️ Sent."))
     await state.clear()
 
 

@@ -120,6 +120,7 @@ async def _change(
             callback.from_user.id,
             status,
             options.clock.now(),
+            options.quiet_hours,
             partner=partner,
             outcome=outcome,
         )

@@ -33,7 +33,11 @@ async def take(
 ) -> None:
     try:
         taken = await take_case(
-            repo.session, callback_data.report_id, callback.from_user.id, options.clock.now()
+            repo.session,
+            callback_data.report_id,
+            callback.from_user.id,
+            options.clock.now(),
+            options.quiet_hours,
         )
     except NotAllowed:
         refuse(callback, repo)

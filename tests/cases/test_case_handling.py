@@ -12,6 +12,7 @@ from storage.models import AuditLog, CaseNote, Report
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.followups.helpers import open_notice
 from tests.translations import translate
 
 RINA, JOKO, SARI = 3101, 3102, 3103
@@ -96,17 +97,17 @@ async def test_status_changes_reach_the_reporter_and_relay_hides_identities(
     alert = await rina.wait_for(code)
     await tap(rina, f"✅ Terima {code}", alert)
     card = await rina.wait_for("Ditangani")
-    notice = await resident.user.wait_for("Sudah diterima petugas")
+    notice = await open_notice(resident.user, "Sudah diterima petugas", "id")
     assert code in notice.text and "Rina" not in notice.text
 
     await tap(rina, "🛠 Ditangani")
-    await resident.user.wait_for("Sedang ditangani")
+    await open_notice(resident.user, "Sedang ditangani", "id")
 
     await tap(rina, "💬 Hubungi pelapor")
     await rina.wait_for("Tulis pesan")
     await rina.send_text("Apakah Anda aman? <saya> & tim siap membantu.")
     await rina.wait_for("Terkirim")
-    relayed = await resident.user.wait_for("Apakah Anda aman?")
+    relayed = await open_notice(resident.user, "Apakah Anda aman?", "id")
     assert "<saya> & tim" in relayed.text
     assert "Rina" not in relayed.text and str(RINA) not in relayed.text
     assert relayed.forward_origin is None
@@ -124,10 +125,10 @@ async def test_status_changes_reach_the_reporter_and_relay_hides_identities(
         card.message_id,
     )
     await tap(rina, "UPTD PPA")
-    await resident.user.wait_for("UPTD PPA")
+    await open_notice(resident.user, "UPTD PPA", "id")
     await tap(rina, "✔️ Selesai")
     await tap(rina, "Ditangani dan tuntas")
-    await resident.user.wait_for("Selesai")
+    await open_notice(resident.user, "Selesai", "id")
     assert not [m for m in rina.chat.messages if "Maaf, terjadi gangguan" in m.text]
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))

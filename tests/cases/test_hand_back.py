@@ -17,6 +17,7 @@ from storage.models import AuditLog, OutboxMessage, Report, User
 from storage.repositories.staff import StaffRepo
 from tests.cases.staffing import add_officer, file_report, kelurahan_id, tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.followups.helpers import open_notice
 from tests.staff.people import Person, eventually
 from tests.staff.test_cli import run_cli
 
@@ -64,7 +65,7 @@ async def test_a_removed_officers_case_goes_back_and_nothing_reaches_them(
     await rina.wait_for("Tulis pesan")
     await rina.send_text("Apakah Anda aman?")
     await rina.wait_for("Terkirim")
-    relayed = await reporter.wait_for("Apakah Anda aman?")
+    relayed = await open_notice(reporter, "Apakah Anda aman?", "id")
 
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
     listing = await coordinator.command("/petugas", expect="Officers")
@@ -190,7 +191,7 @@ async def test_a_demoted_coordinator_keeps_only_what_an_officer_of_their_area_ma
     await andi.wait_for("Tulis pesan")
     await andi.send_text("Apakah Anda aman?")
     await andi.wait_for("Terkirim")
-    relayed = await reporter.wait_for("Apakah Anda aman?")
+    relayed = await open_notice(reporter, "Apakah Anda aman?", "id")
 
     # The reporter's answer is on its way to him (his chat is paused by Telegram for a while)
     # when another coordinator ends his role.

@@ -10,6 +10,7 @@ from playground.emulator import BotAPIEmulator, BotMessage
 from storage.models import OutboxMessage
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.fixtures.bot import RunningBot
+from tests.followups.helpers import open_notice
 from tests.translations import translate
 
 RINA, REPORTER = 3301, 3302
@@ -58,7 +59,7 @@ async def test_a_relay_too_long_for_telegram_is_refused_before_sent(
     rina = emulator.user(RINA)
     await rina.send_text("😀" * 1490 + " Apakah Anda aman?")
     assert (await rina.wait_for()).text == SENT
-    delivered = await emulator.user(REPORTER).wait_for("Apakah Anda aman?")
+    delivered = await open_notice(emulator.user(REPORTER), "Apakah Anda aman?", "id")
     assert delivered.text.count("😀") == 1490
 
 
@@ -66,7 +67,7 @@ async def test_the_officer_is_told_when_a_relay_cannot_be_delivered(
     bot: RunningBot, emulator: BotAPIEmulator
 ) -> None:
     code, card = await case_card(bot, emulator)
-    await emulator.user(REPORTER).wait_for(code)  # the status notice is out of the way
+    await open_notice(emulator.user(REPORTER), code, "id")  # the status notice, out of the way
     # Telegram refuses it for good (the reporter's account is gone).
     emulator.fail_next("sendMessage", 400, "Bad Request: chat not found", chat_id=REPORTER)
     assert (await write_to_reporter(emulator, card, "Apakah Anda aman?")).text == SENT
@@ -82,7 +83,7 @@ async def test_the_reporter_is_told_when_their_answer_cannot_be_delivered(
     _, card = await case_card(bot, emulator)
     await write_to_reporter(emulator, card, "Apakah Anda aman?")
     reporter = emulator.user(REPORTER)
-    relayed = await reporter.wait_for("Apakah Anda aman?")
+    relayed = await open_notice(reporter, "Apakah Anda aman?", "id")
     emulator.fail_next("sendMessage", 400, "Bad Request: chat not found", chat_id=RINA)
     await tap(reporter, "↩️ Balas", relayed)
     await reporter.wait_for("Tulis jawaban")
