@@ -62,6 +62,22 @@ async def may_see(session: AsyncSession, report_id: int, kelurahan_id: int, user
     return bool(found)
 
 
+# Built once: the sender asks before every wave with a case message in it.
+_UNSEEN = (
+    select(OutboxMessage.id)
+    .join(Report, Report.id == OutboxMessage.report_id)
+    .where(
+        OutboxMessage.status == "pending",
+        OutboxMessage.kind.in_(bindparam("kinds", expanding=True)),
+        ~sees(Report.id, Report.kelurahan_id, OutboxMessage.chat_id),
+    )
+)
+_UNSEEN_OF_ROWS = _UNSEEN.where(OutboxMessage.id.in_(bindparam("row_ids", expanding=True)))
+_UNSEEN_FOR_CHAT = _UNSEEN.where(
+    OutboxMessage.chat_id == bindparam("chat_id"), OutboxMessage.claimed_until.is_(None)
+)
+
+
 async def cancel_unseen(
     session: AsyncSession,
     kinds: Collection[str],
@@ -70,24 +86,15 @@ async def cancel_unseen(
     chat_id: int | None = None,
 ) -> list[int]:
     """Cancel the pending case messages (of `kinds`) whose recipient may not see their case
-    now: among `row_ids` (claimed by a sender, about to go out), or all unclaimed ones queued
-    for `chat_id`. Returns the ids cancelled."""
-    unseen = (
-        select(OutboxMessage.id)
-        .join(Report, Report.id == OutboxMessage.report_id)
-        .where(
-            OutboxMessage.status == "pending",
-            OutboxMessage.kind.in_(list(kinds)),
-            ~sees(Report.id, Report.kelurahan_id, OutboxMessage.chat_id),
-        )
-    )
+    now: among `row_ids` (claimed by a sender, about to go out), or else all unclaimed ones
+    queued for `chat_id`. Returns the ids cancelled."""
     if row_ids is not None:
-        unseen = unseen.where(OutboxMessage.id.in_(list(row_ids)))
-    if chat_id is not None:
-        unseen = unseen.where(
-            OutboxMessage.chat_id == chat_id, OutboxMessage.claimed_until.is_(None)
+        found = await session.scalars(
+            _UNSEEN_OF_ROWS, {"kinds": list(kinds), "row_ids": list(row_ids)}
         )
-    ids = list(await session.scalars(unseen))
+    else:
+        found = await session.scalars(_UNSEEN_FOR_CHAT, {"kinds": list(kinds), "chat_id": chat_id})
+    ids = list(found)
     if ids:
         await session.execute(
             update(OutboxMessage)
