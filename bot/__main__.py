@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -165,8 +167,11 @@ async def _roster_import(settings: Settings, path: Path, text: str) -> int:
 
 
 async def _coordinator(settings: Settings, action: str, user_id: int) -> int:
-    from services.roles import demote, promote
+    from bot.app import alert_policy
+    from services.officers import demote_coordinator
+    from services.roles import promote
     from storage.db import create_session_factory
+    from storage.models import utcnow
 
     engine, _ = await _open_database(settings)
     try:
@@ -175,13 +180,19 @@ async def _coordinator(settings: Settings, action: str, user_id: int) -> int:
                 await promote(session, user_id, actor_id=None)
                 print(f"user {user_id} is now a coordinator")
                 return 0
-            user = await demote(session, user_id, actor_id=None)
+            # As in the chat: the cases they may no longer see go back to their kelurahan (the
+            # running bot sends the alerts this queues).
+            user, codes = await demote_coordinator(
+                session, user_id, alert_policy(settings), utcnow(), actor_id=None
+            )
     finally:
         await engine.dispose()
     if user is None:
         print(f"lapor-aman: user {user_id} is not known", file=sys.stderr)
         return 2
     print(f"user {user_id} is now {user.role}")
+    if codes:
+        print(f"open cases handed back to their kelurahan: {', '.join(codes)}")
     if user_id in settings.coordinator_ids:
         print("note: the id is in COORDINATOR_IDS, which makes it coordinator again at start-up")
     return 0
@@ -223,14 +234,31 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
     data = render(export, args.format)
     try:
-        args.out.write_bytes(data)
+        if args.personal:
+            _write_private(args.out, data)
+        else:
+            args.out.write_bytes(data)
     except OSError as exc:
         print(f"lapor-aman: cannot write {args.out}: {exc}", file=sys.stderr)
         return 2
-    if args.personal:
-        args.out.chmod(0o600)  # personal data: readable by the operator only
     print(f"exported {len(export.rows)} cases ({period}) to {args.out}")
     return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Personal data, readable by the operator only from its first byte: written to a new file
+    created with mode 600 beside `path`, then moved over it (an earlier export there, whatever
+    its mode, is replaced whole; a crash midway leaves no readable copy)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 def _date(text: str) -> date:

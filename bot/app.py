@@ -47,6 +47,7 @@ from services.delivery import CaseDeliveryHooks
 from services.gazetteer import Gazetteer
 from services.gazetteer_loader import load_gazetteer
 from services.i18n import compiled_catalogs
+from services.quiet_hours import QuietHours
 from storage.crypto import Cipher, configure_cipher
 from storage.db import create_engine, create_session_factory, is_sqlite
 from storage.event_isolation import PostgresEventIsolation
@@ -154,6 +155,7 @@ def conversation_options(settings: Settings, clock: Clock) -> ConversationOption
         timezone=settings.timezone,
         alert_policy=alert_policy(settings),
         clock=clock,
+        quiet_hours=QuietHours(settings.quiet_hours, settings.timezone),
         followups=followup_policy(settings),
     )
 

@@ -1,4 +1,5 @@
-"""Follow-ups, officer reminders and the daily digest, plugged into the job worker.
+"""Follow-ups, notices held through the quiet hours, officer reminders and the daily digest,
+plugged into the job worker.
 
 The rules live in services/ (followups.py, reminders.py, digest.py); here they get their
 settings and the rules' clock (tests move it), and the first digest is scheduled at start-up.
@@ -13,6 +14,7 @@ from bot.jobs import JobRunner
 from services.clock import Clock
 from services.digest import DIGEST, DigestPolicy, run_digest, schedule_next_digest
 from services.followups import FOLLOWUP, FollowupPolicy, run_followup
+from services.notices import NOTICE_JOB, run_notice
 from services.reminders import REMIND, ReminderPolicy, run_reminder
 from storage.db import write_transaction
 from storage.models import ScheduledJob
@@ -55,9 +57,13 @@ def register_scheduled_work(jobs: JobRunner, settings: Settings, clock: Clock) -
     async def digest(session: AsyncSession, job: ScheduledJob) -> None:
         await run_digest(session, job, digests, clock.now())
 
+    async def notice(session: AsyncSession, job: ScheduledJob) -> None:
+        await run_notice(session, job, followups.quiet, clock.now())
+
     jobs.register(FOLLOWUP, followup)
     jobs.register(REMIND, reminder)
     jobs.register(DIGEST, digest)
+    jobs.register(NOTICE_JOB, notice)
 
 
 async def schedule_daily_digest(

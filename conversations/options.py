@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from services.alerting import AlertPolicy
 from services.clock import Clock
 from services.followups import FollowupPolicy
+from services.quiet_hours import QuietHours
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,5 +20,7 @@ class ConversationOptions:
     timezone: ZoneInfo
     alert_policy: AlertPolicy
     clock: Clock
+    # When nothing that can wait is sent to a reporter (status updates, officers' messages).
+    quiet_hours: QuietHours
     # When to check in with reporters (the first check-in is scheduled on submission).
     followups: FollowupPolicy | None = None

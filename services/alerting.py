@@ -57,6 +57,12 @@ class AlertPolicy:
         return self.urgent_ack_timeout if report.urgent else self.ack_timeout
 
 
+def is_report_id(report_id: int) -> bool:
+    """Could be a stored report's id: 32-bit (storage/models.py). A forged button may carry a
+    larger one, which PostgreSQL would refuse as a parameter."""
+    return -(2**31) <= report_id < 2**31
+
+
 _LOAD_REPORT = (
     select(Report)
     .where(Report.id == bindparam("report_id"))
@@ -69,6 +75,8 @@ _LOAD_REPORT = (
 
 
 async def load_report(session: AsyncSession, report_id: int) -> Report | None:
+    if not is_report_id(report_id):
+        return None
     # One joined query (not one per relationship): every Kirim and every delivered alert
     # comes through here.
     result = await session.execute(_LOAD_REPORT, {"report_id": report_id})
@@ -263,19 +271,12 @@ async def _queue_details(
 
 
 def _evidence_payload(item: Evidence, caption: str) -> dict[str, object]:
-    """copyMessage when the report keeps the chat link (never forwardMessage: it would show who
-    sent it); otherwise the file is sent again by its id, which reveals nothing either."""
+    """The file sent again by its id: never forwardMessage (it would show who sent it), nor
+    copyMessage (the resident may have deleted their message since, with /hapus, and the
+    copy would be refused: an officer alerted later would never see the evidence)."""
     source = item.source or {}
-    if "chat_id" in source and "message_id" in source:
-        params: dict[str, object] = {
-            "from_chat_id": source["chat_id"],
-            "message_id": source["message_id"],
-        }
-        if item.kind != "video_note":  # video notes cannot carry a caption
-            params["caption"] = caption
-        return outbox.call("copyMessage", **params)
     method, field = _SEND_BY_KIND.get(item.kind, ("sendDocument", "document"))
     by_id: dict[str, object] = {field: source.get("file_id")}
-    if item.kind != "video_note":
+    if item.kind != "video_note":  # video notes cannot carry a caption
         by_id["caption"] = caption
     return outbox.call(method, **by_id)

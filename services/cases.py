@@ -11,15 +11,16 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
-from services.alerting import ESCALATE, AlertPolicy, dispatch_again, load_report
+from services.alerting import ESCALATE, AlertPolicy, dispatch_again, is_report_id, load_report
 from services.case_buttons import INFO
 from services.case_buttons import pack as pack_button
 from services.i18n import translator
 from services.notices import notify_reporter_of_status
+from services.quiet_hours import QuietHours
 from services.reminders import case_changed
 from services.roles import COORDINATOR, OFFICER, is_coordinator, role_of
 from services.text_limits import quote
@@ -33,6 +34,7 @@ from storage.models import (
     ReportStatusChange,
     User,
 )
+from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 
 OPEN_STATUSES = ("baru", "diterima", "ditangani", "dirujuk")
@@ -53,36 +55,23 @@ async def may_see(session: AsyncSession, report: Report, user_id: int) -> bool:
     """Alerted officers and coordinators may see a case (officers only their own area's).
 
     Alerted while they were staff is not enough: someone removed from the officers keeps the
-    old alerts in their chat, and their buttons must open nothing."""
-    role = await role_of(session, user_id)
-    if role == COORDINATOR:
-        return True
-    if role != OFFICER:
-        return False
-    alerted = await session.scalar(
-        select(Alert.id).where(Alert.report_id == report.id, Alert.recipient_id == user_id).limit(1)
-    )
-    if alerted is None:
-        return False
-    # Alerted as an officer of the kelurahan or, none being on duty there, of its kecamatan:
-    # still serving in that kecamatan (a kelurahan taken away from them takes its cases'
-    # alerts with it). Its own kelurahan is in its kecamatan, so one test covers both.
-    return (
-        await session.scalar(
-            select(OfficerArea.kelurahan_id)
-            .join(Kelurahan, OfficerArea.kelurahan_id == Kelurahan.id)
-            .where(
-                OfficerArea.officer_id == user_id,
-                Kelurahan.kecamatan_id.in_(_kecamatan_of(report.kelurahan_id)),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    old alerts in their chat, and their buttons must open nothing. Alerted as an officer of
+    the kelurahan or, none being on duty there, of its kecamatan: still serving in that
+    kecamatan (a kelurahan taken away from them takes its cases' alerts with it). The rule
+    itself is one SQL expression, shared with the sender's check before each delivery."""
+    return await case_access.may_see(session, report.id, report.kelurahan_id, user_id)
 
 
-def _kecamatan_of(kelurahan_id: int) -> Select[tuple[int]]:
-    return select(Kelurahan.kecamatan_id).where(Kelurahan.id == kelurahan_id)
+async def record_refusal(
+    session: AsyncSession, action: str, *, actor_id: int | None, report_id: int
+) -> None:
+    """Audit-log a refused press or message about a case. A forged id of no stored case goes
+    into the detail: the row's report column may only name a stored report."""
+    audit = AuditRepo(session)
+    if not is_report_id(report_id) or await session.get(Report, report_id) is None:
+        await audit.record(action, actor_id=actor_id, unknown_report=report_id)
+    else:
+        await audit.record(action, actor_id=actor_id, report_id=report_id)
 
 
 async def may_change(session: AsyncSession, report: Report, user_id: int) -> bool:
@@ -96,14 +85,16 @@ async def hand_back_cases(
     policy: AlertPolicy,
     now: datetime,
     *,
-    actor_id: int,
+    actor_id: int | None,
     kelurahan_ids: Collection[int] | None = None,
+    unseen_only: bool = False,
 ) -> list[str]:
-    """The open cases `officer_id` had taken (in `kelurahan_ids`, or all) go back to being
-    new: nobody owns them, and their kelurahan's officers on duty are alerted again (then the
-    escalation, as for a new report). For an officer removed, or no longer serving a
-    kelurahan: nothing of a case may reach them any more (relays, reminders, follow-ups go to
-    the owner), and a case must never be left with nobody able to act. Returns their codes."""
+    """The open cases `officer_id` had taken (in `kelurahan_ids`, or all; with `unseen_only`,
+    those they may not see now) go back to being new: nobody owns them, and their kelurahan's
+    officers on duty are alerted again (then the escalation, as for a new report). For an
+    officer removed, no longer serving a kelurahan, or a coordinator no more: nothing of a case
+    may reach them any more (relays, reminders, follow-ups go to the owner), and a case must
+    never be left with nobody able to act. Returns their codes."""
     query = select(Report.id).where(Report.owner_id == officer_id, Report.status.in_(OPEN_STATUSES))
     if kelurahan_ids is not None:
         query = query.where(Report.kelurahan_id.in_(list(kelurahan_ids)))
@@ -111,6 +102,8 @@ async def hand_back_cases(
     for report_id in list(await session.scalars(query.order_by(Report.id))):
         report = await load_report(session, report_id)
         assert report is not None
+        if unseen_only and await may_see(session, report, officer_id):
+            continue
         report.owner_id = None
         report.status = "baru"
         report.updated_at = now
@@ -132,11 +125,18 @@ async def display_name(session: AsyncSession, user_id: int) -> str:
     return (user.display_name if user is not None else None) or f"#{user_id}"
 
 
-async def take_case(session: AsyncSession, report_id: int, user_id: int, now: datetime) -> Taken:
-    """Terima: the first press owns the case; concurrent presses cannot both win."""
+async def take_case(
+    session: AsyncSession,
+    report_id: int,
+    user_id: int,
+    now: datetime,
+    quiet: QuietHours | None,
+) -> Taken:
+    """Terima: the first press owns the case; concurrent presses cannot both win. The reporter
+    is told (after `quiet` hours, unless the report is urgent)."""
     report = await load_report(session, report_id)
     if report is None or not await may_see(session, report, user_id):
-        await AuditRepo(session).record("take_refused", actor_id=user_id, report_id=report_id)
+        await record_refusal(session, "take_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
     # One conditional UPDATE decides the race, on SQLite and on PostgreSQL alike.
     result = await session.execute(
@@ -158,7 +158,7 @@ async def take_case(session: AsyncSession, report_id: int, user_id: int, now: da
     await AuditRepo(session).record("case_taken", actor_id=user_id, report_id=report.id)
     await scheduling.cancel_for_report(session, report.id, ESCALATE)
     await _withdraw_alerts(session, report, user_id, owner_name)
-    await notify_reporter_of_status(session, report)
+    await notify_reporter_of_status(session, report, now, quiet)
     await case_changed(session, report, now)  # arms the officer reminder
     return Taken(True, user_id, owner_name)
 
@@ -260,13 +260,14 @@ async def set_status(
     user_id: int,
     status: str,
     now: datetime,
+    quiet: QuietHours | None,
     *,
     partner: str | None = None,
     outcome: str | None = None,
 ) -> Report:
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, user_id):
-        await AuditRepo(session).record("status_refused", actor_id=user_id, report_id=report_id)
+        await record_refusal(session, "status_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
     report.status = status
     report.updated_at = now
@@ -279,7 +280,7 @@ async def set_status(
     await AuditRepo(session).record(
         "status_changed", actor_id=user_id, report_id=report.id, status=status
     )
-    await notify_reporter_of_status(session, report)
+    await notify_reporter_of_status(session, report, now, quiet)
     await case_changed(session, report, now)  # re-arms the reminder; closing ends follow-ups
     return report
 
@@ -289,7 +290,7 @@ async def add_note(
 ) -> None:
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, user_id):
-        await AuditRepo(session).record("note_refused", actor_id=user_id, report_id=report_id)
+        await record_refusal(session, "note_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
     session.add(CaseNote(report_id=report.id, author_id=user_id, text=text, at=now))
     report.updated_at = now

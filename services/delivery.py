@@ -5,15 +5,17 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import broadcasts, outbox
+from services import broadcasts, outbox, relay
 from services.alerting import AlertPolicy, load_report
 from services.cases import display_name, edit_taken_alert
 from services.clock import Clock
 from services.escalation import reroute_after_unreachable
 from services.i18n import translator
+from services.officers import CASE_MESSAGE_KINDS
 from services.roles import coordinator_ids
 from services.subscriptions import unsubscribe
 from storage.models import OutboxMessage, Report, User
+from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import broadcast_of_row
 
@@ -31,6 +33,19 @@ class CaseDeliveryHooks:
     def __init__(self, policy: AlertPolicy, clock: Clock) -> None:
         self._policy = policy
         self._clock = clock
+
+    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+        """A message about a case reaches only someone who may see that case as it goes out:
+        a role or a kelurahan taken away after it was queued takes it back, whatever queued
+        it (an escalation reminding everyone alerted so far, a relay, a reminder)."""
+        about_cases = [
+            row.id for row in rows if row.report_id is not None and row.kind in CASE_MESSAGE_KINDS
+        ]
+        if not about_cases:
+            return set()
+        return set(
+            await case_access.cancel_unseen(session, CASE_MESSAGE_KINDS, row_ids=about_cases)
+        )
 
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
         if row.kind != "alert" or row.report_id is None:
@@ -66,6 +81,9 @@ class CaseDeliveryHooks:
         broadcast_id = broadcast_of_row(row)
         if broadcast_id is not None and broadcasts.SOURCE_GONE in reason:
             await broadcasts.stop_source_gone(session, broadcast_id, self._clock.now())
+            return
+        if row.kind in (relay.TO_STAFF, relay.TO_REPORTER) and row.report_id is not None:
+            await relay.relay_dead(session, row)
             return
         if row.kind not in ALERT_KINDS or row.report_id is None:
             return

@@ -15,7 +15,7 @@ after an outage) hands over to the next round at the end of the quiet period.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,8 @@ from services.alerting import (
     send_alert,
 )
 from services.i18n import translator
-from services.notices import reporter_chat
+from services.notices import news_line, reporter_chat
+from services.quiet_hours import QuietHours
 from services.roles import coordinator_ids, is_staff
 from services.text_limits import quote
 from storage.crypto import get_cipher
@@ -74,25 +75,16 @@ class FollowupPolicy:
     quiet_hours: tuple[int, int] | None
     timezone: ZoneInfo
 
+    @property
+    def quiet(self) -> QuietHours:
+        return QuietHours(self.quiet_hours, self.timezone)
+
     def is_quiet(self, moment: datetime) -> bool:
-        if self.quiet_hours is None:
-            return False
-        start, end = self.quiet_hours
-        hour = moment.astimezone(self.timezone).hour
-        if start < end:
-            return start <= hour < end
-        return hour >= start or hour < end  # the range wraps midnight, e.g. 21-7
+        return self.quiet.is_quiet(moment)
 
     def outside_quiet_hours(self, moment: datetime) -> datetime:
         """`moment`, or the end of the quiet period it falls in."""
-        if self.quiet_hours is None or not self.is_quiet(moment):
-            return moment
-        start, end = self.quiet_hours
-        local = moment.astimezone(self.timezone)
-        day = local.date()
-        if start > end and local.hour >= start:
-            day += timedelta(days=1)  # evening part of a range across midnight: next morning
-        return datetime.combine(day, time(end), tzinfo=self.timezone).astimezone(UTC)
+        return self.quiet.outside(moment)
 
 
 def round_key(report_id: int, round_: int) -> str:
@@ -185,8 +177,7 @@ async def run_followup(
         await _schedule_round(session, report.id, round_ + 1, next_due)
         return
     _ = translator(report.language)
-    # Worded so that a glance at the phone reveals nothing: no report, no code, no topic.
-    text = _("👋 Hello, we have news for you. Press the button below when you have a moment.")
+    text = news_line(_)
     keyboard = {
         "inline_keyboard": [
             [{"text": _("📩 Open"), "callback_data": pack(OPEN, report.id, round_)}]

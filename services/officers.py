@@ -10,9 +10,12 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
+from services.alerting import AlertPolicy
+from services.cases import hand_back_cases
 from services.i18n import translator
 from services.roles import COORDINATOR, OFFICER, RESIDENT, demote, promote
 from storage.models import Kelurahan, OfficerArea, OutboxMessage, Report, User
+from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
@@ -135,7 +138,8 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
     return True
 
 
-# What staff receive about cases: none of it may reach someone who is no longer staff.
+# What staff receive about cases: none of it may reach someone who is no longer staff, nor
+# anyone who may not see that case now (checked again as it goes out, services/delivery.py).
 CASE_MESSAGE_KINDS = (
     "alert",
     "alert_detail",
@@ -144,7 +148,33 @@ CASE_MESSAGE_KINDS = (
     "case_reminder",
     "reporter_waiting",
     "relay",
+    "dead_letter",
 )
+
+
+async def withdraw_case_rights(
+    session: AsyncSession, user_id: int, policy: AlertPolicy, now: datetime, *, actor_id: int | None
+) -> list[str]:
+    """After a role was taken away (a coordinator no more): the open cases they took and may
+    no longer see go back to their kelurahan, as for an officer removed, and what was queued
+    for them about such cases stays unsent. A coordinator who stays an officer keeps what an
+    officer of their area may see. Returns the codes handed back."""
+    codes = await hand_back_cases(
+        session, user_id, policy, now, actor_id=actor_id, unseen_only=True
+    )
+    await case_access.cancel_unseen(session, CASE_MESSAGE_KINDS, chat_id=user_id)
+    return codes
+
+
+async def demote_coordinator(
+    session: AsyncSession, user_id: int, policy: AlertPolicy, now: datetime, *, actor_id: int | None
+) -> tuple[User | None, list[str]]:
+    """Take the coordinator role away (roles.demote) and with it the cases they may no longer
+    see; the user (None if unknown) and the codes handed back."""
+    user = await demote(session, user_id, actor_id=actor_id)
+    if user is None or user.role == COORDINATOR:
+        return user, []
+    return user, await withdraw_case_rights(session, user_id, policy, now, actor_id=actor_id)
 
 
 async def _cancel_case_messages(
@@ -196,17 +226,23 @@ async def make_coordinator(
 
 
 async def end_coordinator(
-    session: AsyncSession, coordinator_id: int, *, actor_id: int, now: datetime
-) -> RoleChange:
-    """A coordinator who serves a kelurahan goes back to being an officer, and is told so."""
+    session: AsyncSession,
+    coordinator_id: int,
+    policy: AlertPolicy,
+    *,
+    actor_id: int,
+    now: datetime,
+) -> tuple[RoleChange, list[str]]:
+    """A coordinator who serves a kelurahan goes back to being an officer, and is told so; the
+    cases they took outside what an officer of their area may see go back (their codes)."""
     if coordinator_id == actor_id:
-        return RoleChange.OWN_ROLE
+        return RoleChange.OWN_ROLE, []
     user = await session.get(User, coordinator_id)
     if user is None or user.role not in (OFFICER, COORDINATOR):
-        return RoleChange.NOT_STAFF
+        return RoleChange.NOT_STAFF, []
     if user.role != COORDINATOR:
-        return RoleChange.ALREADY
-    await demote(session, coordinator_id, actor_id=actor_id)
+        return RoleChange.ALREADY, []
+    _, codes = await demote_coordinator(session, coordinator_id, policy, now, actor_id=actor_id)
     _ = translator(user.language)
     if user.role == OFFICER:
         text = _(
@@ -218,7 +254,7 @@ async def end_coordinator(
     await _tell(
         session, coordinator_id, text, f"role:{coordinator_id}:{user.role}:{now.timestamp()}"
     )
-    return RoleChange.DONE
+    return RoleChange.DONE, codes
 
 
 async def _tell(session: AsyncSession, user_id: int, text: str, key: str) -> None:
@@ -237,10 +273,12 @@ __all__ = [
     "OfficerView",
     "RoleChange",
     "add_kelurahan",
+    "demote_coordinator",
     "end_coordinator",
     "get_officer",
     "list_officers",
     "make_coordinator",
     "remove_kelurahan",
     "remove_officer",
+    "withdraw_case_rights",
 ]

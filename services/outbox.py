@@ -2,7 +2,9 @@
 
 Anything that must reach Telegram later or must not be lost (alerts, relays, notices,
 follow-ups, broadcasts) is enqueued here, in the same transaction as the change that causes it.
-The sender (bot/sending) owns the Telegram rate budget and delivers rows by lane.
+The sender (bot/sending) owns the Telegram rate budget and delivers rows by lane. It sends
+a payload's "method" and "params" to its "chat_id"; other keys are the rules' own, for the
+delivery hooks (e.g. who wrote a relayed message, services/relay.py), encrypted with the rest.
 """
 
 from __future__ import annotations
@@ -95,6 +97,10 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
 class DeliveryHooks(Protocol):
     """What the rules want to know about deliveries; called by the sender in its transaction."""
 
+    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+        """Of the rows just claimed, about to be sent, the ids of those that must not go out
+        any more (cancelled here, in the claim's transaction)."""
+
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
         """The row reached Telegram (message_id of the sent message)."""
 
@@ -106,6 +112,9 @@ class DeliveryHooks(Protocol):
 
 
 class NoHooks:
+    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+        return set()
+
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
         return None
 

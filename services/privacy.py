@@ -2,9 +2,9 @@
 
 The case itself (category, place, dates, status, what happened) stays so the officers can go on
 helping the victim; what identifies the reporter goes: name, phone, the chat link and the
-evidence's link to the chat, the conversation draft, the list of message ids, messages still
-queued for them (and what the sent ones said), their name on audit entries, the user row with
-its subscription.
+evidence's link to the chat, what they were told (and what still waited to be sent), the
+conversation draft, the list of message ids, messages still queued for them (and what the sent
+ones said), their name on audit entries, the user row with its subscription.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.followups import stop_followups
+from services.notices import forget_notices
 from storage.crypto import get_cipher
 from storage.models import utcnow
 from storage.repositories import Repo
@@ -39,6 +40,7 @@ async def erase_personal_data(repo: Repo, telegram_id: int, now: datetime | None
                 item.source = {"file_id": item.source.get("file_id")}
         await stop_followups(repo.session, report.id)
         await repo.audit.record("personal_data_erased", actor_id=None, report_id=report.id)
+    await forget_notices(repo.session, [report.id for report in reports])
     await repo.messages.forget_chat(telegram_id)
     user = await repo.users.by_telegram_id(telegram_id)
     if user is not None and user.role == "resident":

@@ -12,16 +12,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import case_buttons, outbox
 from services.alerting import load_report
-from services.cases import NotAllowed, may_change
+from services.cases import NotAllowed, may_change, record_refusal
 from services.i18n import translator
-from services.notices import reporter_chat
+from services.notices import RELAY_KIND, is_reporter, reporter_chat, tell_reporter
+from services.quiet_hours import QuietHours
 from services.roles import coordinator_ids
-from services.text_limits import quote
+from services.text_limits import quote, utf16_length
 from storage.crypto import get_cipher
-from storage.models import Report, User
+from storage.models import OutboxMessage, Report, User
 from storage.repositories.audit import AuditRepo
 
+# In UTF-16 units, as Telegram counts (an emoji is two): with the header it stays under 4096.
 MAX_RELAY = 3000
+
+# Outbox kinds: to the case's staff (checked as it goes out: services/delivery.py), and to the
+# reporter, who is not staff.
+TO_STAFF = "relay"
+TO_REPORTER = RELAY_KIND
+
+# Payload keys of relay rows that only the delivery hooks read (the sender sends "method" and
+# "params"): who wrote a message to the reporter (staff), and that a message to an owner is the
+# reporter's own answer. Either is told if Telegram refuses the message for good.
+AUTHOR = "relay_author"
+FROM_REPORTER = "relay_from_reporter"
+
+
+def too_long(text: str) -> bool:
+    return utf16_length(text) > MAX_RELAY
 
 
 class NoContact(Exception):
@@ -29,14 +46,21 @@ class NoContact(Exception):
 
 
 async def relay_to_reporter(
-    session: AsyncSession, report_id: int, officer_id: int, text: str, key: str, now: datetime
-) -> Report:
+    session: AsyncSession,
+    report_id: int,
+    officer_id: int,
+    text: str,
+    key: str,
+    now: datetime,
+    quiet: QuietHours | None,
+) -> datetime:
+    """The officer's words, as a discreet notice (services/notices.py); when it goes out (at
+    the end of the quiet hours, unless the report is urgent)."""
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, officer_id):
-        await AuditRepo(session).record("relay_refused", actor_id=officer_id, report_id=report_id)
+        await record_refusal(session, "relay_refused", actor_id=officer_id, report_id=report_id)
         raise NotAllowed
-    chat_id = reporter_chat(report)
-    if chat_id is None:
+    if reporter_chat(report) is None:
         raise NoContact
     _ = translator(report.language)
     body = _("💬 A message from the officer handling your report <code>{code}</code>:").format(
@@ -45,17 +69,19 @@ async def relay_to_reporter(
     keyboard = {
         "inline_keyboard": [[case_buttons.button(_("↩️ Reply"), case_buttons.REPLY, report.id)]]
     }
-    await outbox.enqueue(
+    due = await tell_reporter(
         session,
-        chat_id=chat_id,
-        payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
-        kind="relay",
+        report,
+        outbox.message(f"{body}\n\n{quote(text)}", keyboard)["params"],
+        kind=TO_REPORTER,
         lane=outbox.Lane.RELAY,
         dedupe_key=_dedupe(key),
-        report_id=report.id,
+        now=now,
+        quiet=quiet,
+        meta={AUTHOR: officer_id},
     )
     await AuditRepo(session).record("relay_to_reporter", actor_id=officer_id, report_id=report.id)
-    return report
+    return due or now
 
 
 def _dedupe(key: str, recipient: int | None = None) -> str:
@@ -63,12 +89,6 @@ def _dedupe(key: str, recipient: int | None = None) -> str:
     `key` names the writer's chat (a resident's, on the reporter's side)."""
     hashed = get_cipher().blind_index(f"relay:{key}")
     return f"relay:{hashed}" if recipient is None else f"relay:{hashed}:{recipient}"
-
-
-def is_reporter(report: Report, user_id: int) -> bool:
-    return report.reporter_chat_index is not None and (
-        report.reporter_chat_index == get_cipher().blind_index(str(user_id))
-    )
 
 
 async def relay_to_officer(
@@ -79,7 +99,7 @@ async def relay_to_officer(
     the answer of someone who may be in danger is never dropped."""
     report = await load_report(session, report_id)
     if report is None or not is_reporter(report, reporter_id):
-        await AuditRepo(session).record("reply_refused", actor_id=None, report_id=report_id)
+        await record_refusal(session, "reply_refused", actor_id=None, report_id=report_id)
         raise NotAllowed
     recipients = (
         [report.owner_id] if report.owner_id is not None else await coordinator_ids(session)
@@ -99,14 +119,55 @@ async def relay_to_officer(
                 [case_buttons.button(_("💬 Contact the reporter"), case_buttons.CONTACT, report.id)]
             ]
         }
+        payload = outbox.message(f"{body}\n\n{quote(text)}", keyboard)
+        if report.owner_id is not None:
+            # To the owner alone: if it cannot be delivered, nobody has the answer.
+            payload[FROM_REPORTER] = True
         await outbox.enqueue(
             session,
             chat_id=recipient,
-            payload=outbox.message(f"{body}\n\n{quote(text)}", keyboard),
-            kind="relay",
+            payload=payload,
+            kind=TO_STAFF,
             lane=outbox.Lane.RELAY,
             dedupe_key=_dedupe(key, recipient if report.owner_id is None else None),
             report_id=report.id,
         )
     await AuditRepo(session).record("relay_to_officer", actor_id=None, report_id=report.id)
     return report
+
+
+async def relay_dead(session: AsyncSession, row: OutboxMessage) -> None:
+    """Telegram refused a relayed message for good: tell whoever wrote it, so that nobody
+    waits for an answer to a message that never arrived."""
+    report = await load_report(session, row.report_id or 0)
+    if report is None:
+        return
+    payload = row.payload or {}  # the row as the sender claimed it: its payload is there
+    author = payload.get(AUTHOR)
+    if isinstance(author, int) and await may_change(session, report, author):
+        person = await session.get(User, author)
+        _ = translator(person.language if person is not None else None)
+        text = _(
+            "⚠️ Your message to the reporter of <code>{code}</code> could not be delivered: "
+            "Telegram refused it."
+        ).format(code=report.code)
+        await _tell(session, author, text, row, report)
+    chat_id = reporter_chat(report)
+    if payload.get(FROM_REPORTER) and chat_id is not None:
+        _ = translator(report.language)
+        # Seen on a lock screen too: nothing about a report or an officer.
+        await _tell(session, chat_id, _("⚠️ Your last message could not be delivered."), row, report)
+
+
+async def _tell(
+    session: AsyncSession, chat_id: int, text: str, row: OutboxMessage, report: Report
+) -> None:
+    await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        payload=outbox.message(text),
+        kind="relay_failed",
+        lane=outbox.Lane.RELAY,
+        dedupe_key=f"relay-dead:{row.id}",
+        report_id=report.id,
+    )

@@ -31,24 +31,20 @@ async def _unique_code(repo: Repo, code: str, taken: bool) -> str:
     return code
 
 
-def _source(item: Attachment, linked: bool) -> dict[str, object]:
-    # The chat and message ids would let alerts copyMessage the file, but they also link the
-    # report to the chat; without contact consent we keep only the file id (sent by id later).
-    if linked:
-        return {"file_id": item.file_id, "chat_id": item.chat_id, "message_id": item.message_id}
+def _source(item: Attachment) -> dict[str, object]:
+    # The file id only: alerts send the file again by it (services/alerting.py). The chat and
+    # message ids would link the report to the chat, and the message may be deleted (/hapus).
     return {"file_id": item.file_id}
 
 
-def _evidence_rows(draft: Draft, linked: bool) -> list[Evidence]:
+def _evidence_rows(draft: Draft) -> list[Evidence]:
     rows = [
-        Evidence(kind=item.kind, source=_source(item, linked), is_description=False)
+        Evidence(kind=item.kind, source=_source(item), is_description=False)
         for item in draft.evidence
     ]
     if draft.description_voice is not None:
         voice = draft.description_voice
-        rows.insert(
-            0, Evidence(kind=voice.kind, source=_source(voice, linked), is_description=True)
-        )
+        rows.insert(0, Evidence(kind=voice.kind, source=_source(voice), is_description=True))
     return rows
 
 
@@ -90,6 +86,6 @@ async def submit_report(
         language=language,
         created_at=now or utcnow(),
     )
-    await repo.reports.add(report, _evidence_rows(draft, linked))
+    await repo.reports.add(report, _evidence_rows(draft))
     await repo.audit.record("report_submitted", actor_id=None, report_id=report.id)
     return Submitted(report, duplicate=False)

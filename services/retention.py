@@ -4,10 +4,10 @@
 A case closed longer ago than RETENTION keeps what the statistics need (category, victim,
 kelurahan, dates, status history, counts of evidence and notes) and loses everything that
 could identify or describe someone: the description, landmark, location pin, reporter
-identity and chat link, evidence file ids, the text of notes and status notes, and the
-payloads of its sent messages (an alert holds the description). Idempotent, in batches,
-safe to run on several instances at once: a row already anonymised is not selected again,
-and wiping twice gives the same result.
+identity and chat link, evidence file ids, the text of notes and status notes, what the
+reporter was told, and the payloads of its sent messages (an alert holds the description).
+Idempotent, in batches, safe to run on several instances at once: a row already anonymised is
+not selected again, and wiping twice gives the same result.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from storage.models import (
 from storage.repositories import outbox as outbox_rows
 from storage.repositories.lookup_limits import LookupLimitRepo
 from storage.repositories.messages import ChatMessageRepo
+from storage.repositories.reporter_messages import ReporterMessageRepo
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ async def _wipe(session: AsyncSession, ids: list[int], now: datetime) -> None:
         )
     )
     await session.execute(update(Evidence).where(Evidence.report_id.in_(ids)).values(source=None))
+    await ReporterMessageRepo(session).forget_reports(ids)
     # Notes keep their rows (and so their count and authors), not their text.
     await session.execute(update(CaseNote).where(CaseNote.report_id.in_(ids)).values(text=""))
     await session.execute(

@@ -360,6 +360,19 @@ class CaseNote(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ReporterMessage(Base):
+    """What the reporter is told about their case (a status update, an officer's words): the
+    message itself says only "we have news for you", and this is shown when they press Open,
+    in their chat only. `content` holds the sendMessage params (text, reply_markup),
+    encrypted; wiped by /hapusdata and RETENTION. No timestamps: none is needed."""
+
+    __tablename__ = "reporter_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    content: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
+
+
 class Subscription(Base):
     """A resident who asked for awareness messages, optionally for one kelurahan."""
 
@@ -488,6 +501,7 @@ __all__ = [
     "ProcessedUpdate",
     "Report",
     "ReportStatusChange",
+    "ReporterMessage",
     "RosterShift",
     "ScheduledJob",
     "Subscription",

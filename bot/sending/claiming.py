@@ -9,6 +9,7 @@ for their officer's chat share one message, and the rest is given back for a lat
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sending.budget import RateBudget
 from bot.sending.payloads import combinable, combined_payload, pack, payload_of, target_chat
-from services.outbox import Lane
+from services.outbox import DeliveryHooks, Lane
 from storage.db import writers_waiting
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
+
+log = logging.getLogger(__name__)
 
 # While updates queue for SQLite's write lock (a burst of Kirims), passes claim only alerts,
 # so confirmations, notices and broadcasts do not put their turns between the reports and
@@ -73,6 +76,7 @@ class Claims:
         sessions: async_sessionmaker[AsyncSession],
         budget: RateBudget,
         transaction: Transaction,
+        hooks: DeliveryHooks,
         *,
         worker_id: str,
         lease: timedelta,
@@ -81,6 +85,7 @@ class Claims:
         self._sessions = sessions
         self._budget = budget
         self._transaction = transaction
+        self._hooks = hooks
         self._worker_id = worker_id
         self._lease = lease
         self._now = now
@@ -98,6 +103,7 @@ class Claims:
             alerts_only = self.yield_to_updates(moment) or alerts_only
             rows = await self._lanes(session, now, limit, waiting, broadcasts=False,
                                      alerts_only=alerts_only)  # fmt: skip
+            rows = await self._without_withheld(session, rows)
             if alerts_only:
                 return rows
             spare = self._budget.broadcast_sends(moment, planned=len(rows))
@@ -105,6 +111,18 @@ class Claims:
             if spare > 0:
                 rows += await self._lanes(session, now, spare, waiting, broadcasts=True)
         return rows
+
+    async def _without_withheld(
+        self, session: AsyncSession, rows: list[OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """The rules' last word before a send (a case message to someone who may no longer see
+        the case is cancelled): asked in the claim's transaction, so nothing changes between."""
+        if not rows:
+            return rows
+        withheld = await self._hooks.withheld(session, rows)
+        for row_id in sorted(withheld):
+            log.info("outbox %s: withheld by the rules, not sent", row_id)
+        return [row for row in rows if row.id not in withheld]
 
     def yield_to_updates(self, moment: float) -> bool:
         if writers_waiting(self._sessions) == 0:

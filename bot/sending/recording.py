@@ -243,7 +243,9 @@ class Recorder:
         await self._attempt(session, row, outcome, now)
         if fresh is None:
             return None
-        return lambda hook_session: self._hooks.dead(hook_session, fresh, reason)
+        # The row as claimed: once dead, a resident's row no longer says what it held (the
+        # hooks read who wrote a relay from its payload).
+        return lambda hook_session: self._hooks.dead(hook_session, row, reason)
 
     def _retry_at(
         self, row: OutboxMessage, now: datetime, pushed_until: datetime | None

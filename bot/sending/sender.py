@@ -88,7 +88,7 @@ class Sender:
         self._outage = Outage(retry, rng)
         self._paid = PaidAlerts(limits.paid_alerts, self._budget)
         self._claims = Claims(
-            session_factory, self._budget, self._transaction,
+            session_factory, self._budget, self._transaction, hooks,
             worker_id=self.worker_id, lease=lease, now=clock.now,
         )  # fmt: skip
         self._calls = TelegramCalls(

@@ -18,9 +18,10 @@ from conversations.cases.guard import changeable_case, refuse
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.alerting import load_report
-from services.cases import NotAllowed
-from services.notices import reporter_chat
-from services.relay import MAX_RELAY, NoContact, is_reporter, relay_to_officer, relay_to_reporter
+from services.cases import NotAllowed, record_refusal
+from services.notices import is_reporter, reporter_chat
+from services.relay import MAX_RELAY, NoContact, relay_to_officer, relay_to_reporter, too_long
+from services.text_limits import utf16_length
 from storage.repositories import Repo
 
 
@@ -60,7 +61,9 @@ async def ask_reply(
 ) -> None:
     report = await load_report(repo.session, callback_data.report_id)
     if report is None or not is_reporter(report, callback.from_user.id):
-        await repo.audit.record("reply_refused", actor_id=None, report_id=callback_data.report_id)
+        await record_refusal(
+            repo.session, "reply_refused", actor_id=None, report_id=callback_data.report_id
+        )
         refuse(callback, repo)
         return
     await state.set_state(RelayForm.to_officer)
@@ -78,10 +81,20 @@ async def written(
 ) -> None:
     assert message.from_user is not None
     text = (message.text or "").strip()
-    if not text or len(text) > MAX_RELAY:
+    if not text:
         await replies.reply(
             message,
             _("Please write a message of up to {limit} characters.").format(limit=MAX_RELAY),
+        )
+        return
+    if too_long(text):
+        # Refused here, before "Sent": Telegram would refuse it later, where nobody sees it.
+        await replies.reply(
+            message,
+            _(
+                "That message is too long to send: {length} characters, and at most {limit} "
+                "fit (an emoji counts as two). Please shorten it; nothing was sent."
+            ).format(length=utf16_length(text), limit=MAX_RELAY),
         )
         return
     current = await state.get_state()
@@ -89,9 +102,12 @@ async def written(
     # The update id makes the relay idempotent if Telegram delivers the update twice.
     key = f"{message.chat.id}:{message.message_id}"
     now = options.clock.now()
+    due = now
     try:
         if current == RelayForm.to_reporter.state:
-            await relay_to_reporter(repo.session, report_id, message.from_user.id, text, key, now)
+            due = await relay_to_reporter(
+                repo.session, report_id, message.from_user.id, text, key, now, options.quiet_hours
+            )
         else:
             await relay_to_officer(repo.session, report_id, message.from_user.id, text, key, now)
     except NoContact:
@@ -103,7 +119,13 @@ async def written(
     else:
         # The relayed message is an outbox row of this transaction (services/relay.py), not a
         # call made here: once committed, it is sent.
-        await replies.reply(message, _("✉️ Sent."))
+        if due > now:
+            held = _(
+                "✉️ Sent. It is quiet hours for the reporter: the message reaches them at {time}."
+            ).format(time=f"{due.astimezone(options.timezone):%H:%M}")
+            await replies.reply(message, held)
+        else:
+            await replies.reply(message, _("✉️ Sent."))
     await state.clear()
 
 

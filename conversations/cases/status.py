@@ -11,21 +11,17 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
-from conversations.cases.guard import changeable_case, refuse
+from conversations.cases.guard import changeable_case, refuse, refuse_case, visible_case
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services import labels
-from services.alerting import load_report
 from services.case_card import choice_keyboard
-from services.cases import NotAllowed, may_see, set_status
+from services.cases import NotAllowed, set_status
 from storage.repositories import Repo
 
 
 async def _refuse(callback: CallbackQuery, repo: Repo, report_id: int) -> None:
-    await repo.audit.record(
-        "case_button_refused", actor_id=callback.from_user.id, report_id=report_id
-    )
-    refuse(callback, repo)
+    await refuse_case(callback, repo, report_id, "case_button_refused")
 
 
 async def open_card(
@@ -36,9 +32,8 @@ async def open_card(
     i18n: I18n,
     options: ConversationOptions,
 ) -> None:
-    report = await load_report(repo.session, callback_data.report_id)
-    if report is None or not await may_see(repo.session, report, callback.from_user.id):
-        await _refuse(callback, repo, callback_data.report_id)
+    report = await visible_case(callback, callback_data, repo, "case_button_refused")
+    if report is None:
         return
     await repo.audit.record("case_viewed", actor_id=callback.from_user.id, report_id=report.id)
     await replies.answer(callback)
@@ -125,6 +120,7 @@ async def _change(
             callback.from_user.id,
             status,
             options.clock.now(),
+            options.quiet_hours,
             partner=partner,
             outcome=outcome,
         )

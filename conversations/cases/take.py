@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
-from conversations.cases.guard import refuse
+from conversations.cases.guard import refuse, visible_case
 from conversations.options import ConversationOptions
 from services import case_buttons
 from services.alerting import load_report
@@ -33,7 +33,11 @@ async def take(
 ) -> None:
     try:
         taken = await take_case(
-            repo.session, callback_data.report_id, callback.from_user.id, options.clock.now()
+            repo.session,
+            callback_data.report_id,
+            callback.from_user.id,
+            options.clock.now(),
+            options.quiet_hours,
         )
     except NotAllowed:
         refuse(callback, repo)
@@ -50,9 +54,12 @@ async def take(
 
 
 async def taken_by(callback: CallbackQuery, callback_data: CaseCb, repo: Repo) -> None:
-    """The "taken by ..." button of a combined alert: just says who."""
-    report = await load_report(repo.session, callback_data.report_id)
-    if report is None or report.owner_id is None:
+    """The "taken by ..." button of a combined alert: says who, to someone who may see the
+    case (the ids are sequential: a forged press must not learn who owns which case)."""
+    report = await visible_case(callback, callback_data, repo, "case_button_refused")
+    if report is None:
+        return
+    if report.owner_id is None:
         await replies.answer(callback)
         return
     name = await display_name(repo.session, report.owner_id)

@@ -4,8 +4,9 @@ The check-in itself says nothing ("Hello, we have news for you"); Open turns it 
 question about their report with four answers. An answer is recorded once, acted on by
 services/followups.py, and the question is replaced by what happens next, in the language of
 the report. A button pressed late, twice, after the case was closed, by someone else or after
-/hapusdata gets a clear answer and changes nothing; whoever presses "I need help now" sees the
-emergency numbers whatever became of the button.
+/hapusdata gets a clear answer and changes nothing (someone else, and anyone after /hapusdata,
+only "no longer active"); whoever presses "I need help now" sees the emergency numbers
+whatever became of the button.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from storage.repositories import Repo
 
 
 def _refusal_text(reason: str) -> str:
+    # Not the reporter's chat (any more), or no such report: one answer for all, so that a
+    # press forged with another report's id learns nothing of it (whether it is linked to a
+    # chat tells whether its reporter agreed to be contacted). The audit log keeps the reason.
     texts = {
-        followups.UNLINKED: _("This report is no longer linked to this chat, so nothing changed."),
-        followups.NOT_YOURS: _("This button is not for you."),
         followups.CLOSED: _(
             "This case has been closed, so nothing changed. If you need help, send /darurat."
         ),

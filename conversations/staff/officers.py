@@ -494,10 +494,13 @@ async def change_role(
     now = options.clock.now()
     actor = callback.from_user.id
     promoting = callback_data.action == "coordok"
+    codes: list[str] = []
     if promoting:
         outcome = await make_coordinator(repo.session, officer.id, actor_id=actor, now=now)
     else:
-        outcome = await end_coordinator(repo.session, officer.id, actor_id=actor, now=now)
+        outcome, codes = await end_coordinator(
+            repo.session, officer.id, options.alert_policy, actor_id=actor, now=now
+        )
     if outcome == RoleChange.OWN_ROLE:
         await replies.answer(
             callback,
@@ -514,6 +517,9 @@ async def change_role(
         )
         # A popup is plain text: the name unescaped.
         notice = done.format(name=officer_button(officer.display_name, officer.id))
+        if codes:
+            # Said in the chat, not in the popup: the codes must stay readable.
+            await replies.send(bot, actor, handed_back_text(codes))
     else:
         notice = _("Nothing to change: someone may have done it already.")
     await show_card(callback, callback_data, bot, repo, gazetteer, options, notice=notice)

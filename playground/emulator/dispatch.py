@@ -92,7 +92,7 @@ class Dispatcher:
                 raise ApiError(401, "Unauthorized")
             if entry is None:
                 raise ApiError(404, "Not Found")
-            if injected := self.faults.take(canonical):
+            if injected := self.faults.take(canonical, _chat_of(params)):
                 raise injected
             counted = is_counted_send(canonical)
             chat_key, is_group = self._flood_key(bot, params) if counted else (None, False)
@@ -117,3 +117,10 @@ class Dispatcher:
             status, body = error.error_code, error.payload()
         self.record(token, canonical, params.snapshot(), status, body, at, via)
         return status, body
+
+
+def _chat_of(params: Params) -> int | str | None:
+    try:
+        return params.chat_id()
+    except ApiError:
+        return None

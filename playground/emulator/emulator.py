@@ -175,9 +175,11 @@ class BotAPIEmulator:
         description: str,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with this Telegram error."""
-        self.faults.fail_next(method, error_code, description, retry_after, times)
+        """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail with this
+        Telegram error."""
+        self.faults.fail_next(method, error_code, description, retry_after, times, chat_id)
 
     # --- people and chats -----------------------------------------------------------------
 

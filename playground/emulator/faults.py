@@ -18,6 +18,7 @@ class _Injected:
     description: str
     retry_after: int | None
     remaining: int
+    chat_id: int | None = None  # only calls to this chat fail; None: any call
 
 
 class Faults:
@@ -37,18 +38,21 @@ class Faults:
         description: str,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
         if times < 1:
             raise ValueError("times must be at least 1")
-        injected = _Injected(error_code, description, retry_after, times)
+        injected = _Injected(error_code, description, retry_after, times, chat_id)
         self._queue.setdefault(method.lower(), deque()).append(injected)
 
-    def take(self, method: str) -> ApiError | None:
+    def take(self, method: str, chat_id: int | str | None = None) -> ApiError | None:
         queue = self._queue.get(method.lower())
         if not queue:
             return None
-        injected = queue[0]
+        injected = next((i for i in queue if i.chat_id in (None, chat_id)), None)
+        if injected is None:
+            return None
         injected.remaining -= 1
         if injected.remaining <= 0:
-            queue.popleft()
+            queue.remove(injected)
         return ApiError(injected.error_code, injected.description, injected.retry_after)

@@ -375,3 +375,22 @@ def _as_utc(moment: datetime | str) -> datetime:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def cancel_pending(
+    session: AsyncSession, *, report_ids: Collection[int], kinds: Collection[str]
+) -> None:
+    """Rows of `kinds` about these reports that were not sent yet stay unsent (a row being
+    sent right now is left to its sender)."""
+    if not report_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.report_id.in_(list(report_ids)),
+            OutboxMessage.kind.in_(list(kinds)),
+            OutboxMessage.status == PENDING,
+            OutboxMessage.claimed_until.is_(None),
+        )
+        .values(status="cancelled")
+    )

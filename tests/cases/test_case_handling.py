@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from sqlalchemy import func, select
 
 from playground.emulator import BotAPIEmulator
+from storage.identity import pseudonym
 from storage.models import AuditLog, CaseNote, Report
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.followups.helpers import open_notice
 from tests.staff.people import eventually
+from tests.translations import translate
 
 RINA, JOKO, SARI = 3101, 3102, 3103
 
@@ -95,17 +99,17 @@ async def test_status_changes_reach_the_reporter_and_relay_hides_identities(
     alert = await rina.wait_for(code)
     await tap(rina, f"✅ Terima {code}", alert)
     card = await rina.wait_for("Ditangani")
-    notice = await resident.user.wait_for("Sudah diterima petugas")
+    notice = await open_notice(resident.user, "Sudah diterima petugas", "id")
     assert code in notice.text and "Rina" not in notice.text
 
     await tap(rina, "🛠 Ditangani")
-    await resident.user.wait_for("Sedang ditangani")
+    await open_notice(resident.user, "Sedang ditangani", "id")
 
     await tap(rina, "💬 Hubungi pelapor")
     await rina.wait_for("Tulis pesan")
     await rina.send_text("Apakah Anda aman? <saya> & tim siap membantu.")
     await rina.wait_for("Terkirim")
-    relayed = await resident.user.wait_for("Apakah Anda aman?")
+    relayed = await open_notice(resident.user, "Apakah Anda aman?", "id")
     assert "<saya> & tim" in relayed.text
     assert "Rina" not in relayed.text and str(RINA) not in relayed.text
     assert relayed.forward_origin is None
@@ -123,10 +127,10 @@ async def test_status_changes_reach_the_reporter_and_relay_hides_identities(
         card.message_id,
     )
     await tap(rina, "UPTD PPA")
-    await resident.user.wait_for("UPTD PPA")
+    await open_notice(resident.user, "UPTD PPA", "id")
     await tap(rina, "✔️ Selesai")
     await tap(rina, "Ditangani dan tuntas")
-    await resident.user.wait_for("Selesai")
+    await open_notice(resident.user, "Selesai", "id")
     assert not [m for m in rina.chat.messages if "Maaf, terjadi gangguan" in m.text]
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))
@@ -178,3 +182,69 @@ async def test_kasus_lists_open_cases_with_their_age(
     listing = await rina.wait_for("Kasus terbuka")
     assert code in listing.text and elsewhere not in listing.text
     assert "dilaporkan baru saja" in listing.text  # its age in words, not "0 menit"
+
+
+async def test_a_forged_taken_by_button_names_nobody(
+    bot: RunningBot, emulator: BotAPIEmulator, resident: Resident
+) -> None:
+    """`k:info:<id>` (the "taken by" placeholder of a combined alert) has sequential ids: it
+    says who owns a case only to someone who may see that case."""
+    await two_officers(bot, emulator)
+    report_id, code = await file_report(bot.service, "Kalampangan")
+    rina, joko, sari = emulator.user(RINA), emulator.user(JOKO), emulator.user(SARI)
+    await tap(rina, f"✅ Terima {code}", await rina.wait_for(code))
+    alert = await joko.wait_for("diambil oleh Bu Rina")
+    # Joko was alerted to the case: he may know who took it.
+    told = await joko.press_data(f"k:info:{report_id}:", alert.message_id)
+    assert told is not None and "Bu Rina" in (told.text or "")
+    # An officer of another kecamatan and a resident learn nothing, and it is audit-logged.
+    await resident.start()
+    for user in (sari, resident.user):
+        sent = await user.send_text("halo")
+        forged = await user.press_data(f"k:info:{report_id}:", sent["message_id"])
+        assert forged is not None and forged.show_alert
+        assert "Rina" not in (forged.text or "") and code not in (forged.text or "")
+    async with bot.service.session_factory() as session:
+        refused = list(
+            await session.scalars(
+                select(AuditLog.actor_id).where(AuditLog.action == "case_button_refused")
+            )
+        )
+    assert sorted(refused) == sorted([SARI, pseudonym(resident.user.id)])
+
+
+async def test_case_buttons_forged_for_no_case_get_a_plain_refusal(
+    bot: RunningBot, emulator: BotAPIEmulator, resident: Resident
+) -> None:
+    """An id of no case at all: refused like any other forged press (and audit-logged), not
+    an apology for an error."""
+    await two_officers(bot, emulator)
+    await resident.start()
+    rina = emulator.user(RINA)
+    no = translate("id", "You are not allowed to do this.")
+    actions = ("take", "info", "open", "handling", "close", "note", "contact", "reply")
+    for user in (rina, resident.user):
+        sent = await user.send_text("halo")
+        # No such case; and an id PostgreSQL cannot even take as a parameter.
+        for forged_id, action in itertools.product((999999, 2**40), actions):
+            forged = await user.press_data(f"k:{action}:{forged_id}:", sent["message_id"])
+            assert forged is not None and forged.show_alert, (user.id, action)
+            assert forged.text == no, (user.id, action, forged_id)
+    sorry = translate("id", "Sorry, something went wrong on our side.")
+    assert not [m for m in rina.chat.messages if sorry in m.text]
+
+
+async def test_each_officer_gets_the_alerts_of_their_own_area_among_many(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    """The sender checks every case message against its recipient's area as it goes out: with
+    cases open in several kecamatan, each check must look at its own case's."""
+    await two_officers(bot, emulator)
+    emulator.user(3104, first_name="U3104")
+    await add_officer(bot.service, 3104, "Marang", name="Pak Budi")
+    places = {SARI: "Menteng", RINA: "Kalampangan", 3104: "Marang"}
+    codes = {}
+    for _ in range(2):  # each kecamatan's case both before and after the others'
+        for officer, place in places.items():
+            _, codes[officer] = await file_report(bot.service, place)
+            assert codes[officer] in (await emulator.user(officer).wait_for(codes[officer])).text

@@ -17,6 +17,7 @@ from tests.fixtures.bot import COORDINATOR_ID, RunningBot, make_settings, start_
 from tests.fixtures.clock import advance
 from tests.fixtures.outbox import settled, tried
 from tests.staff.people import eventually
+from tests.translations import translate
 
 RINA, JOKO = 3201, 3202
 
@@ -166,7 +167,7 @@ async def test_alerts_pending_when_the_bot_stops_are_sent_after_restart(
         await restarted.stop()
 
 
-async def test_evidence_is_copied_never_forwarded(
+async def test_evidence_is_sent_by_file_id_never_forwarded(
     bot: RunningBot, emulator: BotAPIEmulator, resident: object
 ) -> None:
     await staff(bot, emulator)
@@ -180,6 +181,39 @@ async def test_evidence_is_copied_never_forwarded(
     )
     rina = emulator.user(RINA)
     copy = await rina.wait_for(code, predicate=lambda m: m.kind == "photo")
-    assert copy.copied_from == (5001, photo["message_id"])
+    assert copy.file_id == attachment.file_id and copy.copied_from is None
     assert copy.forward_origin is None
-    assert not emulator.calls_of("forwardMessage")
+    assert not emulator.calls_of("forwardMessage") and not emulator.calls_of("copyMessage")
+
+
+async def test_evidence_reaches_officers_alerted_after_the_reporter_cleared_the_chat(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ManualClock
+) -> None:
+    """/hapus deletes the resident's own messages, the evidence among them: an officer alerted
+    later (here the kecamatan's, by escalation) still gets it, sent again by its file id."""
+    await staff(bot, emulator)
+    reporter = emulator.user(5002)
+    photo = await reporter.send_photo(caption="bukti")
+    await reporter.wait_for()  # answered: the bot has its id for /hapus
+    from services.report_draft import Attachment
+
+    file_id = photo["photo"][-1]["file_id"]
+    attachment = Attachment("photo", file_id, 5002, photo["message_id"])
+    _, code = await file_report(
+        bot.service, "Kalampangan", reporter_chat=5002, consent=True, evidence=[attachment]
+    )
+    rina, joko = emulator.user(RINA), emulator.user(JOKO)
+    first = await rina.wait_for(code, predicate=lambda m: m.kind == "photo")
+    await reporter.send_command("/hapus")
+    await tap(reporter, translate("id", "🧹 Yes, delete them"))
+    await reporter.wait_for("48")
+    assert photo["message_id"] not in [m.message_id for m in emulator.chat(5002).messages]
+    # Nobody took it: a reminder, then the kecamatan's officers are alerted.
+    for _step in range(2):
+        await advance(bot, clock, bot.service.settings.ack_timeout)
+    later = await joko.wait_for(code, predicate=lambda m: m.kind == "photo", timeout=10)
+    assert later.file_id == first.file_id == file_id
+    assert later.forward_origin is None and not emulator.calls_of("forwardMessage")
+    async with bot.service.session_factory() as session:
+        dead = await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead"))
+        assert list(dead) == []

@@ -3,19 +3,25 @@ back to the kelurahan as new alerts, and nothing of them reaches that person any
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
 from bot.app import alert_policy
+from bot.config import Settings
 from playground.emulator import BotAPIEmulator, BotMessage, SimulatedUser
 from services.cases import hand_back_cases
 from services.clock import ManualClock
 from services.officers import remove_kelurahan
-from storage.models import AuditLog, Report
+from storage.models import AuditLog, OutboxMessage, Report, User
 from storage.repositories.staff import StaffRepo
 from tests.cases.staffing import add_officer, file_report, kelurahan_id, tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
 from tests.fixtures.clock import advance
-from tests.staff.people import Person
+from tests.followups.helpers import open_notice
+from tests.staff.people import Person, eventually
+from tests.staff.test_cli import run_cli
 
 RINA, JOKO, REPORTER = 3201, 3202, 3203
 
@@ -29,6 +35,11 @@ async def report_row(bot: RunningBot, report_id: int) -> Report:
 
 def mentioning(user: SimulatedUser, code: str) -> list[BotMessage]:
     return [m for m in user.chat.bot_messages() if code in m.text]
+
+
+def reminders(user: SimulatedUser, code: str) -> int:
+    # Counted in the text: alerts waiting for one officer may arrive combined in one message.
+    return sum(m.text.count("Pengingat") for m in mentioning(user, code))
 
 
 async def taken_by_rina(bot: RunningBot, emulator: BotAPIEmulator) -> tuple[int, str, BotMessage]:
@@ -57,7 +68,7 @@ async def test_a_removed_officers_case_goes_back_and_nothing_reaches_them(
     await rina.wait_for("Tulis pesan")
     await rina.send_text("Apakah Anda aman?")
     await rina.wait_for("Terkirim")
-    relayed = await reporter.wait_for("Apakah Anda aman?")
+    relayed = await open_notice(reporter, "Apakah Anda aman?", "id")
 
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
     listing = await coordinator.command("/petugas", expect="Officers")
@@ -142,3 +153,144 @@ async def test_an_officer_moved_off_a_kelurahan_loses_its_cases(
     assert code in (await joko.wait_for("Kasus terbuka")).text
     report = await report_row(bot, report_id)
     assert (report.owner_id, report.status) == (None, "baru")
+
+
+ANDI = 3204  # a coordinator who also serves Menteng, in another kecamatan than Kalampangan
+
+
+async def make_coordinator(bot: RunningBot, user_id: int) -> None:
+    async with bot.service.session_factory() as session, session.begin():
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.role = "coordinator"
+
+
+async def relay_rows_to(bot: RunningBot, chat_id: int) -> list[OutboxMessage]:
+    async with bot.service.session_factory() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.recipient_id == chat_id, OutboxMessage.kind == "relay"
+            )
+        )
+        return list(rows)
+
+
+async def test_a_demoted_coordinator_keeps_only_what_an_officer_of_their_area_may_see(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    for user_id in (RINA, ANDI, REPORTER):
+        emulator.user(user_id, first_name=f"U{user_id}")
+    await add_officer(bot.service, RINA, "Kalampangan", name="Bu Rina")
+    await add_officer(bot.service, ANDI, "Menteng", name="Pak Andi")
+    await make_coordinator(bot, ANDI)
+    # Urgent: the coordinators are alerted at once, Pak Andi among them, and he takes it.
+    report_id, code = await file_report(
+        bot.service, "Kalampangan", urgent=True, reporter_chat=REPORTER, consent=True
+    )
+    andi, rina, reporter = emulator.user(ANDI), emulator.user(RINA), emulator.user(REPORTER)
+    await tap(andi, f"✅ Terima {code}", await andi.wait_for(code))
+    card = await andi.wait_for("Ditangani")
+    await rina.wait_for("diambil oleh Pak Andi")
+    await tap(andi, "💬 Hubungi pelapor", card)
+    await andi.wait_for("Tulis pesan")
+    await andi.send_text("Apakah Anda aman?")
+    await andi.wait_for("Terkirim")
+    relayed = await open_notice(reporter, "Apakah Anda aman?", "id")
+
+    # The reporter's answer is on its way to him (his chat is paused by Telegram for a while)
+    # when another coordinator ends his role.
+    emulator.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 60", retry_after=60, chat_id=ANDI
+    )
+    await tap(reporter, "↩️ Balas", relayed)
+    await reporter.wait_for("Tulis jawaban")
+    await reporter.send_text("Saya aman, terima kasih.")
+    await reporter.wait_for("Terkirim")
+
+    async def answer_held() -> bool:
+        return any(
+            row.attempts or row.not_before for row in await relay_rows_to(bot, ANDI)
+        ) and any(c.error_code == 429 for c in emulator.calls_of("sendMessage"))
+
+    await eventually(answer_held)
+    coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    listing = await coordinator.command("/petugas", expect="Officers")
+    [button] = [b.text for row in listing.buttons for b in row if b.text.endswith("Pak Andi")]
+    await coordinator.press(button)
+    await coordinator.user.wait_for("Also a coordinator.")
+    await coordinator.press("End the coordinator role")
+    await coordinator.user.wait_for("End Pak Andi's coordinator role?")
+    await coordinator.press("Yes, end the role")
+    handed = await coordinator.user.wait_for("went back to their kelurahan")
+    assert code in handed.text
+
+    # The case is the kelurahan's again, and what was queued for him stays unsent.
+    report = await report_row(bot, report_id)
+    assert (report.owner_id, report.status) == (None, "baru")
+    again = await rina.wait_for(predicate=lambda m: m.button(f"✅ Terima {code}") is not None)
+    assert "Dikembalikan" in again.text
+    assert [row.status for row in await relay_rows_to(bot, ANDI)] == ["cancelled"]
+    # An officer of Menteng now: the Kalampangan case is closed to him.
+    refused = await andi.press("🛠 Ditangani", card)
+    assert refused is not None and refused.show_alert
+    opened = await andi.press_data(f"k:open:{report_id}:", card.message_id)
+    assert opened is not None and opened.show_alert
+    await andi.send_command("/kasus")
+    assert code not in (await andi.wait_for("Tidak ada kasus terbuka")).text
+
+
+@pytest.mark.slow
+async def test_a_coordinator_removed_from_the_command_line_hears_no_more_of_other_areas(
+    bot: RunningBot,
+    emulator: BotAPIEmulator,
+    settings: Settings,
+    database_url: str,
+    tmp_path: Path,
+    clock: ManualClock,
+) -> None:
+    """`python -m bot coordinator remove`, while the bot runs: the case he took goes back, and
+    what is queued for him later about a case he may no longer see (an escalation reminding
+    everyone alerted so far) never reaches him."""
+    for user_id in (RINA, ANDI, COORDINATOR_ID):
+        emulator.user(user_id, first_name=f"U{user_id}")
+    await add_officer(bot.service, RINA, "Kalampangan", name="Bu Rina")
+    await add_officer(bot.service, ANDI, "Menteng", name="Pak Andi")
+    await make_coordinator(bot, ANDI)
+    andi, rina = emulator.user(ANDI), emulator.user(RINA)
+    taken_id, taken = await file_report(bot.service, "Kalampangan", urgent=True)
+    await tap(andi, f"✅ Terima {taken}", await andi.wait_for(taken))
+    await andi.wait_for("Ditangani")
+    _, waiting = await file_report(bot.service, "Kalampangan", urgent=True)
+    await andi.wait_for(waiting)
+
+    code, stdout, stderr = await run_cli(
+        "coordinator", "remove", str(ANDI),
+        database_url=database_url, key=settings.data_key.get_secret_value().split(",")[0],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "now officer" in stdout and taken in stdout
+    report = await report_row(bot, taken_id)
+    assert (report.owner_id, report.status) == (None, "baru")
+    await rina.wait_for(predicate=lambda m: m.button(f"✅ Terima {taken}") is not None)
+    seen = {code: len(mentioning(andi, code)) for code in (taken, waiting)}
+    # The reminders of the case nobody took go on, to everyone alerted so far (the case
+    # handed back starts again with an escalation of its own).
+    reminded = reminders(rina, waiting)
+    for _step in range(4):
+        await advance(bot, clock, settings.urgent_ack_timeout)
+
+    async def reminded_twice_more() -> bool:
+        return reminders(rina, waiting) >= reminded + 2
+
+    # Several messages to one chat go at Telegram's pace (about one a second): on a busy
+    # machine that takes a while.
+    await eventually(reminded_twice_more, timeout=30)
+    assert {code: len(mentioning(andi, code)) for code in (taken, waiting)} == seen
+    async with bot.service.session_factory() as session:
+        to_andi = await session.scalars(
+            select(OutboxMessage.status).where(
+                OutboxMessage.recipient_id == ANDI, OutboxMessage.created_at > report.updated_at
+            )
+        )
+        assert "sent" not in set(to_andi)

@@ -158,7 +158,8 @@ async def test_named_report_in_english_with_urgent_evidence_and_contact(
     kinds = [(item.kind, item.is_description) for item in report.evidence]
     assert kinds == [("voice", True), ("photo", False), ("document", False)]
     assert all(isinstance(item, Evidence) and item.source for item in report.evidence)
-    assert all("chat_id" in (item.source or {}) for item in report.evidence)
+    # The file ids only: alerts send the files again by them, never copying the chat's message.
+    assert all(set(item.source or {}) == {"file_id"} for item in report.evidence)
 
 
 async def test_change_answers_from_the_summary(resident: Resident, bot: RunningBot) -> None:

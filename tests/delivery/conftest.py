@@ -37,6 +37,9 @@ class RecordingHooks:
     # How many rows the hook found sent with the same message (a combined alert has several).
     sharing_message: list[int] = field(default_factory=list)
 
+    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+        return set()
+
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
         self.delivered_rows.append((row.id, message_id))
         sharing = await session.scalar(

@@ -73,6 +73,18 @@ async def test_fail_next_injects_errors(api: ApiClient, emulator: BotAPIEmulator
     assert emulator.stats["5xx"] == 2
 
 
+async def test_fail_next_for_one_chat(api: ApiClient, emulator: BotAPIEmulator) -> None:
+    emulator.user(1001)
+    emulator.user(1002)
+    emulator.fail_next("sendMessage", 400, "Bad Request: chat not found", chat_id=1002)
+    await api.ok("sendMessage", chat_id=1001, text="x")  # another chat is not affected
+    assert await api.error("sendMessage", chat_id=1002, text="x") == (
+        400,
+        "Bad Request: chat not found",
+    )
+    await api.ok("sendMessage", chat_id=1002, text="x")  # once only
+
+
 async def test_injected_retry_after_reaches_aiogram(emulator: BotAPIEmulator, tg_bot: Bot) -> None:
     emulator.user(1001)
     emulator.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from bot.app import Service, alert_policy
 from bot.scheduled_work import followup_policy
+from playground.emulator import BotMessage, SimulatedUser
+from services import followups
 from services.alerting import dispatch_new_report
 from services.clock import ManualClock
 from services.followups import schedule_first_followup
@@ -27,6 +29,33 @@ CONTACTED = "✅ I have been contacted"
 NOBODY = "⏳ Nobody has contacted me"
 HELP = "🆘 I need help now"
 STOP = "🔕 Stop reminding me"
+
+
+def is_checkin(message: BotMessage) -> bool:
+    """A follow-up check-in, not a notice: both show the same neutral line and Open."""
+    prefix = f"{followups.PREFIX}:"
+    return any((b.callback_data or "").startswith(prefix) for row in message.buttons for b in row)
+
+
+async def next_checkin(user: SimulatedUser, language: str = "en") -> BotMessage:
+    return await user.wait_for(shown(language, HELLO), predicate=is_checkin)
+
+
+async def open_notice(user: SimulatedUser, text: str, language: str = "en") -> BotMessage:
+    """Open the user's unopened discreet notices (status updates, an officer's words) in
+    order, waiting for more, until one shows `text`; that one, opened."""
+    hello = shown(language, HELLO)
+    while True:
+        unopened = [m for m in user.chat.bot_messages() if m.text == hello and not is_checkin(m)]
+        if not unopened:
+            await user.wait_for(hello, predicate=lambda message: not is_checkin(message))
+            continue
+        notice = unopened[0]
+        await user.press(shown(language, OPEN), notice)
+        pressed = notice.message_id
+        opened = await user.wait_for(predicate=lambda m, pressed=pressed: m.message_id == pressed)
+        if text in opened.text:
+            return opened
 
 
 def shown(language: str, msgid: str) -> str:

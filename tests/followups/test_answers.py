@@ -16,7 +16,6 @@ from tests.fixtures.bot import COORDINATOR_ID, RunningBot
 from tests.fixtures.clock import advance
 from tests.followups.helpers import (
     CONTACTED,
-    HELLO,
     HELP,
     NOBODY,
     OPEN,
@@ -25,6 +24,7 @@ from tests.followups.helpers import (
     audit_actions,
     file_report,
     jobs_of,
+    next_checkin,
     outbox_rows,
     shown,
     speak_english,
@@ -64,7 +64,7 @@ async def first_checkin(
 ) -> tuple[int, str, BotMessage]:
     report_id, code = await file_report(bot.service, clock, "Kalampangan", reporter=REPORTER)
     await advance(bot, clock, DUE)
-    checkin = await reporter.wait_for(shown("en", HELLO))
+    checkin = await next_checkin(reporter)
     return report_id, code, checkin
 
 
@@ -81,7 +81,7 @@ async def test_a_discreet_checkin_contacted_recorded_once_then_stop_reminding_me
     await reporter.wait_idle()
     assert reporter.chat.bot_messages() == [], "nothing before FOLLOWUP_AFTER"
     await advance(bot, clock, timedelta(minutes=2))
-    checkin = await reporter.wait_for(shown("en", HELLO))
+    checkin = await next_checkin(reporter)
     # A glance at the phone reveals nothing: no code, no report, no topic.
     visible = checkin.text.casefold()
     assert code.casefold() not in visible
@@ -111,7 +111,7 @@ async def test_a_discreet_checkin_contacted_recorded_once_then_stop_reminding_me
 
     # FOLLOWUP_EVERY later, the next check-in; "Stop reminding me" ends them.
     await advance(bot, clock, timedelta(hours=72))
-    later = await reporter.wait_for(shown("en", HELLO))
+    later = await next_checkin(reporter)
     await open_question(reporter, later, code)
     await tap(reporter, shown("en", STOP), later)
     await reporter.wait_for("we will not send you these messages any more")
@@ -135,7 +135,7 @@ async def test_nobody_contacted_reminds_the_owner_and_tells_the_coordinators(
     await rina.wait_for("Handled by: Bu Rina")
 
     await advance(bot, clock, DUE)
-    checkin = await reporter.wait_for(shown("en", HELLO))
+    checkin = await next_checkin(reporter)
     await open_question(reporter, checkin, code)
     await tap(reporter, shown("en", NOBODY), checkin)
     await reporter.wait_for("We have reminded the officer handling your report")

@@ -95,19 +95,19 @@ async def test_a_note_or_a_status_change_arms_the_reminder_again(
     assert stale, "the chain counted from Terima was cancelled by the note"
 
     async with bot.service.session_factory() as session, session.begin():
-        await set_status(session, report_id, RINA, "selesai", clock.now(), outcome="resolved")
+        await set_status(session, report_id, RINA, "selesai", clock.now(), None, outcome="resolved")
     await advance(bot, clock, timedelta(days=10))
     assert len(await outbox_rows(bot.service, kind="case_reminder")) == 1, "closed: no more"
 
 
 async def _take(bot: RunningBot, report_id: int, officer: int, at: datetime) -> None:
     async with bot.service.session_factory() as session, session.begin():
-        await take_case(session, report_id, officer, at)
+        await take_case(session, report_id, officer, at, None)
 
 
 async def _close(bot: RunningBot, report_id: int, officer: int, at: datetime) -> None:
     async with bot.service.session_factory() as session, session.begin():
-        await set_status(session, report_id, officer, "selesai", at, outcome="resolved")
+        await set_status(session, report_id, officer, "selesai", at, None, outcome="resolved")
 
 
 async def test_the_daily_digest_counts_what_the_database_holds(

@@ -9,7 +9,8 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from conversations.followups.callbacks import FollowupCb
-from services import followups
+from conversations.notices import NoticeCb
+from services import followups, notices
 from services.digest import DigestPolicy, next_digest_at
 from services.followups import FollowupPolicy
 
@@ -61,6 +62,11 @@ def test_the_callback_data_written_to_the_outbox_is_what_the_router_parses() -> 
         followups.HELP, 9, 2
     )
     assert len(followups.pack(followups.CONTACTED, 2**31, 10**6).encode()) <= 64
+
+
+def test_the_notice_button_written_to_the_outbox_is_what_the_router_parses() -> None:
+    assert NoticeCb.unpack(notices.pack(4242)).id == 4242
+    assert NoticeCb(id=9).pack() == notices.pack(9)
 
 
 def test_settings_for_scheduled_work(monkeypatch: pytest.MonkeyPatch) -> None:

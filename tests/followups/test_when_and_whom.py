@@ -20,12 +20,13 @@ from tests.fixtures.clock import advance, run_jobs
 from tests.fixtures.people import stored_user
 from tests.followups.conftest import START
 from tests.followups.helpers import (
-    HELLO,
     OPEN,
     add_officer,
     audit_actions,
     file_report,
     jobs_of,
+    next_checkin,
+    open_notice,
     outbox_rows,
     shown,
     speak_english,
@@ -59,6 +60,8 @@ async def test_quiet_hours_in_wib_and_no_followup_without_consent(
         bot.service, clock, "Kalampangan", reporter=silent.id, consent=False
     )
     assert await jobs_of(bot.service, silent_id, followups.FOLLOWUP) == []
+    # The bot is down: no tick runs the late round at 20:00 (advance() below runs what is due).
+    bot.service.scheduler.pause()
     clock.set(START + timedelta(hours=10))  # 20:00 WIB: FOLLOWUP_AFTER (2 h) ends at 22:00
     evening_id, _ = await file_report(bot.service, clock, "Menteng", reporter=evening.id)
     morning = datetime(2026, 3, 3, 0, 0, tzinfo=UTC)  # 07:00 WIB on Tuesday
@@ -66,6 +69,7 @@ async def test_quiet_hours_in_wib_and_no_followup_without_consent(
     assert planned.due_at == morning, "moved to the end of the quiet hours when scheduled"
 
     await advance(bot, clock, timedelta(hours=3))  # 23:00 WIB: the bot is back
+    bot.service.scheduler.resume()
     [deferred, handed_over] = await jobs_of(bot.service, late_id, followups.FOLLOWUP)
     assert deferred.payload is not None and deferred.payload.get("deferred")
     assert handed_over.due_at == morning, "a late run in quiet hours waits for the morning"
@@ -76,7 +80,7 @@ async def test_quiet_hours_in_wib_and_no_followup_without_consent(
 
     await advance(bot, clock, timedelta(minutes=1))  # 07:00 WIB
     for user in (late, evening):
-        checkin = await user.wait_for(shown("en", HELLO))
+        checkin = await next_checkin(user)
         assert checkin.button(shown("en", OPEN)) is not None
     [sent, following] = await jobs_of(bot.service, evening_id, followups.FOLLOWUP)
     assert sent.done_at == morning and following.due_at == morning + EVERY
@@ -103,7 +107,7 @@ async def test_a_report_sent_in_the_chat_with_consent_is_followed_up(
     [job] = await jobs_of(bot.service, report.id, followups.FOLLOWUP)
     assert job.due_at == START + timedelta(hours=2)
     await advance(bot, clock, timedelta(hours=2))
-    checkin = await resident.user.wait_for(shown("id", HELLO))
+    checkin = await next_checkin(resident.user, "id")
     await tap(resident.user, shown("id", OPEN), checkin)
     assert code in (await resident.user.wait_for(code)).text
 
@@ -116,11 +120,11 @@ async def test_no_followup_after_the_case_is_closed(
     rina = emulator.user(RINA)
     await tap(rina, f"✅ Accept {code}", await rina.wait_for(code))
     await advance(bot, clock, timedelta(hours=2, minutes=1))
-    checkin = await reporter.wait_for(shown("en", HELLO))
+    checkin = await next_checkin(reporter)
     card = await rina.wait_for("Handled by: Bu Rina")
     await tap(rina, "✔️ Close", card)
     await tap(rina, "Handled and resolved")
-    await reporter.wait_for("Closed")  # the status notice
+    await open_notice(reporter, "Closed")  # the status notice
     await rina.wait_idle()
 
     # The check-in that came before: a clear answer, nothing changed.
@@ -144,9 +148,9 @@ async def test_late_forged_and_erased_presses_change_nothing(
 ) -> None:
     report_id, _code = await file_report(bot.service, clock, "Kalampangan", reporter=REPORTER)
     await advance(bot, clock, timedelta(hours=2, minutes=1))
-    first = await reporter.wait_for(shown("en", HELLO))
+    first = await next_checkin(reporter)
     await advance(bot, clock, EVERY)
-    second = await reporter.wait_for(shown("en", HELLO))
+    second = await next_checkin(reporter)
     assert second.message_id != first.message_id
 
     late = await reporter.press(shown("en", OPEN), first)
@@ -156,7 +160,7 @@ async def test_late_forged_and_erased_presses_change_nothing(
     forged = await stranger.press_data(
         followups.pack(followups.NOT_CONTACTED, report_id, 2), sent["message_id"]
     )
-    assert forged is not None and forged.text == shown("id", "This button is not for you.")
+    assert forged is not None and forged.text == shown("id", "This button is no longer active.")
 
     await reporter.send_command("/hapusdata")
     await tap(reporter, translate("en", "🗑 Yes, erase my data"))
@@ -164,8 +168,7 @@ async def test_late_forged_and_erased_presses_change_nothing(
     await reporter.wait_idle()
     gone = await reporter.press(shown("en", OPEN), second)
     # /hapusdata forgot their language too: the answer comes in the default one.
-    unlinked = "This report is no longer linked to this chat, so nothing changed."
-    assert gone is not None and gone.text == shown("id", unlinked)
+    assert gone is not None and gone.text == shown("id", "This button is no longer active.")
 
     async with bot.service.session_factory() as session:
         report = await session.get(Report, report_id)
@@ -233,7 +236,7 @@ async def test_after_a_restart_each_due_followup_goes_out_once_in_order(
     restarted = await start_bot(settings, emulator, clock=clock)
     try:
         for user in users:
-            await user.wait_for(shown("en", HELLO))
+            await next_checkin(user)
         await run_jobs(restarted)
         for user in users:
             await user.wait_idle()
@@ -250,3 +253,30 @@ async def test_after_a_restart_each_due_followup_goes_out_once_in_order(
         assert all(row.status == "sent" for row in rows)
     finally:
         await restarted.stop()
+
+
+async def test_a_forged_press_learns_nothing_of_the_report(
+    bot: RunningBot, clock: ManualClock, reporter: SimulatedUser, emulator: BotAPIEmulator
+) -> None:
+    """Report ids are sequential: whether a report is linked to some chat (contact consent) or
+    to none, or does not exist, a press forged by someone else gets the same answer."""
+    linked_id, _ = await file_report(bot.service, clock, "Kalampangan", reporter=REPORTER)
+    unlinked_id, _ = await file_report(
+        bot.service, clock, "Kalampangan", reporter=6304, consent=False
+    )
+    await advance(bot, clock, timedelta(hours=2, minutes=1))
+    await next_checkin(reporter)
+    stranger = emulator.user(STRANGER)
+    sent = await stranger.send_text("halo")
+    answers = set()
+    for report_id, action in (
+        (linked_id, followups.OPEN),
+        (unlinked_id, followups.OPEN),
+        (999999, followups.OPEN),
+        (linked_id, followups.CONTACTED),
+        (unlinked_id, followups.CONTACTED),
+    ):
+        forged = await stranger.press_data(followups.pack(action, report_id, 1), sent["message_id"])
+        assert forged is not None
+        answers.add(forged.text)
+    assert answers == {shown("id", "This button is no longer active.")}

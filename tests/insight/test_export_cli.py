@@ -84,3 +84,39 @@ async def test_cli_export(
         cwd=tmp_path,
     )
     assert code == 2 and "--since is after --until" in stderr
+
+
+# The CLI as a process that stops right after writing its file: chmod does nothing, as if the
+# process had died between writing and restricting it.
+DIES_BEFORE_CHMOD = (
+    "import os, pathlib, sys\n"
+    "os.chmod = lambda *args, **kwargs: None\n"
+    "pathlib.Path.chmod = lambda *args, **kwargs: None\n"
+    "from bot.__main__ import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+async def test_a_personal_export_is_never_readable_by_others(
+    database_url: str, tmp_path: Path
+) -> None:
+    key = Cipher.generate_key()
+    fresh = tmp_path / "baru.csv"
+    earlier = tmp_path / "lama.csv"  # an earlier export, readable by everyone
+    earlier.write_bytes(b"old")
+    earlier.chmod(0o644)
+    for out in (fresh, earlier):
+        code, _, stderr = await run_cli(
+            "-c", DIES_BEFORE_CHMOD, "export", "--since", "2026-10-01", "--until",
+            "2026-10-31", "--out", str(out), "--personal",
+            database_url=database_url, key=key, cwd=tmp_path, module=False,
+        )  # fmt: skip
+        assert code == 0, stderr
+        assert out.read_bytes() not in (b"", b"old")
+        assert out.stat().st_mode & 0o077 == 0, f"{out.name} was readable by others"
+    # Nothing else was left beside them (no temporary file).
+    assert not parts_left(tmp_path)
+
+
+def parts_left(folder: Path) -> list[str]:
+    return [path.name for path in folder.iterdir() if path.suffix == ".part"]

@@ -73,6 +73,10 @@ async def main() -> None:
                 await page.wait_for_timeout(300)
                 await page.screenshot(path=OUT / "2-report-and-alert.png")
                 await officer.press(f"✅ Terima {code}")
+                hello = t(
+                    "👋 Hello, we have news for you. Press the button below when you have a moment."
+                )
+                await resident.press(t("📩 Open"), after=hello)
                 update = first_line(t("📄 Update on report <code>{code}</code>: <b>{status}</b>"))
                 await resident.expect(update)
                 await page.wait_for_timeout(300)

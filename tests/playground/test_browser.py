@@ -109,6 +109,9 @@ async def test_report_reaches_the_officer_who_takes_it(browser: Any, demo: Demo)
     assert await picture.evaluate("img => img.complete && img.naturalWidth === 1")
     await officer.press(f"✅ Terima {code}")
 
+    # The resident's phone shows only the neutral line until they open it.
+    hello = t("👋 Hello, we have news for you. Press the button below when you have a moment.")
+    await resident.press(t("📩 Open"), after=hello)
     update = first_line(t("📄 Update on report <code>{code}</code>: <b>{status}</b>"))
     notice = resident.root.locator(".message.in").filter(has_text=update).filter(has_text=code)
     await notice.last.wait_for()

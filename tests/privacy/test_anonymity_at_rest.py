@@ -39,7 +39,7 @@ from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot, make_settings, start_bot
 from tests.fixtures.clock import advance
 from tests.followups.conftest import START
-from tests.followups.helpers import CONTACTED, HELLO, OPEN, shown
+from tests.followups.helpers import CONTACTED, HELLO, OPEN, open_notice, shown
 from tests.staff.people import Person
 
 # Large ids, as Telegram's are today: SQLite stores them as 6-byte integers, which the raw
@@ -176,11 +176,11 @@ async def everyone_uses_the_bot(
     code = await report(contact, consent=True)
     await take(rina, code)
     await tap(rina, "🛠 Ditangani")
-    await contact.user.wait_for("Sedang ditangani")
+    await open_notice(contact.user, "Sedang ditangani", "id")
     await tap(rina, "💬 Hubungi pelapor")
     await rina.wait_for("Tulis pesan")
     await rina.send_text("Apakah Anda aman?")
-    relayed = await contact.user.wait_for("Apakah Anda aman?")
+    relayed = await open_notice(contact.user, "Apakah Anda aman?", "id")
     await tap(contact.user, "↩️ Balas", relayed)
     await contact.user.wait_for("Tulis jawaban")
     await contact.user.send_text("Saya aman sekarang.")
@@ -190,7 +190,7 @@ async def everyone_uses_the_bot(
     await take(rina, named_code)
     await tap(rina, "✔️ Selesai")
     await tap(rina, "Ditangani dan tuntas")
-    await named.user.wait_for("Selesai")
+    await open_notice(named.user, "Selesai", "id")
 
     await looker.start()
     await looker.user.send_command("/bantuan")

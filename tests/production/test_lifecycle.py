@@ -18,7 +18,7 @@ from services.retention import anonymise_closed_cases
 from storage.crypto import Cipher, configure_cipher
 from storage.db import create_engine, create_session_factory
 from storage.key_rotation import encrypted_columns, rotate_keys
-from storage.models import CaseNote, FsmState, Report, utcnow
+from storage.models import CaseNote, FsmState, Report, ReporterMessage, utcnow
 from tests.cases.staffing import file_report
 from tests.fixtures.bot import RunningBot, start_bot
 
@@ -43,6 +43,9 @@ async def test_retention_anonymises_old_closed_cases_only(bot: RunningBot) -> No
         assert old is not None
         old.created_at = now - timedelta(days=500)
         session.add(CaseNote(report_id=old_closed, author_id=1, text="Korban tinggal di RT 3"))
+        # What the reporter was told (a status update, shown when they open it) goes too.
+        for report_id in (old_closed, recent_closed):
+            session.add(ReporterMessage(report_id=report_id, content={"text": "Kabar"}))
 
     done = await anonymise_closed_cases(
         service.session_factory, now=now, retention=timedelta(days=365)
@@ -62,6 +65,7 @@ async def test_retention_anonymises_old_closed_cases_only(bot: RunningBot) -> No
             for r in await session.scalars(select(Report).options(selectinload(Report.evidence)))
         }
         notes = list(await session.scalars(select(CaseNote)))
+        told = [m.report_id for m in await session.scalars(select(ReporterMessage))]
     wiped = reports[old_closed]
     assert wiped.anonymised_at is not None
     assert (wiped.description, wiped.landmark, wiped.location) == (None, None, None)
@@ -71,6 +75,7 @@ async def test_retention_anonymises_old_closed_cases_only(bot: RunningBot) -> No
     assert len(wiped.evidence) == 1 and wiped.evidence[0].source is None
     assert wiped.category == "physical" and wiped.kelurahan_id is not None
     assert [note.text for note in notes] == [""]
+    assert told == [recent_closed]
     for kept in (recent_closed, old_open):
         assert reports[kept].description is not None
         assert reports[kept].anonymised_at is None

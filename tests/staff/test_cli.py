@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-async def run_cli(*args: str, database_url: str, key: str, cwd: Path) -> tuple[int, str, str]:
+async def run_cli(
+    *args: str, database_url: str, key: str, cwd: Path, module: bool = True
+) -> tuple[int, str, str]:
+    """`python -m bot ARGS` (or, with module=False, `python ARGS`) as the operator runs it."""
     env = {
         key_: value
         for key_, value in os.environ.items()
@@ -30,8 +33,7 @@ async def run_cli(*args: str, database_url: str, key: str, cwd: Path) -> tuple[i
     # Run outside the repository, so no .env of a developer leaks into the test.
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "bot",
+        *(("-m", "bot") if module else ()),
         *args,
         cwd=cwd,
         env=env,
