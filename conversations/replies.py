@@ -1,31 +1,82 @@
-"""Replies said once the update has committed (storage.session_context.once_committed).
+"""What the bot says in a conversation: outbox rows of the update's transaction.
 
-The arguments are built now, in the update's language and from its data; only the call to
-Telegram waits for the commit. A reply waiting out Telegram's pace then holds no
-transaction (on SQLite, the write lock every other update and the sender's alerts need),
-and never announces a change that was rolled back.
+A reply is queued with the change it reports (lane REPLY: after alerts and relays, before
+notices) and sent by the one sender, like every other message:
+- it never announces what was rolled back, and is not lost when the instance dies after the
+  commit: any instance's sender sends it (the durable inbox hands the update to one instance
+  only once);
+- it waits its turn in the bot's one rate budget (Telegram's limits are the bot's, not a
+  process's): a chat at its pace of about a message a second, or a broadcast filling the
+  window, delays it instead of failing the update with a 429 and an apology;
+- no reply holds the update's transaction, which on SQLite is the write lock every other
+  update and the sender's alerts need.
+Only the answer to a button press (the spinner stopping, a toast) goes straight out after the
+commit: it is not a message under the flood limits, and a late one is worth nothing.
+Edits are queued too; one Telegram refuses (the message is gone, or too old) is let go, and a
+screen that cannot be edited comes as a new message (`replace_screen`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from pydantic import BaseModel
 
 from conversations import screens
-from storage.session_context import AfterCommit, once_committed
+from services import outbox
+from storage.session_context import AfterCommit, current_session, once_committed
+
+# The outbox kind of a reply (services/delivery.py tells the person when one can never go).
+REPLY_KIND = "reply"
+# A reply with the buttons of a question: the question before loses its own (the sender does
+# it: bot/sending/questions.py, which reads this flag).
+QUESTION = "question"
+
+
+def message_payload(text: str, **kwargs: Any) -> dict[str, Any]:
+    """sendMessage in Bot API form, HTML like the bot's default; aiogram objects as JSON."""
+    params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+    params.update({name: _plain(value) for name, value in kwargs.items() if value is not None})
+    return {"method": "sendMessage", "params": params}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    return value
+
+
+async def queue(chat_id: int, payload: dict[str, Any], *, kind: str = REPLY_KIND) -> int | None:
+    """A reply to `chat_id`, in the update's transaction; its outbox row id (None outside an
+    update, where there is nothing to queue in)."""
+    session = current_session.get()
+    if session is None:
+        return None
+    return await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        payload=payload,
+        kind=kind,
+        lane=outbox.Lane.REPLY,
+        # Unique, nothing more: the inbox hands an update to its handler once.
+        dedupe_key=f"{kind}:{uuid.uuid4().hex}",
+    )
 
 
 async def send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
-    await once_committed(lambda: bot.send_message(chat_id, text, **kwargs))
+    if await queue(chat_id, message_payload(text, **kwargs)) is None:
+        await bot.send_message(chat_id, text, **kwargs)
 
 
 async def reply(message: Message, text: str, **kwargs: Any) -> None:
     """A new message in the chat `message` came from."""
-    await once_committed(lambda: message.answer(text, **kwargs))
+    if await queue(message.chat.id, message_payload(text, **kwargs)) is None:
+        await message.answer(text, **kwargs)
 
 
 async def answer(callback: CallbackQuery, text: str | None = None, **kwargs: Any) -> None:
@@ -46,14 +97,22 @@ def answering(callback: CallbackQuery, text: str | None = None, **kwargs: Any) -
     return answer_it
 
 
+def _edit(method: str, chat_id: int, message_id: int, **params: Any) -> dict[str, Any]:
+    """An edit; refused by Telegram (already as asked, gone, too old) it is let go."""
+    call = {name: _plain(value) for name, value in params.items()}
+    payload = outbox.call(method, chat_id=chat_id, message_id=message_id, **call)
+    return {**payload, "tolerate": True}
+
+
 async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
     """Edit a message; one already showing `text` (a second press) is left as it is."""
-
-    async def edit() -> None:
+    payload = _edit(
+        "editMessageText", message.chat.id, message.message_id, text=text, parse_mode="HTML",
+        **kwargs,
+    )  # fmt: skip
+    if await queue(message.chat.id, payload) is None:
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(text, **kwargs)
-
-    await once_committed(edit)
 
 
 async def edit_markup(
@@ -63,19 +122,56 @@ async def edit_markup(
     "edit" to the same buttons and be refused by Telegram, leaves them as they are."""
     if callback.message is None:
         return
-    chat_id, message_id = callback.from_user.id, callback.message.message_id
+    await edit_markup_of(bot, callback.from_user.id, callback.message.message_id, markup)
 
-    async def edit() -> None:
+
+async def edit_markup_of(
+    bot: Bot, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the buttons of the message `message_id` of the chat (None removes them)."""
+    payload = _edit("editMessageReplyMarkup", chat_id, message_id, reply_markup=markup)
+    if await queue(chat_id, payload) is None:
         with contextlib.suppress(TelegramBadRequest):
             await bot.edit_message_reply_markup(
                 chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
 
-    await once_committed(edit)
-
 
 async def replace_screen(
     callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
-    """conversations.screens.replace, once committed."""
-    await once_committed(lambda: screens.replace(callback, bot, text, markup))
+    """Show `text` in the message whose button was pressed, so the chat does not fill up; a
+    new message when it cannot be edited (gone, too old to reach, a photo rather than a text)."""
+    chat_id = callback.from_user.id
+    fresh = message_payload(text, reply_markup=markup)
+    message = callback.message
+    if message is not None and not isinstance(message, InaccessibleMessage) and message.text:
+        edit = outbox.call(
+            "editMessageText",
+            chat_id=chat_id,
+            message_id=message.message_id,
+            text=text,
+            parse_mode="HTML",
+            **({"reply_markup": _plain(markup)} if markup is not None else {}),
+        )
+        payload = {**edit, "or_else": fresh}
+    else:
+        payload = fresh
+    if await queue(chat_id, payload) is None:
+        await screens.replace(callback, bot, text, markup)
+
+
+__all__ = [
+    "QUESTION",
+    "REPLY_KIND",
+    "answer",
+    "answering",
+    "edit_markup",
+    "edit_markup_of",
+    "edit_text",
+    "message_payload",
+    "queue",
+    "replace_screen",
+    "reply",
+    "send",
+]

@@ -18,12 +18,16 @@ from storage.models import OutboxMessage, Report, User
 from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import broadcast_of_row
+from storage.repositories.users import UserRepo
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
 # The resident's confirmation after Kirim: its text holds the tracking code, and the row is kept
 # apart from the report so an anonymous report has no link to the chat. Once delivered, its
 # payload and recipient are forgotten, as for every row to a resident (repositories/outbox).
 RECEIPT_KIND = "receipt"
+
+# Conversation replies (conversations/replies.py).
+REPLY_KINDS = ("reply",)
 
 # Built once: asked for every alert delivered.
 _OWNER = select(Report.owner_id).where(Report.id == bindparam("report_id"))
@@ -85,6 +89,9 @@ class CaseDeliveryHooks:
         if row.kind in (relay.TO_STAFF, relay.TO_REPORTER) and row.report_id is not None:
             await relay.relay_dead(session, row)
             return
+        if row.kind in REPLY_KINDS:
+            await _reply_dead(session, row)
+            return
         if row.kind not in ALERT_KINDS or row.report_id is None:
             return
         report = await load_report(session, row.report_id)
@@ -111,3 +118,25 @@ class CaseDeliveryHooks:
                 report_id=row.report_id,
             )
         await reroute_after_unreachable(session, row.report_id, self._policy, self._clock.now())
+
+
+async def _reply_dead(session: AsyncSession, row: OutboxMessage) -> None:
+    """A reply Telegram refuses for good (a bug of ours): the person would wait for an answer
+    that never comes. They get the apology a failed update gets, once."""
+    chat_id = (row.payload or {}).get("chat_id")
+    if not isinstance(chat_id, int):
+        return
+    user = await UserRepo(session).by_telegram_id(chat_id)
+    _ = translator(user.language if user is not None else None)
+    text = _(
+        "Sorry, something went wrong on our side. What you entered so far is kept; "
+        "please try again. If someone is in danger now, call 112."
+    )
+    await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        payload=outbox.message(text),
+        kind="apology",
+        lane=outbox.Lane.REPLY,
+        dedupe_key=f"apology:{row.id}",
+    )

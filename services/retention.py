@@ -19,7 +19,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
-from storage.fsm_storage import forget_stale_states
 from storage.models import (
     CaseNote,
     Evidence,
@@ -31,6 +30,7 @@ from storage.repositories import outbox as outbox_rows
 from storage.repositories.lookup_limits import LookupLimitRepo
 from storage.repositories.messages import ChatMessageRepo
 from storage.repositories.reporter_messages import ReporterMessageRepo
+from storage.repositories.states import forget_stale_states
 
 log = logging.getLogger(__name__)
 

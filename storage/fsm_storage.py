@@ -16,7 +16,6 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from aiogram.fsm.state import State
@@ -29,18 +28,11 @@ from storage.db import write_transaction
 from storage.identity import chat_key, day
 from storage.models import FsmState, utcnow
 from storage.on_conflict import insert_or_skip, insert_or_update
+from storage.repositories.states import SELECT_ROW
 from storage.session_context import current_session
 
 _table = cast(Table, FsmState.__table__)
-# Built once: every update of a conversation reads its row, and every end deletes it.
-_SELECT_ROW = select(_table.c.state, _table.c.data).where(_table.c.key == bindparam("fsm_key"))
 _DELETE_ROW = delete(_table).where(_table.c.key == bindparam("fsm_key"))
-# After an update's commit, once per question of a report (update_data_if_present).
-_UPDATE_DATA = (
-    update(_table)
-    .where(_table.c.key == bindparam("fsm_key"))
-    .values(data=bindparam("data"), updated_at=bindparam("updated_at"))
-)
 _KEY_LIMIT = 255
 
 
@@ -102,7 +94,7 @@ class SQLAlchemyStorage(BaseStorage):
         name = storage_key(key)
         if cache is not None and name in cache:
             return cache[name]
-        found = (await session.execute(_SELECT_ROW, {"fsm_key": name})).first()
+        found = (await session.execute(SELECT_ROW, {"fsm_key": name})).first()
         row = _Row(found.state, found.data) if found is not None else _Row(None, None)
         if cache is not None:
             cache[name] = row
@@ -176,36 +168,6 @@ class SQLAlchemyStorage(BaseStorage):
             merged.update(data)
             await _write_data(session, key, merged)
             return dict(merged)
-
-    async def update_data_if_present(
-        self,
-        key: StorageKey,
-        data: Mapping[str, Any],
-        *,
-        committed_in: AsyncSession | None = None,
-    ) -> bool:
-        """Merge into the data of a conversation that is still going; False, and nothing
-        written, when it ended (a finished report leaves no row and must not get one back).
-
-        For what is learnt after an update's commit, e.g. the id of a message sent then. The
-        caller holds the user's lock, so nothing else writes the row; `committed_in`, that
-        update's session, knows the row as committed, which saves reading it again."""
-        name = storage_key(key)
-        async with self._session() as (session, cache):
-            if cache is None and committed_in is not None:
-                cache = committed_in.info.get(_CACHE)
-            row = cache.get(name) if cache is not None else None
-            if row is None:
-                row = await self._row(session, None, key)
-            if row.state is None and not row.data:
-                return False
-            merged = {**(row.data or {}), **data}
-            # An UPDATE, never an upsert: the row exists, and must not come back if it is gone.
-            await session.execute(
-                _UPDATE_DATA, {"fsm_key": name, "data": merged, "updated_at": utcnow()}
-            )
-            _remember(cache, key, row, data=merged)
-            return True
 
     async def close(self) -> None:
         """Nothing to release: the engine belongs to whoever made the session factory."""
@@ -297,10 +259,4 @@ async def _insert_missing(session: AsyncSession, key: StorageKey) -> None:
     )
 
 
-async def forget_stale_states(session: AsyncSession, before: datetime) -> int:
-    """DRAFT_TTL: conversations (a half-written report) untouched since `before` go."""
-    result = await session.execute(delete(_table).where(_table.c.updated_at < day(before)))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-__all__ = ["SQLAlchemyStorage", "forget_stale_states", "storage_key"]
+__all__ = ["SQLAlchemyStorage", "storage_key"]

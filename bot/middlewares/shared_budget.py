@@ -14,12 +14,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-
-def counts_against_limits(api_method: str) -> bool:
-    """What Telegram's flood limits apply to: a new message in a chat (edits and answers
-    to buttons do not)."""
-    name = api_method.lower()
-    return name.startswith(("send", "copy", "forward")) and name != "sendchataction"
+from bot.sending.budget import counts_against_limits
 
 
 class SharedBudgetMiddleware(BaseRequestMiddleware):

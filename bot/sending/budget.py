@@ -130,6 +130,13 @@ class SlidingWindow:
         return self._sent[excess - 1] + self._span
 
 
+def counts_against_limits(api_method: str) -> bool:
+    """What Telegram's flood limits apply to: a new message in a chat. Edits, answers to
+    buttons and chat actions are not counted (the emulator models Telegram so)."""
+    name = api_method.lower()
+    return name.startswith(("send", "copy", "forward")) and name != "sendchataction"
+
+
 def whole(tokens: float) -> int:
     return max(0, math.floor(tokens + 1e-9))
 

@@ -17,8 +17,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sending.budget import RateBudget
-from bot.sending.payloads import combinable, combined_payload, pack, payload_of, target_chat
+from bot.sending.budget import RateBudget, counts_against_limits
+from bot.sending.payloads import (
+    combinable,
+    combined_payload,
+    method_name,
+    pack,
+    payload_of,
+    target_chat,
+)
 from services.outbox import DeliveryHooks, Lane
 from storage.db import writers_waiting
 from storage.models import OutboxMessage
@@ -60,6 +67,11 @@ class Unit:
     @property
     def broadcast(self) -> bool:
         return self.lane >= Lane.BROADCAST
+
+    @property
+    def counted(self) -> bool:
+        """Under Telegram's flood limits: a message, not an edit (budget.py)."""
+        return counts_against_limits(method_name(self.payload))
 
     @property
     def combined(self) -> bool:
@@ -166,9 +178,16 @@ class Claims:
         held: list[int] = []
         for chat_id, chat_rows in by_chat.items():
             allowed = self._budget.chat_sends(chat_id, moment)
-            chat_units = self._units_for(chat_rows, allowed)
-            units += chat_units[:allowed]
-            held += [row_id for unit in chat_units[allowed:] for row_id in unit.row_ids]
+            waiting = False
+            for unit in self._units_for(chat_rows, allowed):
+                # In the chat's order: an edit goes whatever the chat's budget (Telegram does
+                # not count it), but not before a message queued ahead of it that must wait.
+                if not waiting and (allowed > 0 or not unit.counted):
+                    units.append(unit)
+                    allowed -= int(unit.counted)
+                else:
+                    waiting = True
+                    held += unit.row_ids
         units.sort(key=lambda unit: (unit.lane, unit.rows[0].id))
         return units, held
 

@@ -233,7 +233,9 @@ class Recorder:
             return None
         await repo.record_attempt(session, row.id, at=now, outcome=SENT, detail=detail)
         message_id = outcome.message_id or 0
-        return lambda hook_session: self._hooks.delivered(hook_session, fresh, message_id)
+        # The row as claimed: once sent, a resident's row no longer says what it held (a
+        # report's question names its conversation in its payload, services/delivery.py).
+        return lambda hook_session: self._hooks.delivered(hook_session, row, message_id)
 
     async def _dead(
         self, session: AsyncSession, row: OutboxMessage, outcome: Outcome, now: datetime

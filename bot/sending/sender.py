@@ -384,7 +384,7 @@ class Sender:
             self._pass_failed = True
             if unit.paid:
                 self._budget.give_back_paid(unit.recipient, moment)
-            else:
+            elif unit.counted:
                 self._budget.give_back(unit.recipient, moment, broadcast=unit.broadcast)
 
     # --- the database ---------------------------------------------------------------------

@@ -60,7 +60,6 @@ async def _mark_chosen(ctx: StepContext, callback: CallbackQuery) -> None:
     )
     if chosen is None or message.html_text is None:
         return
-    await ctx.answered(message.message_id)
     await replies.edit_text(
         message, f"{message.html_text}\n\n✓ <i>{quote(_without_symbols(chosen))}</i>"
     )
@@ -78,8 +77,6 @@ async def _stale(ctx: StepContext, callback: CallbackQuery) -> None:
         callback,
         _("This button belongs to an earlier question. Please answer the newest message."),
     )
-    if callback.message is not None:
-        await ctx.answered(callback.message.message_id)
     await replies.edit_markup(callback, ctx.bot, None)
 
 

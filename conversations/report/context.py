@@ -51,7 +51,4 @@ class StepContext:
 
     async def post(self, text: str, markup: live.Markup | None) -> None:
         """A message with the report's buttons: from now on the only one that has them."""
-        await live.post(self.bot, self.chat_id, self.state, text, markup)
-
-    async def answered(self, message_id: int) -> None:
-        await live.answered(self.state, self.chat_id, message_id)
+        await live.post(self.bot, self.chat_id, text, markup)

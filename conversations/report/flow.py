@@ -52,7 +52,7 @@ async def show_step(
     await state.set_state(STATE_OF_STEP[step])
     await save_draft(state, draft)
     prompt = prompt_of(step, draft, gazetteer)
-    await live.post(bot, chat_id, state, prompt.text, prompt.markup)
+    await live.post(bot, chat_id, prompt.text, prompt.markup)
 
 
 async def advance(
@@ -106,7 +106,7 @@ async def ask_to_cancel(bot: Bot, chat_id: int, state: FSMContext) -> None:
     step = await current_step(state)
     if step is None:
         return
-    await live.post(bot, chat_id, state, confirm_cancel_text(), confirm_cancel_keyboard(step))
+    await live.post(bot, chat_id, confirm_cancel_text(), confirm_cancel_keyboard(step))
 
 
 async def cancel_report(bot: Bot, chat_id: int, state: FSMContext) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InaccessibleMessage
+from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
@@ -17,7 +14,6 @@ from services.alerting import dispatch_new_report
 from services.delivery import RECEIPT_KIND
 from services.followups import schedule_first_followup
 from services.reporting import DraftIncomplete, submit_report
-from storage.session_context import after_commit
 
 
 async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
@@ -41,10 +37,10 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
         return
     await ctx.state.clear()
     session = ctx.repo.session
-    # Nothing tells the resident "sent" before the report is durable, and no call to Telegram
-    # holds the transaction (on SQLite, the write lock every other Kirim waits for).
-    toast = _("Report sent")  # translated now: the locale is the update's, gone after commit
-    after_commit(session, lambda: _close_summary(callback, toast))
+    # Nothing tells the resident "sent" before the report is durable: the toast after the
+    # commit, the summary's buttons taken away by a reply queued behind the alerts.
+    await replies.answer(callback, _("Report sent"))
+    await replies.edit_markup(callback, ctx.bot, None)
     if submitted.duplicate:
         await ctx.say(_("This report was already sent. Its tracking code is in the message above."))
         return
@@ -84,11 +80,3 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
         dedupe_key=f"receipt:{callback.id}",
     )
     await queue_subscription_offer(session, ctx.chat_id, dedupe_key=f"offer:{callback.id}")
-
-
-async def _close_summary(callback: CallbackQuery, toast: str) -> None:
-    await replies.answer(callback, toast)  # after the commit: said at once
-    message = callback.message
-    if message is not None and not isinstance(message, InaccessibleMessage):
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_reply_markup(reply_markup=None)

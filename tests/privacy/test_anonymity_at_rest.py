@@ -80,13 +80,6 @@ STAFF = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def conversational_pace(emulator: BotAPIEmulator) -> None:
-    # Tests act as fast as the bot answers; the strict per-chat limit has tests of its own.
-    emulator.rate_limits.per_chat_per_second = 20
-    emulator.rate_limits.per_chat_burst = 20
-
-
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
     """What an operator's log holds at the default level (LOG_LEVEL=INFO), formatted as the

@@ -288,22 +288,3 @@ async def test_the_bots_clear_is_one_delete_and_the_update_sees_it(
     await storage.set_data(KEY, {"kecamatan": "Pahandut"})
     await context.clear()
     assert await _rows(session_factory) == 0
-
-
-async def test_update_data_if_present_never_brings_a_row_back(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> None:
-    """What is learnt after an update's commit (a message id) joins a conversation that is
-    still going, and leaves no row for one that ended (a finished report leaves no trace)."""
-    storage = SQLAlchemyStorage(session_factory)
-    assert await storage.update_data_if_present(KEY, {"live": 7}) is False
-    assert await _rows(session_factory) == 0
-
-    await storage.set_state(KEY, Form.kecamatan)
-    await storage.set_data(KEY, {"draft": {"a": 1}})
-    assert await storage.update_data_if_present(KEY, {"live": 8}) is True
-    assert await storage.get_data(KEY) == {"draft": {"a": 1}, "live": 8}
-
-    await storage.forget(KEY)
-    assert await storage.update_data_if_present(KEY, {"live": 9}) is False
-    assert await _rows(session_factory) == 0
