@@ -46,8 +46,10 @@ def message_payload(text: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    # Fields left at their default are left out: aiogram's defaults are placeholders (Default)
+    # for the bot's own settings, not values.
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_none=True)
+        return value.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     return value
 
 
