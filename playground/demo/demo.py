@@ -109,6 +109,9 @@ class Demo:
             data_key=None,
             demo_mode=True,
             log_level="WARNING",
+            # Every step shows at once, whatever the hour: in QUIET_HOURS the real service holds
+            # a reporter's notices until morning, which a demo at night would only hide.
+            quiet_hours=None,
         )
 
     async def stop(self) -> None:

@@ -31,6 +31,8 @@ def bot_env(
             "METRICS_LISTEN": "",
             "LOG_LEVEL": "INFO",
             "JOB_TICK": "1",
+            # The suite runs at any hour (see tests/fixtures/bot.py).
+            "QUIET_HOURS": "",
         }
     )
     env.update(extra)
