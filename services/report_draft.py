@@ -55,12 +55,14 @@ EDIT_GROUPS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Attachment:
-    """A Telegram file the resident sent; the chat/message ids let alerts copy it later."""
+    """A Telegram file the resident sent, and what they wrote with it (its caption). Only the
+    file id and the caption are stored with the report (services/reporting.py)."""
 
     kind: str
     file_id: str
     chat_id: int
     message_id: int
+    caption: str | None = None
 
 
 @dataclass

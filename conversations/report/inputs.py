@@ -146,6 +146,7 @@ async def voice_description(message: Message, ctx: StepContext) -> None:
         file_id=message.voice.file_id,
         chat_id=ctx.chat_id,
         message_id=message.message_id,
+        caption=(message.caption or "").strip() or None,
     )
     await _description_saved(ctx)
 
@@ -198,7 +199,11 @@ def _attachment(message: Message, chat_id: int) -> Attachment | None:
     for kind, file_id in kinds:
         if file_id:
             return Attachment(
-                kind=kind, file_id=file_id, chat_id=chat_id, message_id=message.message_id
+                kind=kind,
+                file_id=file_id,
+                chat_id=chat_id,
+                message_id=message.message_id,
+                caption=(message.caption or "").strip() or None,
             )
     return None
 
