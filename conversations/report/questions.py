@@ -195,25 +195,28 @@ def _name(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup
 
 
 def _phone(draft: Draft, gazetteer: Gazetteer) -> tuple[str, ReplyKeyboardMarkup]:
+    # One question per channel: this one is about a phone call only (the chat is asked next).
     return (
         _(
-            "<b>Would you like to share your phone number so an officer can call you?</b>\n"
-            "Press the button below, or skip."
+            "<b>May an officer call you?</b>\n"
+            "If so, share your phone number with the button below: it is used only to call "
+            "you about this report. If not, skip: nobody will call you."
         ),
         kb.phone_keyboard(),
     )
 
 
 def _consent(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
-    options = [("yes", _("Yes, you may contact me here")), ("no", _("No"))]
-    return (
-        _(
-            "<b>May the service follow up with you through this chat?</b>\n"
-            "If you choose No, the report keeps no link to this chat: your tracking code will "
-            "be the only way to check on it."
-        ),
-        kb.choices("consent", options),
+    options = [("yes", _("Yes, write to me here")), ("no", _("No"))]
+    text = _(
+        "<b>May we write to you here, in this chat?</b>\n"
+        "For example when an officer takes your report or has a question. If you choose No, "
+        "the report keeps no link to this chat: your tracking code will be the only way to "
+        "check on it."
     )
+    if draft.phone and not draft.anonymous:
+        text += "\n" + _("This is apart from the phone: an officer may call you either way.")
+    return text, kb.choices("consent", options)
 
 
 _BUILDERS: dict[str, Callable[[Draft, Gazetteer], tuple[str, Markup]]] = {

@@ -61,10 +61,13 @@ def files_text(count: int) -> str:
 
 
 def _identity(draft: Draft) -> str:
-    if draft.anonymous:
-        return _("Anonymous")
-    phone = quote(draft.phone) if draft.phone else _("no phone number")
-    return f"{quote(draft.name or '')} ({phone})"
+    return _("Anonymous") if draft.anonymous else quote(draft.name or "")
+
+
+def _phone_call(draft: Draft) -> str:
+    if draft.anonymous or not draft.phone:
+        return _("No")
+    return _("Yes, at {phone}").format(phone=quote(draft.phone))
 
 
 def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
@@ -82,7 +85,9 @@ def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
         (_("When"), label(OCCURRED_LABELS, draft.occurred)),
         (_("Evidence"), files_text(len(draft.evidence))),
         (_("Identity"), _identity(draft)),
-        (_("Follow-up through this chat"), _yes_no(draft.consent)),
+        # Each way of contact as agreed, the way the officer will read it.
+        (_("An officer may call you"), _phone_call(draft)),
+        (_("Messages in this chat"), _yes_no(draft.consent)),
     ]
     lines = [_("<b>Step 11 of 11 — please check your report</b>"), ""]
     lines += [f"<b>{name}:</b> {value}" for name, value in rows]

@@ -76,8 +76,8 @@ async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
         t("🕶 Anonymous"), after=first_line(t("<b>Do you want to report anonymously?</b>"))
     )
     await resident.press(
-        t("Yes, you may contact me here"),
-        after=first_line(t("<b>May the service follow up with you through this chat?</b>")),
+        t("Yes, write to me here"),
+        after=first_line(t("<b>May we write to you here, in this chat?</b>")),
     )
     await resident.press(
         t("✅ Send"), after=first_line(t("<b>Step 11 of 11 — please check your report</b>"))
