@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from services import case_buttons, labels
+from services.choices import ABH, TPPO
 from services.i18n import plural_translator, translator
 from services.text_limits import MESSAGE_LIMIT, quote, split_for_html, utf16_length
 from storage.models import Report
@@ -149,16 +150,37 @@ def _facts(report: Report, language: str | None, tz: ZoneInfo, *, card: bool) ->
 
 
 def _victim_line(report: Report, _: Callable[[str], str]) -> str:
-    return _("Victim: {victim}, {age}").format(
-        victim=labels.label(_, labels.VICTIM, report.victim),
-        age=labels.label(_, labels.AGE, report.victim_age),
-    )
+    person = {
+        "victim": labels.label(_, labels.VICTIM, report.victim),
+        "age": labels.label(_, labels.AGE, report.victim_age),
+    }
+    if report.category == ABH:  # about a child, who may be the offender or a witness
+        return _("Child: {victim}, {age}").format(**person)
+    return _("Victim: {victim}, {age}").format(**person)
 
 
 def category_lines(report: Report, _: Callable[[str], str]) -> list[str]:
     """What only some categories ask (ABH: the child's role; TPPO: recruitment, where the
-    person is held or works, a border crossed)."""
-    return []
+    person is held or works, a border crossed). The place is what the resident typed."""
+    if report.category == ABH:
+        return [
+            _("Child's part: {role}").format(
+                role=labels.label(_, labels.CHILD_ROLE, report.child_role)
+            )
+        ]
+    if report.category != TPPO:
+        return []
+    return [
+        _("Recruited through: {how}").format(
+            how=labels.label(_, labels.RECRUITMENT, report.recruitment)
+        ),
+        _("Held or working at: {place}").format(
+            place=quote(report.held_at) if report.held_at else "–"
+        ),
+        _("Taken across a border: {border}").format(
+            border=labels.label(_, labels.BORDER, report.border)
+        ),
+    ]
 
 
 def take_keyboard(report: Report, language: str | None) -> dict[str, object]:

@@ -70,7 +70,8 @@ async def climb(
     if report.escalation_level >= LEVEL_COORDINATORS:
         return report.escalation_level
     already = set(await alerted(session, report.id))
-    level, people = report.escalation_level, []
+    level = report.escalation_level
+    people: list[int] = []
     while level < LEVEL_COORDINATORS:
         level, people = await first_level_with_people(
             session, report, level + 1, now, policy.timezone

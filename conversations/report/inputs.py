@@ -21,6 +21,7 @@ from conversations.texts import EVIDENCE_LABELS, label
 from services.report_draft import (
     MAX_DESCRIPTION,
     MAX_EVIDENCE,
+    MAX_HELD_AT,
     MAX_LANDMARK,
     MAX_NAME,
     Attachment,
@@ -79,6 +80,23 @@ async def typed_landmark(message: Message, ctx: StepContext) -> None:
         )
         return
     ctx.draft.landmark = text
+    await ctx.advance()
+
+
+async def typed_held_at(message: Message, ctx: StepContext) -> None:
+    """TPPO: where the person is held or works, as the resident knows it."""
+    text = " ".join((message.text or "").split())
+    if not text:
+        await ctx.say(_("The message is empty. Type the place, or press Skip."))
+        return
+    if len(text) > MAX_HELD_AT:
+        await ctx.say(
+            _("That is too long: please keep it under {limit} characters.").format(
+                limit=MAX_HELD_AT
+            )
+        )
+        return
+    ctx.draft.held_at = text
     await ctx.advance()
 
 
@@ -281,6 +299,7 @@ def setup() -> Router:
     router.message.register(typed_kecamatan, ReportForm.kecamatan, F.text, NOT_A_COMMAND)
     router.message.register(typed_kelurahan, ReportForm.kelurahan, F.text, NOT_A_COMMAND)
     router.message.register(typed_landmark, ReportForm.landmark, F.text, NOT_A_COMMAND)
+    router.message.register(typed_held_at, ReportForm.held_at, F.text, NOT_A_COMMAND)
     router.message.register(shared_location, ReportForm.location, F.location)
     router.message.register(location_reply_buttons, ReportForm.location, F.text)
     router.message.register(typed_description, ReportForm.description, F.text, NOT_A_COMMAND)

@@ -11,13 +11,17 @@ from conversations.callbacks import ReportCb
 from conversations.report.questions import Prompt
 from conversations.texts import (
     AGE_LABELS,
+    BORDER_LABELS,
     CATEGORY_LABELS,
+    CHILD_ROLE_LABELS,
     OCCURRED_LABELS,
+    RECRUITMENT_LABELS,
     RELATION_LABELS,
     VICTIM_LABELS,
     label,
     quote,
 )
+from services.choices import ABH, TPPO
 from services.gazetteer import Gazetteer
 from services.report_draft import EDIT_GROUPS, Draft
 
@@ -70,15 +74,30 @@ def _phone_call(draft: Draft) -> str:
     return _("Yes, at {phone}").format(phone=quote(draft.phone))
 
 
+def _about(draft: Draft) -> list[tuple[str, str]]:
+    """Who the report is about, and what only its category asks (ABH, TPPO)."""
+    person = f"{label(VICTIM_LABELS, draft.victim)}, {label(AGE_LABELS, draft.victim_age)}"
+    if draft.category == ABH:
+        return [
+            (_("Child"), person),
+            (_("The child's part"), label(CHILD_ROLE_LABELS, draft.child_role)),
+        ]
+    rows = [(_("Victim"), person)]
+    if draft.category == TPPO:
+        rows += [
+            (_("Recruited through"), label(RECRUITMENT_LABELS, draft.recruitment)),
+            (_("Held or working at"), quote(draft.held_at) if draft.held_at else "–"),
+            (_("Taken across a border"), label(BORDER_LABELS, draft.border)),
+        ]
+    return rows
+
+
 def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
     rows = [
         (_("Someone in danger now"), _yes_no(draft.urgent)),
         (_("Reported by"), label(RELATION_LABELS, draft.relation)),
         (_("Category"), label(CATEGORY_LABELS, draft.category)),
-        (
-            _("Victim"),
-            f"{label(VICTIM_LABELS, draft.victim)}, {label(AGE_LABELS, draft.victim_age)}",
-        ),
+        *_about(draft),
         (_("Place"), _place(draft, gazetteer)),
         (_("Landmark"), quote(draft.landmark) if draft.landmark else "–"),
         (_("Map location"), _("shared") if draft.location else _("not shared")),
