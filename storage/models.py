@@ -123,7 +123,8 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16), default="baru", index=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     relation: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(String(16), index=True)
+    # 32: "child_in_conflict" (17) did not fit the 16 it had, which PostgreSQL enforces.
+    category: Mapped[str] = mapped_column(String(32), index=True)
     victim: Mapped[str] = mapped_column(String(16))
     victim_age: Mapped[str] = mapped_column(String(16))
     kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)

@@ -9,7 +9,8 @@ nothing; `case_cards` remembers which staff messages show a case's card, so they
 case. ABH reports keep the child's role, TPPO reports how the person was recruited, whether a
 border was crossed and (encrypted) where they are held or work. Existing reports start at
 version 0 and with no card remembered: their cards' buttons carry no version and are refreshed
-when first pressed.
+when first pressed. `reports.category` grows to 32 characters: "child_in_conflict" (ABH) has
+17, and PostgreSQL refused every ABH report into the 16 it had.
 
 """
 
@@ -27,6 +28,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.alter_column(
+            'category', existing_type=sa.String(length=16), type_=sa.String(length=32)
+        )
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('child_role', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('recruitment', sa.String(length=16), nullable=True))
@@ -55,3 +59,6 @@ def downgrade() -> None:
         batch_op.drop_column('recruitment')
         batch_op.drop_column('child_role')
         batch_op.drop_column('version')
+        batch_op.alter_column(
+            'category', existing_type=sa.String(length=32), type_=sa.String(length=16)
+        )
