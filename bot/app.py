@@ -144,6 +144,7 @@ def alert_policy(settings: Settings) -> AlertPolicy:
         ack_timeout=settings.ack_timeout,
         urgent_ack_timeout=settings.urgent_ack_timeout,
         timezone=settings.timezone,
+        quiet=QuietHours(settings.quiet_hours, settings.timezone),
     )
 
 

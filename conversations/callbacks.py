@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from aiogram.filters.callback_data import CallbackData
 
 
@@ -36,8 +38,19 @@ class EraseCb(CallbackData, prefix="e"):
 
 
 class CaseCb(CallbackData, prefix="k"):
-    """Buttons on alerts and case cards; built as plain strings by services/case_buttons.py."""
+    """Buttons on alerts and case cards; built as plain strings by services/case_buttons.py.
+
+    `version` is the case's version the card showed (None: a button that changes nothing, or
+    one from before buttons carried it)."""
 
     action: str
     report_id: int
     value: str = ""
+    version: int | None = None
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        # Buttons sent before the version was added have one part less: still theirs.
+        if value.count(cls.__separator__) == 3:
+            value += cls.__separator__
+        return super().unpack(value)

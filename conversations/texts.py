@@ -23,6 +23,9 @@ AGE_LABELS = labels.AGE
 OCCURRED_LABELS = labels.OCCURRED
 STATUS_LABELS = labels.STATUS
 EVIDENCE_LABELS = labels.EVIDENCE
+CHILD_ROLE_LABELS = labels.CHILD_ROLE
+RECRUITMENT_LABELS = labels.RECRUITMENT
+BORDER_LABELS = labels.BORDER
 
 
 def label(table: Mapping[str, str], code: str | None) -> str:

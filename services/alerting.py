@@ -22,7 +22,9 @@ from services import outbox, scheduling
 from services.alert_text import alert_text, take_keyboard
 from services.duty import officers_on_duty_in_kecamatan, on_duty_officers
 from services.i18n import translator
+from services.quiet_hours import QuietHours
 from services.roles import coordinator_ids
+from services.text_limits import CAPTION_LIMIT, quote, shorten, utf16_length
 from storage.models import Alert, Evidence, Kelurahan, Report, User
 from storage.repositories.audit import AuditRepo
 
@@ -36,6 +38,10 @@ ESCALATE = "escalate"
 # Rounds of a case handed back start at the next multiple of this (escalation counts its
 # rounds up from 0, one per ACK_TIMEOUT: a million of them is decades).
 SERIES = 1_000_000
+# The alert row of an officer a coordinator handed the case to (services/cases.assign_case)
+# is round ASSIGNED_ROUNDS - the case's version: far below the follow-ups' re-alerts, which
+# count down from -1, and never read as a routing's series.
+ASSIGNED_ROUNDS = -(2**30)
 
 _SEND_BY_KIND = {
     "photo": ("sendPhoto", "photo"),
@@ -52,6 +58,8 @@ class AlertPolicy:
     ack_timeout: timedelta
     urgent_ack_timeout: timedelta
     timezone: ZoneInfo
+    # The reporter's quiet hours, for what routing tells them (a case handed back).
+    quiet: QuietHours | None = None
 
     def timeout_for(self, report: Report) -> timedelta:
         return self.urgent_ack_timeout if report.urgent else self.ack_timeout
@@ -253,16 +261,14 @@ async def _queue_details(
             dedupe_key=f"{prefix}:location",
             report_id=report.id,
         )
-    _ = translator(language)
     items = list(report.evidence)
     for index, item in enumerate(items, start=1):
-        caption = _("Evidence {number}/{total} for {code}").format(
-            number=index, total=len(items), code=report.code
-        )
         await outbox.enqueue(
             session,
             chat_id=recipient,
-            payload=_evidence_payload(item, caption),
+            payload=evidence_payload(
+                item, evidence_caption(language, index, len(items), report, item)
+            ),
             kind="evidence",
             lane=_lane(report),
             dedupe_key=f"{prefix}:evidence:{item.id}",
@@ -270,7 +276,28 @@ async def _queue_details(
         )
 
 
-def _evidence_payload(item: Evidence, caption: str) -> dict[str, object]:
+def evidence_caption(
+    language: str | None, number: int, total: int, report: Report, item: Evidence
+) -> str:
+    """`Evidence 1/2 for LA-…`, and what the resident wrote with the file."""
+    _ = translator(language)
+    head = _("Evidence {number}/{total} for {code}").format(
+        number=number, total=total, code=report.code
+    )
+    return captioned(head, item)
+
+
+def captioned(head: str, item: Evidence) -> str:
+    """`head`, then the resident's caption of the file (escaped, in italics as their own
+    words), shortened to fit Telegram's caption limit; HTML."""
+    written = str((item.source or {}).get("caption") or "").strip()
+    if not written:
+        return quote(head)
+    room = CAPTION_LIMIT - utf16_length(head) - 1  # the line break
+    return f"{quote(head)}\n<i>{quote(shorten(written, room))}</i>"
+
+
+def evidence_payload(item: Evidence, caption: str) -> dict[str, object]:
     """The file sent again by its id: never forwardMessage (it would show who sent it), nor
     copyMessage (the resident may have deleted their message since, with /hapus, and the
     copy would be refused: an officer alerted later would never see the evidence)."""
@@ -279,4 +306,5 @@ def _evidence_payload(item: Evidence, caption: str) -> dict[str, object]:
     by_id: dict[str, object] = {field: source.get("file_id")}
     if item.kind != "video_note":  # video notes cannot carry a caption
         by_id["caption"] = caption
+        by_id["parse_mode"] = "HTML"
     return outbox.call(method, **by_id)

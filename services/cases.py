@@ -10,16 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
-from services.alerting import ESCALATE, AlertPolicy, dispatch_again, is_report_id, load_report
+from services.alerting import (
+    ASSIGNED_ROUNDS,
+    ESCALATE,
+    LEVEL_KELURAHAN,
+    AlertPolicy,
+    dispatch_again,
+    is_report_id,
+    load_report,
+)
 from services.case_buttons import INFO
 from services.case_buttons import pack as pack_button
+from services.case_views import CardRef, display_name, refresh_cards, send_card, shown
 from services.i18n import translator
-from services.notices import notify_reporter_of_status
+from services.notices import notify_reporter_of_owner, notify_reporter_of_status
 from services.quiet_hours import QuietHours
 from services.reminders import case_changed
 from services.roles import COORDINATOR, OFFICER, is_coordinator, role_of
@@ -36,12 +46,33 @@ from storage.models import (
 )
 from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
+from storage.repositories.reports import ReportRepo
+from storage.repositories.staff import StaffRepo
 
 OPEN_STATUSES = ("baru", "diterima", "ditangani", "dirujuk")
 
 
 class NotAllowed(Exception):
     """The user may not do this to this case (and nothing was changed)."""
+
+
+class Stale(Exception):
+    """The press came from a card older than the case (it changed elsewhere meanwhile), or
+    asks for what the case's state does not allow now: nothing was changed."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.id)
+        self.report = report
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A change asked for from a case card: the version of the case the card showed (None:
+    not from a card) and where the card is, so the other cards can follow."""
+
+    version: int | None = None
+    card: CardRef | None = None
+    tz: ZoneInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +125,8 @@ async def hand_back_cases(
     officers on duty are alerted again (then the escalation, as for a new report). For an
     officer removed, no longer serving a kelurahan, or a coordinator no more: nothing of a case
     may reach them any more (relays, reminders, follow-ups go to the owner), and a case must
-    never be left with nobody able to act. Returns their codes."""
+    never be left with nobody able to act. The reporter is told their report waits for a new
+    officer (after the quiet hours, unless urgent). Returns their codes."""
     query = select(Report.id).where(Report.owner_id == officer_id, Report.status.in_(OPEN_STATUSES))
     if kelurahan_ids is not None:
         query = query.where(Report.kelurahan_id.in_(list(kelurahan_ids)))
@@ -107,6 +139,7 @@ async def hand_back_cases(
         report.owner_id = None
         report.status = "baru"
         report.updated_at = now
+        await ReportRepo(session).advance_version(report, None)
         session.add(
             ReportStatusChange(
                 report_id=report.id, status="baru", at=now, actor_id=actor_id, note="handed back"
@@ -116,13 +149,10 @@ async def hand_back_cases(
             "case_handed_back", actor_id=actor_id, report_id=report.id, officer_id=officer_id
         )
         await dispatch_again(session, report, policy, now)
+        await notify_reporter_of_owner(session, report, now, policy.quiet, handed_back=True)
+        await refresh_cards(session, report, policy.timezone, now)
         codes.append(report.code)
     return codes
-
-
-async def display_name(session: AsyncSession, user_id: int) -> str:
-    user = await session.get(User, user_id)
-    return (user.display_name if user is not None else None) or f"#{user_id}"
 
 
 async def take_case(
@@ -131,9 +161,11 @@ async def take_case(
     user_id: int,
     now: datetime,
     quiet: QuietHours | None,
+    press: Press | None = None,
 ) -> Taken:
     """Terima: the first press owns the case; concurrent presses cannot both win. The reporter
     is told (after `quiet` hours, unless the report is urgent)."""
+    press = press or Press()
     report = await load_report(session, report_id)
     if report is None or not await may_see(session, report, user_id):
         await record_refusal(session, "take_refused", actor_id=user_id, report_id=report_id)
@@ -142,7 +174,13 @@ async def take_case(
     result = await session.execute(
         update(Report)
         .where(Report.id == report_id, Report.owner_id.is_(None))
-        .values(owner_id=user_id, acknowledged_at=now, status="diterima", updated_at=now)
+        .values(
+            owner_id=user_id,
+            acknowledged_at=now,
+            status="diterima",
+            updated_at=now,
+            version=Report.version + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     won = getattr(result, "rowcount", 0) == 1
@@ -160,7 +198,16 @@ async def take_case(
     await _withdraw_alerts(session, report, user_id, owner_name)
     await notify_reporter_of_status(session, report, now, quiet)
     await case_changed(session, report, now)  # arms the officer reminder
+    await _cards_follow(session, report, press, now)
     return Taken(True, user_id, owner_name)
+
+
+async def _cards_follow(session: AsyncSession, report: Report, press: Press, now: datetime) -> None:
+    """The pressed card is the case's card from now on (its own update redraws it); every other
+    card of the case is brought up to date."""
+    if press.card is not None:
+        await shown(session, report.id, press.card)
+    await refresh_cards(session, report, press.tz, now, pressed=press.card)
 
 
 async def _withdraw_alerts(
@@ -264,11 +311,20 @@ async def set_status(
     *,
     partner: str | None = None,
     outcome: str | None = None,
+    press: Press | None = None,
 ) -> Report:
+    """Ditangani, dirujuk or selesai, by the owner or a coordinator, on a case that is not
+    closed (reopening is an action of its own: reopen_case). From a card, only if the case
+    is still as the card showed it (Stale otherwise, and nothing changes)."""
+    press = press or Press()
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, user_id):
         await record_refusal(session, "status_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
+    if report.status == "selesai":
+        raise Stale(report)
+    if not await ReportRepo(session).advance_version(report, press.version):
+        raise Stale(report)
     report.status = status
     report.updated_at = now
     if partner is not None:
@@ -282,11 +338,165 @@ async def set_status(
     )
     await notify_reporter_of_status(session, report, now, quiet)
     await case_changed(session, report, now)  # re-arms the reminder; closing ends follow-ups
+    await _cards_follow(session, report, press, now)
     return report
 
 
+async def reopen_case(
+    session: AsyncSession,
+    report_id: int,
+    user_id: int,
+    now: datetime,
+    quiet: QuietHours | None,
+    press: Press,
+) -> Report:
+    """A closed case is worked again ("ditangani"): asked first (conversations/cases), its
+    own audit row with the outcome it had, and the reporter is told. Officer reminders start
+    again (the reporter's check-ins too: services.followups.resume_followups)."""
+    report = await load_report(session, report_id)
+    if report is None or not await may_change(session, report, user_id):
+        await record_refusal(session, "reopen_refused", actor_id=user_id, report_id=report_id)
+        raise NotAllowed
+    if report.status != "selesai":
+        raise Stale(report)
+    if not await ReportRepo(session).advance_version(report, press.version):
+        raise Stale(report)
+    previous = report.outcome
+    report.status = "ditangani"
+    report.closed_at = None
+    report.outcome = None
+    report.updated_at = now
+    session.add(
+        ReportStatusChange(
+            report_id=report.id, status="ditangani", at=now, actor_id=user_id, note="reopened"
+        )
+    )
+    await AuditRepo(session).record(
+        "case_reopened", actor_id=user_id, report_id=report.id, outcome=previous
+    )
+    await notify_reporter_of_status(session, report, now, quiet)
+    await case_changed(session, report, now)
+    await _cards_follow(session, report, press, now)
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Assignable:
+    """An officer a coordinator may hand a case to: one who serves its kecamatan (and so may
+    see it once alerted), those of its own kelurahan first."""
+
+    officer_id: int
+    name: str
+    in_kelurahan: bool
+
+
+async def assignable_officers(session: AsyncSession, report: Report) -> list[Assignable]:
+    serving = await StaffRepo(session).serving_kecamatan(report.kelurahan.kecamatan_id)
+    people = [
+        Assignable(user.id, user.display_name or f"#{user.id}", report.kelurahan_id in areas)
+        for user, areas in serving
+        if user.id != report.owner_id and user.unreachable_at is None
+    ]
+    return sorted(people, key=lambda a: (not a.in_kelurahan, a.name.casefold(), a.officer_id))
+
+
+async def assign_case(
+    session: AsyncSession,
+    report_id: int,
+    coordinator_id: int,
+    officer_id: int,
+    now: datetime,
+    quiet: QuietHours | None,
+    press: Press,
+) -> Report:
+    """A coordinator hands an open case to an officer of its kecamatan: they own it now (a new
+    case counts as taken), get its card, and the reporter is told another officer has it."""
+    report = await load_report(session, report_id)
+    if report is None or not await is_coordinator(session, coordinator_id):
+        await record_refusal(
+            session, "assign_refused", actor_id=coordinator_id, report_id=report_id
+        )
+        raise NotAllowed
+    chosen = {a.officer_id for a in await assignable_officers(session, report)}
+    if report.status == "selesai" or officer_id not in chosen:
+        raise Stale(report)  # closed meanwhile, or that officer no longer serves there
+    if not await ReportRepo(session).advance_version(report, press.version):
+        raise Stale(report)
+    previous = report.owner_id
+    report.owner_id = officer_id
+    if report.status == "baru":
+        report.status = "diterima"
+    report.acknowledged_at = report.acknowledged_at or now
+    report.updated_at = now
+    session.add(
+        ReportStatusChange(
+            report_id=report.id,
+            status=report.status,
+            at=now,
+            actor_id=coordinator_id,
+            note="assigned",
+        )
+    )
+    await AuditRepo(session).record(
+        "case_assigned",
+        actor_id=coordinator_id,
+        report_id=report.id,
+        officer_id=officer_id,
+        previous_owner=previous,
+    )
+    name = await display_name(session, officer_id)
+    if previous is None:
+        await scheduling.cancel_for_report(session, report.id, ESCALATE)
+        await _withdraw_alerts(session, report, officer_id, name)
+    await _hand_card(session, report, officer_id, coordinator_id, press, now)
+    await notify_reporter_of_owner(session, report, now, quiet, handed_back=False)
+    await case_changed(session, report, now)  # the reminder is the new owner's
+    await _cards_follow(session, report, press, now)
+    return report
+
+
+async def _hand_card(
+    session: AsyncSession,
+    report: Report,
+    officer_id: int,
+    coordinator_id: int,
+    press: Press,
+    now: datetime,
+) -> None:
+    """The officer gets the case's card, and an alert row: an officer may see a case they were
+    alerted to (storage/repositories/case_access.py)."""
+    officer = await session.get(User, officer_id)
+    _ = translator(officer.language if officer is not None else None)
+    title = _("👥 <b>{name} handed you this case.</b>").format(
+        name=quote(await display_name(session, coordinator_id))
+    )
+    outbox_id = await send_card(
+        session,
+        report,
+        officer_id,
+        title,
+        press.tz or ZoneInfo("UTC"),
+        now,
+        dedupe_key=f"assigned:{report.id}:{report.version}",
+    )
+    session.add(
+        Alert(
+            report_id=report.id,
+            recipient_id=officer_id,
+            level=LEVEL_KELURAHAN,
+            round=ASSIGNED_ROUNDS - report.version,
+            outbox_id=outbox_id,
+        )
+    )
+
+
 async def add_note(
-    session: AsyncSession, report_id: int, user_id: int, text: str, now: datetime
+    session: AsyncSession,
+    report_id: int,
+    user_id: int,
+    text: str,
+    now: datetime,
+    tz: ZoneInfo | None = None,
 ) -> None:
     report = await load_report(session, report_id)
     if report is None or not await may_change(session, report, user_id):
@@ -296,6 +506,8 @@ async def add_note(
     report.updated_at = now
     await AuditRepo(session).record("note_added", actor_id=user_id, report_id=report.id)
     await case_changed(session, report, now)  # re-arms the officer reminder
+    await session.flush()
+    await refresh_cards(session, report, tz, now)  # they count the notes
 
 
 async def open_cases(session: AsyncSession, user_id: int) -> list[Report]:

@@ -18,14 +18,32 @@ CATEGORIES = (
     "other",
 )
 VICTIMS = ("adult_woman", "girl", "boy", "other")
+# ABH (anak berhadapan dengan hukum): the report is about a child, a girl or a boy.
+CHILDREN = ("girl", "boy")
 CHILD_AGES = ("0-5", "6-12", "13-17")
 ADULT_AGES = ("18-24", "25-44", "45-59", "60+")
 UNKNOWN_AGE = "unknown"
 OCCURRED = ("ongoing", "today", "yesterday", "this_week", "earlier")
 EVIDENCE_KINDS = ("photo", "video", "voice", "audio", "document", "video_note")
 
+# ABH: the child's part, in the terms of the juvenile justice law (UU SPPA) Simfoni PPA uses:
+# the child in conflict with the law (suspected of the offence), the child victim, the child
+# witness.
+CHILD_ROLES = ("offender", "victim", "witness")
+# TPPO: how the person was recruited or brought in, and whether they were taken across a border.
+RECRUITMENTS = ("job_offer", "marriage", "online", "debt", "forced", "unknown")
+BORDERS = ("abroad", "province", "none", "unknown")
+
+ABH = "child_in_conflict"
+TPPO = "trafficking"
+
 # Report statuses, in the order a case normally moves through them.
 STATUSES = ("baru", "diterima", "ditangani", "dirujuk", "selesai")
+
+
+def victims_for(category: str | None) -> tuple[str, ...]:
+    """Who the report can be about: for ABH, a child."""
+    return CHILDREN if category == ABH else VICTIMS
 
 
 def ages_for(victim: str | None) -> tuple[str, ...]:

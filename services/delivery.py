@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import broadcasts, outbox, relay
 from services.alerting import AlertPolicy, load_report
-from services.cases import display_name, edit_taken_alert
+from services.case_views import CARD_EDIT_KIND, CARD_KIND, display_name, forget, shown
+from services.cases import edit_taken_alert
 from services.clock import Clock
 from services.escalation import reroute_after_unreachable
 from services.i18n import translator
@@ -52,6 +53,10 @@ class CaseDeliveryHooks:
         )
 
     async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+        if row.kind == CARD_KIND and row.report_id is not None and row.recipient_id is not None:
+            # A card sent (a case handed to an officer): it follows the case from now on.
+            await shown(session, row.report_id, (row.recipient_id, message_id))
+            return
         if row.kind != "alert" or row.report_id is None:
             return
         # Nearly always nobody has taken it yet: look at the owner alone before loading more.
@@ -91,6 +96,12 @@ class CaseDeliveryHooks:
             return
         if row.kind in REPLY_KINDS:
             await _reply_dead(session, row)
+            return
+        if row.kind == CARD_EDIT_KIND and row.recipient_id is not None:
+            # The card is gone (deleted in the chat): nothing to keep up to date there.
+            params = (row.payload or {}).get("params", {})
+            if isinstance(params.get("message_id"), int):
+                await forget(session, (row.recipient_id, params["message_id"]))
             return
         if row.kind not in ALERT_KINDS or row.report_id is None:
             return

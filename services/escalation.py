@@ -1,8 +1,9 @@
 """Escalation of an alert nobody acknowledged, one recorded step at a time.
 
 Odd steps remind everyone alerted so far; even steps climb one level (kelurahan -> kecamatan ->
-coordinators) and alert the new level. Steps repeat every ACK_TIMEOUT (URGENT_ACK_TIMEOUT for
-urgent reports) until someone presses Terima, like an on-call escalation policy.
+coordinators) and alert the new level, skipping a level that would add nobody new. Steps repeat
+every ACK_TIMEOUT (URGENT_ACK_TIMEOUT for urgent reports) until someone presses Terima, like an
+on-call escalation policy.
 """
 
 from __future__ import annotations
@@ -61,14 +62,23 @@ async def climb(
     step: int,
     series: int = 0,
 ) -> int:
-    """Alert the next level up that has anyone on it; returns the level reached."""
+    """Alert the next level up that adds someone not alerted yet; returns the level reached.
+
+    A level of only people alerted already would remind them once more and keep the level
+    above waiting another round (one officer in a kelurahan is also its kecamatan's only one
+    on duty): it is skipped, and the climb goes on to the next level at once."""
     if report.escalation_level >= LEVEL_COORDINATORS:
         return report.escalation_level
-    level, people = await first_level_with_people(
-        session, report, report.escalation_level + 1, now, policy.timezone
-    )
-    report.escalation_level = level
     already = set(await alerted(session, report.id))
+    level = report.escalation_level
+    people: list[int] = []
+    while level < LEVEL_COORDINATORS:
+        level, people = await first_level_with_people(
+            session, report, level + 1, now, policy.timezone
+        )
+        if set(people) - already:
+            break
+    report.escalation_level = level
     for person in people:
         await send_alert(
             session,

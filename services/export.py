@@ -33,6 +33,13 @@ COLUMNS = (
     "kelompok_umur_kode",
     "kategori_korban",
     "kategori_korban_kode",
+    # ABH only: the child's part; TPPO only: recruitment and a border crossed.
+    "peran_anak",
+    "peran_anak_kode",
+    "cara_perekrutan",
+    "cara_perekrutan_kode",
+    "lintas_batas",
+    "lintas_batas_kode",
     "kecamatan",
     "kelurahan",
     "waktu_kejadian",
@@ -47,7 +54,8 @@ COLUMNS = (
     "tanggal_diterima",
     "tanggal_selesai",
 )
-PERSONAL_COLUMNS = ("nama_pelapor", "telepon_pelapor", "kronologi")
+# Where a trafficked person is held or works is what a resident typed: personal, like the rest.
+PERSONAL_COLUMNS = ("nama_pelapor", "telepon_pelapor", "kronologi", "tempat_ditahan_bekerja")
 # Simfoni records the victim's sex as P (perempuan) / L (laki-laki).
 _SEX = {"adult_woman": "P", "girl": "P", "boy": "L"}
 # Simfoni PPA's terms for the stored codes (the national record is in Indonesian).
@@ -69,6 +77,26 @@ SIMFONI_LABELS: dict[str, dict[str, str]] = {
         "other": "Lainnya",
     },
     "age": {"60+": "60 tahun ke atas", "unknown": "Tidak diketahui"},
+    # UU SPPA's terms for the child in a case of anak berhadapan dengan hukum.
+    "child_role": {
+        "offender": "Anak yang berkonflik dengan hukum",
+        "victim": "Anak korban",
+        "witness": "Anak saksi",
+    },
+    "recruitment": {
+        "job_offer": "Tawaran pekerjaan",
+        "marriage": "Janji pernikahan",
+        "online": "Media sosial/daring",
+        "debt": "Jeratan utang",
+        "forced": "Penculikan/pemaksaan",
+        "unknown": "Tidak diketahui",
+    },
+    "border": {
+        "abroad": "Lintas negara",
+        "province": "Antarprovinsi",
+        "none": "Dalam provinsi",
+        "unknown": "Tidak diketahui",
+    },
     "occurred": {
         "ongoing": "Sedang berlangsung",
         "today": "Hari ini",
@@ -119,6 +147,9 @@ _FIELDS = (
     Report.category,
     Report.victim,
     Report.victim_age,
+    Report.child_role,
+    Report.recruitment,
+    Report.border,
     Report.kelurahan_id,
     Report.occurred,
     Report.urgent,
@@ -128,7 +159,12 @@ _FIELDS = (
     Report.acknowledged_at,
     Report.closed_at,
 )
-_PERSONAL_FIELDS = (Report.reporter_name, Report.reporter_phone, Report.description)
+_PERSONAL_FIELDS = (
+    Report.reporter_name,
+    Report.reporter_phone,
+    Report.description,
+    Report.held_at,
+)
 # Rows fetched and made between two turns of the event loop: a five-year export is 100,000
 # of them, and alerts must not wait for it to finish (about 2 ms per chunk).
 _CHUNK = 500
@@ -171,6 +207,9 @@ async def export_cases(
                 _age_label(report.victim_age),
                 report.victim_age or "",
                 *_labelled("victim", report.victim),
+                *_labelled("child_role", report.child_role),
+                *_labelled("recruitment", report.recruitment),
+                *_labelled("border", report.border),
                 kec.name if kec is not None else "",
                 kel.name if kel is not None else "",
                 *_labelled("occurred", report.occurred),
@@ -186,6 +225,7 @@ async def export_cases(
                     report.reporter_name or "",
                     report.reporter_phone or "",
                     report.description or "",
+                    report.held_at or "",
                 ]
             rows.append(row)
     columns = COLUMNS + PERSONAL_COLUMNS if personal else COLUMNS

@@ -124,6 +124,20 @@ async def schedule_first_followup(
     await _schedule_round(session, report.id, 1, due)
 
 
+async def resume_followups(
+    session: AsyncSession, report: Report, policy: FollowupPolicy | None, now: datetime
+) -> None:
+    """A case reopened: the check-ins with the reporter go on (closing had ended them), the
+    next round `first_after` from now, unless they asked to stop or may not be contacted."""
+    if policy is None or not _still_wanted(report):
+        return
+    rounds = await _rounds(session, report.id)
+    later = max(rounds, default=0) + 1
+    await _schedule_round(
+        session, report.id, later, policy.outside_quiet_hours(now + policy.first_after)
+    )
+
+
 async def stop_followups(session: AsyncSession, report_id: int) -> None:
     """No more check-ins for this report ("Berhenti mengingatkan", /hapusdata)."""
     await session.execute(

@@ -53,6 +53,26 @@ OCCURRED = {
     "this_week": N_("This week"),
     "earlier": N_("Earlier"),
 }
+CHILD_ROLE = {
+    "offender": N_("Suspected of the offence (child in conflict with the law)"),
+    "victim": N_("Victim of the offence (child victim)"),
+    "witness": N_("Witness of the offence (child witness)"),
+    "unknown": N_("Not recorded"),  # ABH reports from before the question was asked
+}
+RECRUITMENT = {
+    "job_offer": N_("A job offer"),
+    "marriage": N_("A promise of marriage"),
+    "online": N_("Through social media or the internet"),
+    "debt": N_("A debt to pay off"),
+    "forced": N_("Kidnapped or forced"),
+    "unknown": N_("Don't know"),
+}
+BORDER = {
+    "abroad": N_("Yes, to another country"),
+    "province": N_("Yes, to another province"),
+    "none": N_("No, within this province"),
+    "unknown": N_("Don't know"),
+}
 STATUS = {
     "baru": N_("Received, waiting for an officer"),
     "diterima": N_("Taken by an officer"),

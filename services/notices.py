@@ -185,6 +185,44 @@ async def notify_reporter_of_status(
     )
 
 
+async def notify_reporter_of_owner(
+    session: AsyncSession,
+    report: Report,
+    now: datetime,
+    quiet: QuietHours | None,
+    *,
+    handed_back: bool,
+) -> None:
+    """The case changed hands: handed back to be taken again (its officer left the team or the
+    kelurahan), or handed by a coordinator to another officer. Never who."""
+    _ = translator(report.language)
+    if handed_back:
+        news = _(
+            "The officer who had your report can no longer continue with it. It is waiting "
+            "for a new officer, who will take it over."
+        )
+    else:
+        news = _("Another officer now handles your report.")
+    text = "\n".join(
+        [
+            _("📄 Update on report <code>{code}</code>: <b>{status}</b>").format(
+                code=report.code, status=labels.label(_, labels.STATUS, report.status)
+            ),
+            news,
+        ]
+    )
+    await tell_reporter(
+        session,
+        report,
+        outbox.message(text)["params"],
+        kind=STATUS_KIND,
+        lane=outbox.Lane.NOTICE,
+        dedupe_key=f"owner:{report.id}:{report.version}",
+        now=now,
+        quiet=quiet,
+    )
+
+
 async def open_notice(
     session: AsyncSession, message_id: int, user_id: int
 ) -> tuple[Report | None, dict[str, Any] | None]:
@@ -230,6 +268,7 @@ __all__ = [
     "forget_notices",
     "is_reporter",
     "news_line",
+    "notify_reporter_of_owner",
     "notify_reporter_of_status",
     "open_notice",
     "pack",

@@ -149,6 +149,9 @@ CASE_MESSAGE_KINDS = (
     "reporter_waiting",
     "relay",
     "dead_letter",
+    "case_card",  # services/case_views.py
+    "case_card_edit",
+    "case_read",  # services/case_reading.py
 )
 
 

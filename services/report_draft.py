@@ -11,10 +11,22 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from services.choices import CATEGORIES, OCCURRED, RELATIONS, VICTIMS, ages_for
+from services.choices import (
+    ABH,
+    BORDERS,
+    CATEGORIES,
+    CHILD_ROLES,
+    OCCURRED,
+    RECRUITMENTS,
+    RELATIONS,
+    TPPO,
+    ages_for,
+    victims_for,
+)
 
 MAX_DESCRIPTION = 6000
 MAX_LANDMARK = 200
+MAX_HELD_AT = 200
 MAX_NAME = 100
 MAX_EVIDENCE = 10
 
@@ -24,6 +36,10 @@ STEPS = (
     "category",
     "victim",
     "victim_age",
+    "child_role",
+    "recruitment",
+    "held_at",
+    "border",
     "kecamatan",
     "kelurahan",
     "landmark",
@@ -38,12 +54,20 @@ STEPS = (
     "summary",
 )
 
+# Asked only for one category: ABH the child's role, TPPO how, where and across which border.
+CATEGORY_STEPS: dict[str, str] = {
+    "child_role": ABH,
+    "recruitment": TPPO,
+    "held_at": TPPO,
+    "border": TPPO,
+}
+
 # What "Ubah" (edit) offers, and the steps each choice walks through before the summary.
 EDIT_GROUPS: dict[str, tuple[str, ...]] = {
     "danger": ("danger",),
     "relation": ("relation",),
     "category": ("category",),
-    "victim": ("victim", "victim_age"),
+    "victim": ("victim", "victim_age", "child_role", "recruitment", "held_at", "border"),
     "place": ("kecamatan", "kelurahan", "landmark", "location"),
     "occurred": ("occurred",),
     "description": ("description",),
@@ -55,12 +79,14 @@ EDIT_GROUPS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Attachment:
-    """A Telegram file the resident sent; the chat/message ids let alerts copy it later."""
+    """A Telegram file the resident sent, and what they wrote with it (its caption). Only the
+    file id and the caption are stored with the report (services/reporting.py)."""
 
     kind: str
     file_id: str
     chat_id: int
     message_id: int
+    caption: str | None = None
 
 
 @dataclass
@@ -71,6 +97,10 @@ class Draft:
     category: str | None = None
     victim: str | None = None
     victim_age: str | None = None
+    child_role: str | None = None
+    recruitment: str | None = None
+    held_at: str | None = None
+    border: str | None = None
     kecamatan_id: int | None = None
     kelurahan_id: int | None = None
     landmark: str | None = None
@@ -125,8 +155,11 @@ class Draft:
             "danger": self.urgent is not None,
             "relation": self.relation in RELATIONS,
             "category": self.category in CATEGORIES,
-            "victim": self.victim in VICTIMS,
+            "victim": self.victim in victims_for(self.category),
             "victim_age": self.victim_age in ages_for(self.victim),
+            "child_role": self.category != ABH or self.child_role in CHILD_ROLES,
+            "recruitment": self.category != TPPO or self.recruitment in RECRUITMENTS,
+            "border": self.category != TPPO or self.border in BORDERS,
             "kecamatan": self.kecamatan_id is not None,
             "kelurahan": self.kelurahan_id is not None,
             "occurred": self.occurred in OCCURRED,
@@ -138,23 +171,46 @@ class Draft:
         return [step for step, ok in required.items() if not ok]
 
 
+def asked(draft: Draft, step: str) -> bool:
+    """Whether `step` is asked of this report (a category's own questions only for it)."""
+    category = CATEGORY_STEPS.get(step)
+    return category is None or draft.category == category
+
+
 def linear_next(draft: Draft, step: str) -> str:
     """The step after `step` when filling the form from top to bottom."""
     if step == "identity" and draft.anonymous:
         return "consent"
     index = STEPS.index(step)
-    return STEPS[min(index + 1, len(STEPS) - 1)]
+    following = STEPS[min(index + 1, len(STEPS) - 1)]
+    return following if asked(draft, following) else linear_next(draft, following)
 
 
 def next_step(draft: Draft, step: str) -> str:
-    """Where to go after answering `step`; while editing, back to the summary after the group."""
+    """Where to go after answering `step`; while editing, back to the summary after the group.
+    A new category may ask what the old one did not (its own questions, or a child where an
+    adult was the victim): then on through the victim's group first."""
     following = linear_next(draft, step)
     if draft.editing is None:
         return following
     group = EDIT_GROUPS.get(draft.editing, ())
     if following in group and following != "summary":
         return following
+    if draft.editing == "category":
+        about = EDIT_GROUPS["victim"]
+        missing = [missed for missed in draft.missing() if missed in about]
+        if missing:
+            draft.editing = "victim"
+            return min(missing, key=about.index)
     return "summary"
+
+
+def forget_other_categories(draft: Draft) -> None:
+    """The category changed: answers only another category asks are dropped."""
+    if draft.category != ABH:
+        draft.child_role = None
+    if draft.category != TPPO:
+        draft.recruitment = draft.held_at = draft.border = None
 
 
 def enter(draft: Draft, current: str | None, target: str) -> None:

@@ -32,9 +32,13 @@ async def _unique_code(repo: Repo, code: str, taken: bool) -> str:
 
 
 def _source(item: Attachment) -> dict[str, object]:
-    # The file id only: alerts send the file again by it (services/alerting.py). The chat and
-    # message ids would link the report to the chat, and the message may be deleted (/hapus).
-    return {"file_id": item.file_id}
+    # The file id: alerts send the file again by it (services/alerting.py). Not the chat and
+    # message ids: they would link the report to the chat, and the message may be deleted
+    # (/hapus). The caption is what the resident wrote: encrypted with the rest.
+    source: dict[str, object] = {"file_id": item.file_id}
+    if item.caption:
+        source["caption"] = item.caption
+    return source
 
 
 def _evidence_rows(draft: Draft) -> list[Evidence]:
@@ -71,6 +75,10 @@ async def submit_report(
         category=draft.category,
         victim=draft.victim,
         victim_age=draft.victim_age,
+        child_role=draft.child_role,
+        recruitment=draft.recruitment,
+        held_at=draft.held_at,
+        border=draft.border,
         kelurahan_id=draft.kelurahan_id,
         occurred=draft.occurred,
         landmark=draft.landmark,

@@ -3,9 +3,10 @@
 
 A case closed longer ago than RETENTION keeps what the statistics need (category, victim,
 kelurahan, dates, status history, counts of evidence and notes) and loses everything that
-could identify or describe someone: the description, landmark, location pin, reporter
-identity and chat link, evidence file ids, the text of notes and status notes, what the
-reporter was told, and the payloads of its sent messages (an alert holds the description).
+could identify or describe someone: the description, landmark, location pin, where a
+trafficked person is held or works, reporter identity and chat link, evidence file ids (and
+captions), the text of notes and status notes, what the reporter was told, and the payloads
+of its sent messages (an alert holds the description).
 Idempotent, in batches, safe to run on several instances at once: a row already anonymised is
 not selected again, and wiping twice gives the same result.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
 from storage.models import (
+    CaseCard,
     CaseNote,
     Evidence,
     ProcessedUpdate,
@@ -80,6 +82,7 @@ async def _wipe(session: AsyncSession, ids: list[int], now: datetime) -> None:
             description=None,
             landmark=None,
             location=None,
+            held_at=None,
             reporter_name=None,
             reporter_phone=None,
             reporter_chat_id=None,
@@ -97,6 +100,8 @@ async def _wipe(session: AsyncSession, ids: list[int], now: datetime) -> None:
     await session.execute(
         update(ReportStatusChange).where(ReportStatusChange.report_id.in_(ids)).values(note=None)
     )
+    # Nobody works a closed case any more: its cards need not follow it.
+    await session.execute(delete(CaseCard).where(CaseCard.report_id.in_(ids)))
     # Nothing of the case is sent any more, and no row says what it said or to which
     # resident (a status notice, a relay); the rows stay for the counts.
     await outbox_rows.forget_report_rows(session, ids)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases import OPEN_STATUSES
+from services.choices import ABH, TPPO
 from services.durations import parse_duration
 from services.gazetteer import Gazetteer
 from storage.models import AppSetting, Report, ReportStatusChange, User, utcnow
@@ -188,6 +189,10 @@ class CaseRow:
     handling_at: datetime | None
     closed_at: datetime | None
     owner_id: int | None
+    # What only ABH and TPPO reports ask (codes; None for other categories).
+    child_role: str | None = None
+    recruitment: str | None = None
+    border: str | None = None
 
 
 def period_filter(period: Period, tz: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -224,6 +229,9 @@ async def fetch_rows(
             handling.c.at,
             Report.closed_at,
             Report.owner_id,
+            Report.child_role,
+            Report.recruitment,
+            Report.border,
         )
         .outerjoin(handling, handling.c.report_id == Report.id)
         .where(*period_filter(period, tz))
@@ -248,6 +256,9 @@ async def fetch_rows(
                 handling_at=handling_at or closed_at,
                 closed_at=closed_at,
                 owner_id=row[9],
+                child_role=row[10],
+                recruitment=row[11],
+                border=row[12],
             )
         )
     return rows
@@ -324,6 +335,10 @@ class Statistics:
     handle_target: TargetShare
     urgent_target_by_kecamatan: list[tuple[str, TargetShare]] = field(default_factory=list)
     handle_target_by_kecamatan: list[tuple[str, TargetShare]] = field(default_factory=list)
+    # ABH cases by the child's part; TPPO cases by recruitment and by a border crossed (codes).
+    abh_by_role: list[tuple[str, int]] = field(default_factory=list)
+    tppo_by_recruitment: list[tuple[str, int]] = field(default_factory=list)
+    tppo_by_border: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _seconds(start: datetime, end: datetime | None) -> float | None:
@@ -431,6 +446,11 @@ def compute(
         handle_target_by_kecamatan=[
             (k, handle_share(by_kecamatan_rows[k])) for k in kecamatan_order
         ],
+        abh_by_role=ranked(Counter(r.child_role or "unknown" for r in rows if r.category == ABH)),
+        tppo_by_recruitment=ranked(
+            Counter(r.recruitment or "unknown" for r in rows if r.category == TPPO)
+        ),
+        tppo_by_border=ranked(Counter(r.border or "unknown" for r in rows if r.category == TPPO)),
     )
 
 

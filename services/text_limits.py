@@ -23,6 +23,20 @@ def escaped_length(text: str) -> int:
     return utf16_length(quote(text))
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-16 units, an ellipsis marking the cut."""
+    if utf16_length(text) <= limit:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        middle = (low + high + 1) // 2
+        if utf16_length(text[:middle]) + 1 <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
+
+
 def split_for_html(text: str, limit: int) -> list[str]:
     """Split plain text into chunks whose *escaped* form fits `limit` UTF-16 units, at
     paragraph, line or word boundaries where possible (never inside an HTML entity)."""

@@ -123,7 +123,8 @@ class Report(Base):
     status: Mapped[str] = mapped_column(String(16), default="baru", index=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     relation: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(String(16), index=True)
+    # 32: "child_in_conflict" (17) did not fit the 16 it had, which PostgreSQL enforces.
+    category: Mapped[str] = mapped_column(String(32), index=True)
     victim: Mapped[str] = mapped_column(String(16))
     victim_age: Mapped[str] = mapped_column(String(16))
     kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
@@ -155,6 +156,16 @@ class Report(Base):
     # Follow-ups with the reporter: stopped by "Berhenti mengingatkan" or /hapusdata.
     followups_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
     last_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Counts the changes of the case's state (taken, status, owner): a button carries the
+    # version its card showed, and a press from an older card changes nothing.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The questions only some categories ask (services/choices.py): ABH, the child's role;
+    # TPPO, how the person was recruited, whether a border was crossed, and where they are
+    # held or work (typed by the resident, so encrypted like the landmark).
+    child_role: Mapped[str | None] = mapped_column(String(16))
+    recruitment: Mapped[str | None] = mapped_column(String(16))
+    border: Mapped[str | None] = mapped_column(String(16))
+    held_at: Mapped[str | None] = mapped_column(EncryptedText)
 
     kelurahan: Mapped[Kelurahan] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
@@ -360,6 +371,19 @@ class CaseNote(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CaseCard(Base):
+    """A message in a staff member's chat that shows a case card, so that the card follows the
+    case when it changes elsewhere (services/case_views.py). Staff only: their Telegram id."""
+
+    __tablename__ = "case_cards"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_case_cards_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+
+
 class ReporterMessage(Base):
     """What the reporter is told about their case (a status update, an officer's words): the
     message itself says only "we have news for you", and this is shown when they press Open,
@@ -486,6 +510,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Broadcast",
+    "CaseCard",
     "CaseNote",
     "ChatMessage",
     "DeliveryAttempt",

@@ -53,13 +53,20 @@ async def note_written(
         return
     report_id = int((await state.get_data()).get("report_id", 0))
     try:
-        await add_note(repo.session, report_id, message.from_user.id, text, options.clock.now())
+        await add_note(
+            repo.session,
+            report_id,
+            message.from_user.id,
+            text,
+            options.clock.now(),
+            options.timezone,
+        )
     except NotAllowed:
         await state.clear()
         await replies.reply(message, _("You are not allowed to do this."))
         return
     await state.clear()
-    await replies.reply(message, _("📝 Note saved."))
+    await replies.reply(message, _("📝 Note saved. The case card's 🗒 Notes shows all notes."))
 
 
 async def note_expected(message: Message) -> None:

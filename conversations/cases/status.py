@@ -1,5 +1,9 @@
 """Status buttons on the case card: ditangani, dirujuk (with the partner), selesai (with the
-outcome), and opening a card."""
+outcome), reopening a closed case (asked first), and opening a card.
+
+Every button that changes the case is checked against the case as it is now (guard.py): one
+from an older card changes nothing, says why, and the card is redrawn.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,20 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
-from conversations.cases.guard import changeable_case, refuse, refuse_case, visible_case
+from conversations.cases.guard import (
+    current_case,
+    press_of,
+    refuse,
+    refuse_case,
+    stale_card,
+    visible_case,
+)
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services import labels
-from services.case_card import choice_keyboard
-from services.cases import NotAllowed, set_status
+from services.case_card import choice_keyboard, reopen_question
+from services.cases import NotAllowed, Stale, reopen_case, set_status
+from services.followups import resume_followups
 from storage.repositories import Repo
 
 
@@ -52,11 +64,22 @@ async def handling(
 
 
 async def choose(
-    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, i18n: I18n
+    callback: CallbackQuery,
+    callback_data: CaseCb,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
 ) -> None:
-    """Refer or Close: first ask for the partner or the outcome."""
-    report = await changeable_case(callback, callback_data, repo, "case_button_refused")
+    """Refer or Close: first ask for the partner or the outcome (on the same card, carrying
+    the version it showed)."""
+    report = await current_case(
+        callback, callback_data, bot, repo, i18n, options, "case_button_refused"
+    )
     if report is None:
+        return
+    if report.owner_id is None or report.status == "selesai":
+        await stale_card(callback, bot, repo, report, i18n, options)
         return
     if callback_data.action == cb.REFER:
         keyboard = choice_keyboard(report, i18n.current_locale, cb.PARTNER, labels.PARTNER)
@@ -113,6 +136,9 @@ async def _change(
     partner: str | None = None,
     outcome: str | None = None,
 ) -> None:
+    report = await current_case(callback, callback_data, bot, repo, i18n, options, "status_refused")
+    if report is None:
+        return
     try:
         report = await set_status(
             repo.session,
@@ -123,13 +149,69 @@ async def _change(
             options.quiet_hours,
             partner=partner,
             outcome=outcome,
+            press=press_of(callback, callback_data, options),
         )
     except NotAllowed:
         refuse(callback, repo)
         return
+    except Stale as stale:
+        await stale_card(callback, bot, repo, stale.report, i18n, options)
+        return
     await replies.answer(
         callback, _("Status: {status}").format(status=labels.label(_, labels.STATUS, status))
     )
+    await show_card(callback, bot, repo, report, i18n, options)
+
+
+async def ask_reopen(
+    callback: CallbackQuery,
+    callback_data: CaseCb,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
+) -> None:
+    """Reopen on a closed card: the card turns into the question (No brings it back)."""
+    report = await current_case(callback, callback_data, bot, repo, i18n, options, "reopen_refused")
+    if report is None:
+        return
+    if report.status != "selesai":
+        await stale_card(callback, bot, repo, report, i18n, options)
+        return
+    text, keyboard = reopen_question(report, i18n.current_locale)
+    await replies.answer(callback)
+    await replies.replace_screen(callback, bot, text, InlineKeyboardMarkup.model_validate(keyboard))
+
+
+async def reopen(
+    callback: CallbackQuery,
+    callback_data: CaseCb,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
+) -> None:
+    report = await current_case(callback, callback_data, bot, repo, i18n, options, "reopen_refused")
+    if report is None:
+        return
+    try:
+        report = await reopen_case(
+            repo.session,
+            report.id,
+            callback.from_user.id,
+            options.clock.now(),
+            options.quiet_hours,
+            press_of(callback, callback_data, options),
+        )
+    except NotAllowed:
+        refuse(callback, repo)
+        return
+    except Stale as stale:
+        await stale_card(callback, bot, repo, stale.report, i18n, options)
+        return
+    # Open again: the reporter's check-ins go on as for any open case.
+    await resume_followups(repo.session, report, options.followups, options.clock.now())
+    await replies.answer(callback, _("The case is open again."))
     await show_card(callback, bot, repo, report, i18n, options)
 
 
@@ -139,4 +221,6 @@ def setup() -> Router:
     router.callback_query.register(handling, CaseCb.filter(F.action == cb.HANDLING))
     router.callback_query.register(choose, CaseCb.filter(F.action.in_({cb.REFER, cb.CLOSE})))
     router.callback_query.register(chosen, CaseCb.filter(F.action.in_({cb.PARTNER, cb.OUTCOME})))
+    router.callback_query.register(ask_reopen, CaseCb.filter(F.action == cb.REOPEN))
+    router.callback_query.register(reopen, CaseCb.filter(F.action == cb.REOPEN_YES))
     return router

@@ -15,11 +15,12 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
-from conversations.cases.guard import refuse, visible_case
+from conversations.cases.guard import press_of, refuse, visible_case
 from conversations.options import ConversationOptions
 from services import case_buttons
 from services.alerting import load_report
-from services.cases import NotAllowed, display_name, take_case
+from services.case_views import display_name
+from services.cases import NotAllowed, take_case
 from storage.repositories import Repo
 
 
@@ -38,6 +39,7 @@ async def take(
             callback.from_user.id,
             options.clock.now(),
             options.quiet_hours,
+            press_of(callback, callback_data, options),
         )
     except NotAllowed:
         refuse(callback, repo)

@@ -29,7 +29,15 @@ from conversations.insight.periods import (
 from conversations.insight.states import InsightForm
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
-from conversations.texts import CATEGORY_LABELS, STATUS_LABELS, duration, label
+from conversations.texts import (
+    BORDER_LABELS,
+    CATEGORY_LABELS,
+    CHILD_ROLE_LABELS,
+    RECRUITMENT_LABELS,
+    STATUS_LABELS,
+    duration,
+    label,
+)
 from services.charts import BarPanel, render_in_child
 from services.gazetteer import Gazetteer
 from services.statistics import (
@@ -282,6 +290,7 @@ def statistics_text(stats: Statistics, names: dict[int, str]) -> str:
         lines += [f"• {label(STATUS_LABELS, code)}: {n}" for code, n in stats.by_status]
         lines.append("\n<b>" + _("By category") + "</b>")
         lines += [f"• {label(CATEGORY_LABELS, code)}: {n}" for code, n in stats.by_category]
+        lines += _category_details(stats)
         lines.append("\n<b>" + _("By kecamatan") + "</b>")
         lines += [f"• {escape(name)}: {n}" for name, n in stats.by_kecamatan]
         lines.append("\n<b>" + _("Kelurahan with most cases") + "</b>")
@@ -323,6 +332,21 @@ def statistics_text(stats: Statistics, names: dict[int, str]) -> str:
         # Cut at a line: never inside a tag. The long tails are in the charts and the export.
         text = text[: MESSAGE_LIMIT - 100].rsplit("\n", 1)[0] + "\n…"
     return text
+
+
+def _category_details(stats: Statistics) -> list[str]:
+    """ABH by the child's part, TPPO by recruitment and border: only when the period has any."""
+    sections = [
+        (_("ABH by the child's part"), CHILD_ROLE_LABELS, stats.abh_by_role),
+        (_("TPPO by recruitment"), RECRUITMENT_LABELS, stats.tppo_by_recruitment),
+        (_("TPPO by border crossed"), BORDER_LABELS, stats.tppo_by_border),
+    ]
+    lines: list[str] = []
+    for title, labels, counts in sections:
+        if counts:
+            lines.append("\n<b>" + title + "</b>")
+            lines += [f"• {label(labels, code)}: {n}" for code, n in counts]
+    return lines
 
 
 def chart_panels(stats: Statistics) -> tuple[list[BarPanel], list[BarPanel]]:

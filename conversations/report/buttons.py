@@ -24,8 +24,17 @@ from conversations.report.states import ReportForm
 from conversations.report.submit import send_report
 from conversations.report.summary import CANCEL, EDIT, SEND, TO_SUMMARY
 from conversations.texts import emergency_text, quote
-from services.choices import CATEGORIES, OCCURRED, RELATIONS, VICTIMS, ages_for
-from services.report_draft import EDIT_GROUPS, start_editing
+from services.choices import (
+    BORDERS,
+    CATEGORIES,
+    CHILD_ROLES,
+    OCCURRED,
+    RECRUITMENTS,
+    RELATIONS,
+    ages_for,
+    victims_for,
+)
+from services.report_draft import EDIT_GROUPS, forget_other_categories, start_editing
 
 
 def _without_symbols(label: str) -> str:
@@ -161,8 +170,19 @@ def _simple_choice(attribute: str, allowed: tuple[str, ...]):  # type: ignore[no
     return handle
 
 
+async def _category(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value not in CATEGORIES:
+        return False
+    await replies.answer(callback)
+    await _mark_chosen(ctx, callback)
+    ctx.draft.category = value
+    forget_other_categories(ctx.draft)
+    await ctx.advance()
+    return True
+
+
 async def _victim(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
-    if value not in VICTIMS:
+    if value not in victims_for(ctx.draft.category):
         return False
     await replies.answer(callback)
     await _mark_chosen(ctx, callback)
@@ -212,6 +232,16 @@ async def _kelurahan(ctx: StepContext, value: str, callback: CallbackQuery) -> b
     await replies.answer(callback)
     await _mark_chosen(ctx, callback)
     await choose_kelurahan(ctx, place.id)
+    return True
+
+
+async def _held_at(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
+    if value != SKIP:
+        return False
+    await replies.answer(callback)
+    await _mark_chosen(ctx, callback)
+    ctx.draft.held_at = None
+    await ctx.advance()
     return True
 
 
@@ -302,9 +332,13 @@ async def _edit(ctx: StepContext, value: str, callback: CallbackQuery) -> bool:
 _HANDLERS = {
     "danger": _danger,
     "relation": _simple_choice("relation", RELATIONS),
-    "category": _simple_choice("category", CATEGORIES),
+    "category": _category,
     "victim": _victim,
     "victim_age": _victim_age,
+    "child_role": _simple_choice("child_role", CHILD_ROLES),
+    "recruitment": _simple_choice("recruitment", RECRUITMENTS),
+    "held_at": _held_at,
+    "border": _simple_choice("border", BORDERS),
     "kecamatan": _kecamatan,
     "kelurahan": _kelurahan,
     "landmark": _landmark,

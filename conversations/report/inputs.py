@@ -21,6 +21,7 @@ from conversations.texts import EVIDENCE_LABELS, label
 from services.report_draft import (
     MAX_DESCRIPTION,
     MAX_EVIDENCE,
+    MAX_HELD_AT,
     MAX_LANDMARK,
     MAX_NAME,
     Attachment,
@@ -79,6 +80,23 @@ async def typed_landmark(message: Message, ctx: StepContext) -> None:
         )
         return
     ctx.draft.landmark = text
+    await ctx.advance()
+
+
+async def typed_held_at(message: Message, ctx: StepContext) -> None:
+    """TPPO: where the person is held or works, as the resident knows it."""
+    text = " ".join((message.text or "").split())
+    if not text:
+        await ctx.say(_("The message is empty. Type the place, or press Skip."))
+        return
+    if len(text) > MAX_HELD_AT:
+        await ctx.say(
+            _("That is too long: please keep it under {limit} characters.").format(
+                limit=MAX_HELD_AT
+            )
+        )
+        return
+    ctx.draft.held_at = text
     await ctx.advance()
 
 
@@ -146,6 +164,7 @@ async def voice_description(message: Message, ctx: StepContext) -> None:
         file_id=message.voice.file_id,
         chat_id=ctx.chat_id,
         message_id=message.message_id,
+        caption=(message.caption or "").strip() or None,
     )
     await _description_saved(ctx)
 
@@ -198,7 +217,11 @@ def _attachment(message: Message, chat_id: int) -> Attachment | None:
     for kind, file_id in kinds:
         if file_id:
             return Attachment(
-                kind=kind, file_id=file_id, chat_id=chat_id, message_id=message.message_id
+                kind=kind,
+                file_id=file_id,
+                chat_id=chat_id,
+                message_id=message.message_id,
+                caption=(message.caption or "").strip() or None,
             )
     return None
 
@@ -276,6 +299,7 @@ def setup() -> Router:
     router.message.register(typed_kecamatan, ReportForm.kecamatan, F.text, NOT_A_COMMAND)
     router.message.register(typed_kelurahan, ReportForm.kelurahan, F.text, NOT_A_COMMAND)
     router.message.register(typed_landmark, ReportForm.landmark, F.text, NOT_A_COMMAND)
+    router.message.register(typed_held_at, ReportForm.held_at, F.text, NOT_A_COMMAND)
     router.message.register(shared_location, ReportForm.location, F.location)
     router.message.register(location_reply_buttons, ReportForm.location, F.text)
     router.message.register(typed_description, ReportForm.description, F.text, NOT_A_COMMAND)

@@ -12,12 +12,25 @@ from aiogram.utils.i18n import ngettext
 from conversations.report import keyboards as kb
 from conversations.texts import (
     AGE_LABELS,
+    BORDER_LABELS,
     CATEGORY_LABELS,
+    CHILD_ROLE_LABELS,
     OCCURRED_LABELS,
+    RECRUITMENT_LABELS,
     RELATION_LABELS,
     VICTIM_LABELS,
 )
-from services.choices import CATEGORIES, OCCURRED, RELATIONS, VICTIMS, ages_for
+from services.choices import (
+    ABH,
+    BORDERS,
+    CATEGORIES,
+    CHILD_ROLES,
+    OCCURRED,
+    RECRUITMENTS,
+    RELATIONS,
+    ages_for,
+    victims_for,
+)
 from services.gazetteer import Gazetteer
 from services.report_draft import MAX_EVIDENCE, Draft
 
@@ -29,6 +42,11 @@ STEP_NUMBER = {
     "category": 3,
     "victim": 4,
     "victim_age": 4,
+    # A category's own questions (ABH, TPPO) belong with the person the report is about.
+    "child_role": 4,
+    "recruitment": 4,
+    "held_at": 4,
+    "border": 4,
     "kecamatan": 5,
     "kelurahan": 5,
     "landmark": 5,
@@ -92,16 +110,57 @@ def _category(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMa
 
 
 def _victim(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    # ABH is about a child, who is not always the victim (UU SPPA: offender, victim, witness).
+    if draft.category == ABH:
+        text = _("<b>About the child: a girl or a boy?</b>")
+    else:
+        text = _("<b>Who is the victim?</b>")
     return (
-        _("<b>Who is the victim?</b>"),
-        kb.choices("victim", _labelled(VICTIMS, VICTIM_LABELS), columns=2),
+        text,
+        kb.choices("victim", _labelled(victims_for(draft.category), VICTIM_LABELS), columns=2),
     )
 
 
 def _victim_age(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    if draft.category == ABH:
+        text = _("<b>About how old is the child?</b>")
+    else:
+        text = _("<b>About how old is the victim?</b>")
     return (
-        _("<b>About how old is the victim?</b>"),
+        text,
         kb.choices("victim_age", _labelled(ages_for(draft.victim), AGE_LABELS), columns=2),
+    )
+
+
+def _child_role(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>What is the child's part in what happened?</b>"),
+        kb.choices("child_role", _labelled(CHILD_ROLES, CHILD_ROLE_LABELS)),
+    )
+
+
+def _recruitment(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>How was the person recruited or brought in?</b>\nChoose the one that fits best."),
+        kb.choices("recruitment", _labelled(RECRUITMENTS, RECRUITMENT_LABELS)),
+    )
+
+
+def _held_at(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _(
+            "<b>Where is the person held or working now?</b>\n"
+            "For example a city, a company, a boat or an address. Type it, or skip if you "
+            "don't know."
+        ),
+        kb.choices("held_at", [(SKIP, kb.skip_label())]),
+    )
+
+
+def _border(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
+    return (
+        _("<b>Was the person taken across a border?</b>"),
+        kb.choices("border", _labelled(BORDERS, BORDER_LABELS)),
     )
 
 
@@ -195,25 +254,28 @@ def _name(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup
 
 
 def _phone(draft: Draft, gazetteer: Gazetteer) -> tuple[str, ReplyKeyboardMarkup]:
+    # One question per channel: this one is about a phone call only (the chat is asked next).
     return (
         _(
-            "<b>Would you like to share your phone number so an officer can call you?</b>\n"
-            "Press the button below, or skip."
+            "<b>May an officer call you?</b>\n"
+            "If so, share your phone number with the button below: it is used only to call "
+            "you about this report. If not, skip: nobody will call you."
         ),
         kb.phone_keyboard(),
     )
 
 
 def _consent(draft: Draft, gazetteer: Gazetteer) -> tuple[str, InlineKeyboardMarkup]:
-    options = [("yes", _("Yes, you may contact me here")), ("no", _("No"))]
-    return (
-        _(
-            "<b>May the service follow up with you through this chat?</b>\n"
-            "If you choose No, the report keeps no link to this chat: your tracking code will "
-            "be the only way to check on it."
-        ),
-        kb.choices("consent", options),
+    options = [("yes", _("Yes, write to me here")), ("no", _("No"))]
+    text = _(
+        "<b>May we write to you here, in this chat?</b>\n"
+        "For example when an officer takes your report or has a question. If you choose No, "
+        "the report keeps no link to this chat: your tracking code will be the only way to "
+        "check on it."
     )
+    if draft.phone and not draft.anonymous:
+        text += "\n" + _("This is apart from the phone: an officer may call you either way.")
+    return text, kb.choices("consent", options)
 
 
 _BUILDERS: dict[str, Callable[[Draft, Gazetteer], tuple[str, Markup]]] = {
@@ -222,6 +284,10 @@ _BUILDERS: dict[str, Callable[[Draft, Gazetteer], tuple[str, Markup]]] = {
     "category": _category,
     "victim": _victim,
     "victim_age": _victim_age,
+    "child_role": _child_role,
+    "recruitment": _recruitment,
+    "held_at": _held_at,
+    "border": _border,
     "kecamatan": _kecamatan,
     "kelurahan": _kelurahan,
     "landmark": _landmark,

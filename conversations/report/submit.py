@@ -57,14 +57,7 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
         "<code>/status {code}</code>.\n\n"
         "<b>What happens next:</b> the on-duty officer of the kelurahan receives your "
         "report and will act on it. {followup}"
-    ).format(
-        code=code,
-        followup=(
-            _("They may contact you through this chat.")
-            if ctx.draft.consent
-            else _("We will not contact you: keep your code to check on the report.")
-        ),
-    )
+    ).format(code=code, followup=_contact_text(ctx))
     # Through the outbox, behind this report's alerts: 50 Kirims at once must not put 100
     # confirmations ahead of the officers. One message, so the resident does not wait a
     # second (Telegram's pace per chat) for the emergency numbers.
@@ -80,3 +73,18 @@ async def send_report(ctx: StepContext, callback: CallbackQuery) -> None:
         dedupe_key=f"receipt:{callback.id}",
     )
     await queue_subscription_offer(session, ctx.chat_id, dedupe_key=f"offer:{callback.id}")
+
+
+def _contact_text(ctx: StepContext) -> str:
+    """What the resident agreed to, channel by channel, as the officer will read it."""
+    call = bool(ctx.draft.phone) and not ctx.draft.anonymous
+    if ctx.draft.consent and call:
+        return _("They may write to you in this chat, and call you at the number you shared.")
+    if ctx.draft.consent:
+        return _("They may write to you in this chat.")
+    if call:
+        return _(
+            "An officer may call you at the number you shared. We will not write to you in "
+            "this chat: keep your code to check on the report."
+        )
+    return _("We will not contact you: keep your code to check on the report.")

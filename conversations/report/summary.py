@@ -11,13 +11,17 @@ from conversations.callbacks import ReportCb
 from conversations.report.questions import Prompt
 from conversations.texts import (
     AGE_LABELS,
+    BORDER_LABELS,
     CATEGORY_LABELS,
+    CHILD_ROLE_LABELS,
     OCCURRED_LABELS,
+    RECRUITMENT_LABELS,
     RELATION_LABELS,
     VICTIM_LABELS,
     label,
     quote,
 )
+from services.choices import ABH, TPPO
 from services.gazetteer import Gazetteer
 from services.report_draft import EDIT_GROUPS, Draft
 
@@ -61,10 +65,31 @@ def files_text(count: int) -> str:
 
 
 def _identity(draft: Draft) -> str:
-    if draft.anonymous:
-        return _("Anonymous")
-    phone = quote(draft.phone) if draft.phone else _("no phone number")
-    return f"{quote(draft.name or '')} ({phone})"
+    return _("Anonymous") if draft.anonymous else quote(draft.name or "")
+
+
+def _phone_call(draft: Draft) -> str:
+    if draft.anonymous or not draft.phone:
+        return _("No")
+    return _("Yes, at {phone}").format(phone=quote(draft.phone))
+
+
+def _about(draft: Draft) -> list[tuple[str, str]]:
+    """Who the report is about, and what only its category asks (ABH, TPPO)."""
+    person = f"{label(VICTIM_LABELS, draft.victim)}, {label(AGE_LABELS, draft.victim_age)}"
+    if draft.category == ABH:
+        return [
+            (_("Child"), person),
+            (_("The child's part"), label(CHILD_ROLE_LABELS, draft.child_role)),
+        ]
+    rows = [(_("Victim"), person)]
+    if draft.category == TPPO:
+        rows += [
+            (_("Recruited through"), label(RECRUITMENT_LABELS, draft.recruitment)),
+            (_("Held or working at"), quote(draft.held_at) if draft.held_at else "–"),
+            (_("Taken across a border"), label(BORDER_LABELS, draft.border)),
+        ]
+    return rows
 
 
 def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
@@ -72,17 +97,16 @@ def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
         (_("Someone in danger now"), _yes_no(draft.urgent)),
         (_("Reported by"), label(RELATION_LABELS, draft.relation)),
         (_("Category"), label(CATEGORY_LABELS, draft.category)),
-        (
-            _("Victim"),
-            f"{label(VICTIM_LABELS, draft.victim)}, {label(AGE_LABELS, draft.victim_age)}",
-        ),
+        *_about(draft),
         (_("Place"), _place(draft, gazetteer)),
         (_("Landmark"), quote(draft.landmark) if draft.landmark else "–"),
         (_("Map location"), _("shared") if draft.location else _("not shared")),
         (_("When"), label(OCCURRED_LABELS, draft.occurred)),
         (_("Evidence"), files_text(len(draft.evidence))),
         (_("Identity"), _identity(draft)),
-        (_("Follow-up through this chat"), _yes_no(draft.consent)),
+        # Each way of contact as agreed, the way the officer will read it.
+        (_("An officer may call you"), _phone_call(draft)),
+        (_("Messages in this chat"), _yes_no(draft.consent)),
     ]
     lines = [_("<b>Step 11 of 11 — please check your report</b>"), ""]
     lines += [f"<b>{name}:</b> {value}" for name, value in rows]

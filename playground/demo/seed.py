@@ -79,6 +79,12 @@ PAST_CASES: tuple[tuple[str, str, str, str, str, str, int, int, str | None, str 
     ),
 )  # fmt: skip
 
+# What only some categories ask (services/report_draft.py): the past cases answer it too.
+_CATEGORY_ANSWERS: dict[str, dict[str, str]] = {
+    "trafficking": {"recruitment": "job_offer", "border": "unknown"},
+    "child_in_conflict": {"child_role": "witness"},
+}
+
 # The order a case moves through, so the seeded history reads like a real one.
 _PATH = ("diterima", "ditangani", "dirujuk", "selesai")
 
@@ -146,6 +152,8 @@ async def _past_cases(session: AsyncSession) -> None:
             # resident, who did not file them.
             consent=False,
         )
+        for question, answer in _CATEGORY_ANSWERS.get(category, {}).items():
+            setattr(draft, question, answer)
         submitted = await submit_report(repo, draft, chat_id=0, language="id", now=created)
         report: Report = submitted.report
         step = timedelta(hours=3)

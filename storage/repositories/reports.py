@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Evidence, Report, ReportStatusChange, utcnow
 
@@ -45,6 +46,23 @@ class ReportRepo:
         )
         existing = next((report for report in found if report.draft_id == draft_id), None)
         return existing, any(report.code == code for report in found)
+
+    async def advance_version(self, report: Report, expected: int | None) -> bool:
+        """Count one change of the case's state; with `expected`, only if the case is still at
+        that version (one conditional UPDATE: of two presses from cards showing the same
+        version, on SQLite or PostgreSQL, one changes the case and the other finds it stale)."""
+        statement = update(Report).where(Report.id == report.id)
+        if expected is not None:
+            statement = statement.where(Report.version == expected)
+        new = await self._session.scalar(
+            statement.values(version=Report.version + 1)
+            .returning(Report.version)
+            .execution_options(synchronize_session=False)
+        )
+        if new is None:
+            return False
+        set_committed_value(report, "version", new)
+        return True
 
     async def code_exists(self, code: str) -> bool:
         return (

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OfficerArea, User
+from storage.models import Kelurahan, OfficerArea, User
 from storage.repositories.users import UserRepo
 
 STAFF_ROLES = ("officer", "coordinator")
@@ -94,6 +94,21 @@ class StaffRepo:
         # read its officer again for the language. Held until the session ends.
         self._session.info.setdefault(_KEPT, []).extend(staff)
         return staff
+
+    async def serving_kecamatan(self, kecamatan_id: int) -> list[tuple[User, set[int]]]:
+        """Staff bound to a kelurahan of this kecamatan, each with those kelurahan (whatever
+        their duty), by id."""
+        rows = await self._session.execute(
+            select(User, OfficerArea.kelurahan_id)
+            .join(OfficerArea, OfficerArea.officer_id == User.id)
+            .join(Kelurahan, Kelurahan.id == OfficerArea.kelurahan_id)
+            .where(Kelurahan.kecamatan_id == kecamatan_id, User.role.in_(STAFF_ROLES))
+            .order_by(User.id)
+        )
+        found: dict[int, tuple[User, set[int]]] = {}
+        for user, kelurahan_id in rows:
+            found.setdefault(user.id, (user, set()))[1].add(kelurahan_id)
+        return list(found.values())
 
     async def bind(self, officer_id: int, kelurahan_id: int) -> bool:
         """Bind the officer to the kelurahan; False when they already were."""

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from storage.identity import day, is_pseudonym, pseudonym
-from storage.models import OutboxMessage, Subscription, User, utcnow
+from storage.models import CaseCard, OutboxMessage, Subscription, User, utcnow
 
 RESIDENT = "resident"
 
@@ -159,6 +159,8 @@ class UserRepo:
             self._session.add(resident)
             await self._session.flush()
         telegram_id = user.id
+        # The case cards in their chat were the service's to keep up to date, no longer.
+        await self._session.execute(delete(CaseCard).where(CaseCard.chat_id == telegram_id))
         await self._move(user, alias)
         return self._met(telegram_id, resident)
 

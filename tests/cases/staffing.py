@@ -62,6 +62,7 @@ async def file_report(
     reporter_chat: int = 7777,
     consent: bool = False,
     evidence: list[Attachment] | None = None,
+    location: bool = False,
 ) -> tuple[int, str]:
     """A report as the conversation would store it, routed in the same transaction."""
     kel_id, kec_id = await kelurahan_id(service, kelurahan)
@@ -72,6 +73,7 @@ async def file_report(
         description_parts=[description],
         evidence=evidence or [],
         consent=consent,
+        location={"latitude": -2.21, "longitude": 113.92} if location else None,
     )
     async with service.session_factory() as session, session.begin():
         submitted = await submit_report(

@@ -151,7 +151,7 @@ async def test_notes_are_stored_encrypted_and_audited(
     alert = await rina.wait_for(code)
     await tap(rina, f"✅ Terima {code}", alert)
     await rina.wait_for("Ditangani oleh: Bu Rina")
-    await tap(rina, "📝 Catatan")
+    await tap(rina, "✍️ Tulis catatan")
     await rina.wait_for("Tulis catatan")
     await rina.send_text("Sudah berkunjung ke rumah <korban>.")
     await rina.wait_for("Catatan disimpan")

@@ -217,3 +217,25 @@ async def test_evidence_reaches_officers_alerted_after_the_reporter_cleared_the_
     async with bot.service.session_factory() as session:
         dead = await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead"))
         assert list(dead) == []
+
+
+async def test_a_level_that_adds_nobody_new_is_skipped(
+    bot: RunningBot, emulator: BotAPIEmulator, clock: ManualClock
+) -> None:
+    """With one officer in the kecamatan, its level would re-alert the same person: the
+    coordinators used to hear of the report only at step 4 (4 × ACK_TIMEOUT, an hour at the
+    defaults). They hear at step 2 now, when the first climb finds nobody new below them."""
+    for user_id in (RINA, COORDINATOR_ID):
+        emulator.user(user_id, first_name=f"U{user_id}")
+    await add_officer(bot.service, RINA, "Kalampangan", name="Bu Rina")
+    report_id, code = await file_report(bot.service, "Kalampangan")
+    rina, coordinator = emulator.user(RINA), emulator.user(COORDINATOR_ID)
+    ack_timeout = bot.service.settings.ack_timeout
+    await rina.wait_for(code)
+    await advance(bot, clock, ack_timeout)  # step 1: remind Rina
+    await rina.wait_for("Pengingat 1")
+    await advance(bot, clock, ack_timeout)  # step 2: the kecamatan is only Rina again
+    assert "Pengingat 2" in (await coordinator.wait_for(code)).text
+    assert await escalation_steps(bot, report_id) == [(1, "reminded", 0), (2, "escalated", 2)]
+    alerts = [(a.recipient_id, a.level) for a in await alert_rows(bot, report_id)]
+    assert (RINA, 1) not in alerts, "Rina was alerted again as the kecamatan's level"

@@ -104,7 +104,7 @@ class Resident:
         await self.user.wait_for(_first_line(self.t(IDENTITY_Q)))
         await self.press("🕶 Anonymous")
         await self.user.wait_for(_first_line(self.t(CONSENT_Q)))
-        await self.press("Yes, you may contact me here" if consent else "No")
+        await self.press("Yes, write to me here" if consent else "No")
         return await self.expect("<b>Step 11 of 11 — please check your report</b>")
 
     async def send(self) -> str:
@@ -140,13 +140,15 @@ IDENTITY_Q = (
     'officer sees "Anonymous".'
 )
 PHONE_Q = (
-    "<b>Would you like to share your phone number so an officer can call you?</b>\n"
-    "Press the button below, or skip."
+    "<b>May an officer call you?</b>\n"
+    "If so, share your phone number with the button below: it is used only to call "
+    "you about this report. If not, skip: nobody will call you."
 )
 CONSENT_Q = (
-    "<b>May the service follow up with you through this chat?</b>\n"
-    "If you choose No, the report keeps no link to this chat: your tracking code will "
-    "be the only way to check on it."
+    "<b>May we write to you here, in this chat?</b>\n"
+    "For example when an officer takes your report or has a question. If you choose No, "
+    "the report keeps no link to this chat: your tracking code will be the only way to "
+    "check on it."
 )
 CODE_HINT = {"id": "LA-", "en": "LA-"}
 

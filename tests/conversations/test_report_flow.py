@@ -141,7 +141,7 @@ async def test_named_report_in_english_with_urgent_evidence_and_contact(
     await resident.tap_reply("📱 Share my phone number")
     await resident.expect("✓ Phone number saved.")
     await resident.expect(CONSENT_Q)
-    await resident.press("Yes, you may contact me here")
+    await resident.press("Yes, write to me here")
     summary = await resident.expect("<b>Step 11 of 11 — please check your report</b>")
     assert "Mary <Jane> & Co" in summary.text
     assert "voice note" in summary.text
@@ -158,8 +158,10 @@ async def test_named_report_in_english_with_urgent_evidence_and_contact(
     kinds = [(item.kind, item.is_description) for item in report.evidence]
     assert kinds == [("voice", True), ("photo", False), ("document", False)]
     assert all(isinstance(item, Evidence) and item.source for item in report.evidence)
-    # The file ids only: alerts send the files again by them, never copying the chat's message.
-    assert all(set(item.source or {}) == {"file_id"} for item in report.evidence)
+    # The file ids (and what was written with a file): alerts send the files again by them,
+    # never copying the chat's message.
+    assert all(set(item.source or {}) <= {"file_id", "caption"} for item in report.evidence)
+    assert [(item.source or {}).get("caption") for item in report.evidence] == [None, "bukti", None]
 
 
 async def test_change_answers_from_the_summary(resident: Resident, bot: RunningBot) -> None:

@@ -140,7 +140,7 @@ async def test_sensitive_fields_are_encrypted_at_rest(
     await resident.expect(PHONE_Q)
     await resident.tap_reply("Skip ➡️")
     await resident.expect(CONSENT_Q)
-    await resident.press("Yes, you may contact me here")
+    await resident.press("Yes, write to me here")
     await resident.expect("<b>Step 11 of 11 — please check your report</b>")
     # The draft (in the conversation state) must already be unreadable on disk ...
     await _assert_not_in_clear(bot, settings, [MARKER_DESCRIPTION, MARKER_NAME])

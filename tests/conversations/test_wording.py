@@ -26,8 +26,9 @@ async def test_the_recorded_answer_has_no_emoji_and_the_phone_question_asks(
     await resident.press("🙋 With my name")
     await resident.user.send_text("Siti")
     phone = await resident.expect(PHONE_Q)
-    # A question, not an order with a question mark ("Bagikan nomor telepon Anda …?").
-    assert "\nApakah Anda mau membagikan nomor telepon" in phone.text, phone.text
+    # A question, not an order with a question mark ("Bagikan nomor telepon Anda …?"), and
+    # about one channel only: a phone call (writing in the chat is asked next).
+    assert "\nBolehkah petugas menelepon Anda?\n" in phone.text, phone.text
 
 
 async def test_length_advice_that_can_be_followed(resident: Resident) -> None:

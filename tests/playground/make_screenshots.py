@@ -67,7 +67,7 @@ async def main() -> None:
                 await consent(resident)
                 await coordinator.type("/petugas")
                 await officer.type("/kasus")
-                code = await file_report(resident, picture())
+                code = await file_report(resident, picture(), caption="memar di lengan & kaki")
                 await officer.expect(code)
                 await officer.root.locator(".message.in .media img").last.wait_for()
                 await page.wait_for_timeout(300)
@@ -94,6 +94,23 @@ async def main() -> None:
                 await page.wait_for_timeout(300)
                 await page.screenshot(path=OUT / "5-staff-tools.png")
                 await coordinator.root.locator("button.menu").click()
+                # The case card: the officer reads the whole report again (the description,
+                # the map pin), the coordinator opens the case from /kasus (reading buttons,
+                # hand it to an officer).
+                await officer.press(t("📄 Full report"))
+                await officer.expect("kronologi kejadian (1/1)")
+                await officer.root.locator(".message.in .location").nth(1).wait_for()
+                # Pressing scrolled her chat up to the button: back to the newest message.
+                await officer.root.locator(".messages").evaluate(
+                    "list => { list.scrollTop = list.scrollHeight; }"
+                )
+                await coordinator.type("/kasus")
+                await coordinator.press(code, after=first_line(t("<b>Open cases ({count})</b>")))
+                await coordinator.root.locator(
+                    "button.inline", has_text=t("👥 Hand to an officer")
+                ).last.wait_for()
+                await page.wait_for_timeout(300)
+                await page.screenshot(path=OUT / "6-case-card.png")
                 await browser.close()
         finally:
             await demo.stop()

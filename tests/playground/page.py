@@ -53,7 +53,12 @@ class ChatPage:
         await field.fill(text)
         await field.press("Enter")
 
-    async def attach(self, name: str, mime: str, content: bytes) -> None:
+    async def attach(
+        self, name: str, mime: str, content: bytes, *, caption: str | None = None
+    ) -> None:
+        """Send a file; the text in the input field goes with it as its caption."""
+        if caption is not None:
+            await self.root.locator("input.text").fill(caption)
         await self.root.locator("input[type=file]").set_input_files(
             {"name": name, "mimeType": mime, "buffer": content}
         )

@@ -40,7 +40,7 @@ async def consent(resident: ChatPage) -> None:
     await resident.expect(t("What would you like to do?"))
 
 
-async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
+async def file_report(resident: ChatPage, photo: bytes = PNG, *, caption: str | None = None) -> str:
     """The whole guided report, by buttons, typing and a picture; returns the tracking code."""
     await resident.type("/lapor")
     await resident.press(t("No"), after=first_line(t("<b>Is anyone in danger right now?</b>")))
@@ -67,7 +67,7 @@ async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
     await resident.type("Anak tetangga sering dipukul <b>malam hari</b>.")
     await resident.press(t("✅ Done"), after=t("✓ Saved. You can add more, or press Done."))
     await resident.expect(first_line(t("<b>Do you have photos, videos, voice notes or documents?")))
-    await resident.attach("bukti.png", "image/png", photo)
+    await resident.attach("bukti.png", "image/png", photo, caption=caption)
     await resident.press(
         tn("✅ Done ({count} file)", 1),
         after=first_line(t("✓ {kind} received ({count} of at most {limit}).")),
@@ -76,8 +76,8 @@ async def file_report(resident: ChatPage, photo: bytes = PNG) -> str:
         t("🕶 Anonymous"), after=first_line(t("<b>Do you want to report anonymously?</b>"))
     )
     await resident.press(
-        t("Yes, you may contact me here"),
-        after=first_line(t("<b>May the service follow up with you through this chat?</b>")),
+        t("Yes, write to me here"),
+        after=first_line(t("<b>May we write to you here, in this chat?</b>")),
     )
     await resident.press(
         t("✅ Send"), after=first_line(t("<b>Step 11 of 11 — please check your report</b>"))

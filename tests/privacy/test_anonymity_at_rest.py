@@ -145,7 +145,7 @@ async def report(resident: Resident, *, consent: bool, named: bool = False) -> s
     await resident.user.send_text(f"{resident.user.info.first_name} {resident.user.info.last_name}")
     await resident.tap_reply("📱 Share my phone number")
     await resident.expect("✓ Phone number saved.")
-    await resident.press("Yes, you may contact me here" if consent else "No")
+    await resident.press("Yes, write to me here" if consent else "No")
     await resident.expect("<b>Step 11 of 11 — please check your report</b>")
     return await resident.send()
 

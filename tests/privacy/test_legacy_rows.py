@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, bindparam, select, text
 from sqlalchemy.engine import make_url
 
 from storage.crypto import Cipher
@@ -55,7 +55,10 @@ async def _legacy_rows(url: str, cipher: Cipher) -> None:
     try:
         async with engine.begin() as connection:
             for statement, values in rows:
-                await connection.execute(text(statement), values)
+                # Typed, so SQLite stores the time as the ORM would (and Python 3.12+'s
+                # deprecated default datetime adapter is never reached).
+                typed = text(statement).bindparams(bindparam("now", type_=DateTime(True)))
+                await connection.execute(typed, values)
     finally:
         await engine.dispose()
 

@@ -105,3 +105,27 @@ def test_missing_lists_unanswered_required_steps() -> None:
     assert complete.missing() == []
     complete.victim_age = "25-44"  # not an age range for a boy
     assert complete.missing() == ["victim_age"]
+
+
+def test_abh_and_tppo_ask_their_own_questions_and_others_none() -> None:
+    other = walk(Draft(anonymous=True, category="physical"))
+    abh = walk(Draft(anonymous=True, category="child_in_conflict"))
+    tppo = walk(Draft(anonymous=True, category="trafficking"))
+    own = ("child_role", "recruitment", "held_at", "border")
+    assert not set(own) & set(other)
+    assert [s for s in abh if s in own] == ["child_role"]
+    assert [s for s in tppo if s in own] == ["recruitment", "held_at", "border"]
+    assert len(abh) == len(other) + 1 and len(tppo) == len(other) + 3
+
+
+def test_a_new_category_asks_what_it_needs_before_the_summary() -> None:
+    draft = Draft(
+        category="child_in_conflict", victim="adult_woman", victim_age="25-44", anonymous=True
+    )
+    start_editing(draft, "category")
+    assert next_step(draft, "category") == "victim"
+    assert draft.editing == "victim"
+    draft.victim, draft.victim_age = "girl", "6-12"
+    assert next_step(draft, "victim_age") == "child_role"
+    draft.child_role = "witness"
+    assert next_step(draft, "child_role") == "summary"

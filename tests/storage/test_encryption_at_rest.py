@@ -45,8 +45,11 @@ async def _write_sensitive_rows(factory: async_sessionmaker[AsyncSession]) -> st
                 reporter_phone=f"+62 {MARKER}",
                 reporter_chat_id=MARKER,
                 location=LOCATION,
+                held_at=f"kapal {MARKER}",
                 anonymous=False,
-                evidence=[Evidence(kind="photo", source={"file_id": MARKER})],
+                evidence=[
+                    Evidence(kind="photo", source={"file_id": MARKER, "caption": f"memar {MARKER}"})
+                ],
                 history=[ReportStatusChange(status="baru", note=MARKER)],
             )
         )
