@@ -1,0 +1,104 @@
+"""Long polling into the inbox: a batch is confirmed to Telegram only once it is stored, and
+what was stored survives the bot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.config import Settings
+from playground.emulator import BotAPIEmulator
+from services.clock import ManualClock
+from storage.db import is_sqlite
+from tests.fixtures.bot import RunningBot, start_bot
+from tests.inbox.conftest import claimable, crash, hold_text, inbox, until
+
+
+async def test_a_batch_is_confirmed_while_its_update_is_still_being_handled(
+    emulator: BotAPIEmulator, clocked_bot: RunningBot
+) -> None:
+    """The next getUpdates confirms the batch (Telegram forgets it) while the handler still
+    runs: that is only safe because the update is in the inbox, pending, until the handler's
+    own transaction marks it handled."""
+    hold = hold_text(clocked_bot.service, "tunggu")
+    siti = emulator.user(user_id=5401, first_name="Siti")
+    await siti.send_text("tunggu")
+    await hold.entered.wait()
+
+    async def confirmed() -> bool:
+        return not emulator.bot.updates.pending and emulator.bot.active_poll is not None
+
+    await until(confirmed, "the next long poll")
+    [row] = await inbox(clocked_bot.service)
+    assert row.status == "pending" and row.payload is not None
+    assert row.payload["message"]["text"] == "tunggu"
+
+    hold.release.set()
+    await siti.wait_for("held, then let go")
+
+    async def handled() -> bool:
+        [row] = await inbox(clocked_bot.service)
+        return row.status == "done"
+
+    await until(handled, "the row to be handled")
+    [row] = await inbox(clocked_bot.service)
+    # A handled row keeps what recognises a replay, not what the person wrote or who they are.
+    assert (row.payload, row.person) == (None, None)
+    assert row.received_at.minute == row.received_at.second == 0
+
+
+async def test_a_bot_that_dies_mid_update_loses_nothing(
+    emulator: BotAPIEmulator, settings: Settings, clock: ManualClock
+) -> None:
+    """Killed while handling an update that Telegram already considers delivered: the next
+    bot on the same database handles it (on SQLite at once, as no other process can hold
+    the file; on PostgreSQL once the dead instance's lease runs out)."""
+    first = await start_bot(settings, emulator, clock)
+    hold = hold_text(first.service, "tunggu")
+    siti = emulator.user(user_id=5402, first_name="Siti")
+    await siti.send_text("tunggu")
+    await hold.entered.wait()
+    await crash(first)
+    assert not emulator.bot.updates.pending, "Telegram will not send it again"
+    [row] = await inbox(first.service)
+    assert row.status == "pending" and row.claimed_by is not None
+
+    second = await start_bot(settings, emulator, clock)
+    try:
+        if not is_sqlite(settings.database_url):
+            assert await claimable(second.service, clock) == []
+            clock.advance(second.service.inbox.lease + timedelta(seconds=1))
+            second.service.inbox.wake()
+        # The second bot has no held handler: "tunggu" gets the answer to unknown text.
+        await siti.wait_for(predicate=lambda message: "tunggu" not in message.text)
+
+        async def handled() -> bool:
+            return [row.status for row in await inbox(second.service)] == ["done"]
+
+        await until(handled, "the update to be handled")
+        assert len(siti.chat.bot_messages()) == 1
+    finally:
+        await second.stop()
+
+
+async def test_stopping_gives_back_an_update_cut_short(
+    emulator: BotAPIEmulator, settings: Settings, clock: ManualClock
+) -> None:
+    """close() (what SIGTERM leads to) waits for handlers within its patience, then cuts them
+    short and gives their rows back at once: the next bot handles them without waiting for
+    a lease, on PostgreSQL too, and the attempt does not count against the update."""
+    first = await start_bot(settings, emulator, clock)
+    hold = hold_text(first.service, "tunggu")
+    siti = emulator.user(user_id=5403, first_name="Siti")
+    await siti.send_text("tunggu")
+    await hold.entered.wait()
+    first.service.stop_receiving()
+    await first.task
+    await first.service.close(patience=0.1)
+    [row] = await inbox(first.service)
+    assert (row.status, row.claimed_by, row.attempts) == ("pending", None, 0)
+
+    second = await start_bot(settings, emulator, clock)
+    try:
+        await siti.wait_for(predicate=lambda message: "tunggu" not in message.text)
+    finally:
+        await second.stop()
