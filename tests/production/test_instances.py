@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
+from storage.crypto import Cipher
 from storage.db import is_sqlite
 from storage.event_isolation import PostgresEventIsolation
 from storage.instance_lock import InstanceLocked, instance_lock_for
@@ -58,7 +59,7 @@ def test_second_instance_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
 
 
 async def test_advisory_isolation_serialises_one_user_across_instances(
-    database_url: str,
+    database_url: str, cipher: Cipher
 ) -> None:
     if is_sqlite(database_url):
         pytest.skip("advisory locks are PostgreSQL's")
