@@ -165,6 +165,7 @@ class Inbox:
         self._stopping = False
         self._closed = False
         self._renewing = True
+        self._saturated = False
         self._rng = random.Random()
 
     # --- receiving ------------------------------------------------------------------------
@@ -291,6 +292,7 @@ class Inbox:
     async def _claim_and_start(self) -> None:
         free = self._concurrency - len(self._in_flight)
         if free <= 0:
+            self._saturated = True
             return
         now = self._clock.now()
         async with write_transaction(self._sessions, priority=True) as session:
@@ -303,6 +305,7 @@ class Inbox:
                 limit=free,
                 exclude=self._in_flight.keys(),
             )
+            self._saturated = len(claimed) == free
             worn_out = [row for row in claimed if row.attempts > self._max_attempts]
             for row in worn_out:
                 await rows.park(session, row.id, worker_id=self.worker_id)
@@ -342,8 +345,18 @@ class Inbox:
                 await self._failed(row, update)
         finally:
             self._in_flight.pop(row.id, None)
-            # The person's next update may be waiting for this one.
-            self.wake()
+            if self._worth_claiming():
+                self.wake()
+
+    def _worth_claiming(self) -> bool:
+        """Whether a handler that just finished should make the worker claim again at once
+        rather than at the next tick: the person's next update may be waiting for it. On
+        SQLite this instance stored every row, so it knows: rows it stored and has not
+        claimed (held back behind their person's earlier ones), or a claim that filled every
+        slot. A claim costs a turn at SQLite's write lock, so none is made for nothing."""
+        if self._renewing:  # PostgreSQL: other instances store rows too
+            return True
+        return self._saturated or bool(self._parsed.entries)
 
     async def _feed(self, update: Update, delivery: InboxDelivery) -> None:
         dispatcher, bot = self._dispatcher, self._bot
@@ -378,6 +391,8 @@ class Inbox:
             log.warning("inbox: could not record the failure (%s)", type(error).__name__)
             return
         self.counters.retried += 1
+        if not delay:
+            self.wake()
         log.info(
             "inbox: update %s (%s) failed (attempt %s of %s); again in %.1fs",
             row.update_id,
