@@ -102,3 +102,30 @@ async def test_stopping_gives_back_an_update_cut_short(
         await siti.wait_for(predicate=lambda message: "tunggu" not in message.text)
     finally:
         await second.stop()
+
+
+async def test_an_update_stored_but_never_claimed_is_handled_after_a_restart(
+    emulator: BotAPIEmulator, settings: Settings, clock: ManualClock
+) -> None:
+    """The bot dies between storing a batch (and confirming it to Telegram) and handling it:
+    here its worker is dead while its poller still stores. Nothing claimed it, so the next
+    bot handles it at once."""
+    first = await start_bot(settings, emulator, clock)
+    await first.service.inbox.stop(hand_back=False)
+    siti = emulator.user(user_id=5404, first_name="Siti")
+    await siti.send_command("/bantuan")
+
+    async def stored_and_confirmed() -> bool:
+        rows = await inbox(first.service)
+        return len(rows) == 1 and not emulator.bot.updates.pending
+
+    await until(stored_and_confirmed, "the update stored and confirmed")
+    await first.stop()
+    assert not siti.chat.bot_messages()
+
+    second = await start_bot(settings, emulator, clock)
+    try:
+        await siti.wait_for("/lapor")
+        assert len(siti.chat.bot_messages()) == 1
+    finally:
+        await second.stop()
