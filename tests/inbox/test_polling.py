@@ -3,7 +3,11 @@ what was stored survives the bot."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import aiohttp
+import pytest
 
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
@@ -129,3 +133,42 @@ async def test_an_update_stored_but_never_claimed_is_handled_after_a_restart(
         assert len(siti.chat.bot_messages()) == 1
     finally:
         await second.stop()
+
+
+async def test_polling_rides_out_errors_and_a_rival_poller(
+    emulator: BotAPIEmulator, clocked_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two answers of 502 to getUpdates, then another process polling with the same token
+    (409): each trouble is logged once when it begins and once when it ends (with the next
+    batch), polling pauses and goes on, and nothing sent meanwhile is lost."""
+    caplog.set_level(logging.INFO, logger="bot.polling")
+    siti = emulator.user(user_id=5405, first_name="Siti")
+
+    def failed_polls(code: int) -> int:
+        return [c.error_code for c in emulator.calls_of("getUpdates")].count(code)
+
+    async def polling_after(code: int, count: int) -> bool:
+        return failed_polls(code) == count and emulator.bot.active_poll is not None
+
+    emulator.fail_next("getUpdates", 502, "Bad Gateway", times=2)
+    await siti.send_command("/bantuan")  # ends the long poll in flight; the next two fail
+    await siti.wait_for("/lapor")
+    await until(lambda: polling_after(502, 2), "a long poll after the 502s")
+    await siti.send_command("/darurat")
+    await siti.wait_for("112")
+
+    # A rival poll ends ours with 409 Conflict (Telegram allows one poller per token).
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{emulator.base_url}/bot{emulator.token}/getUpdates?timeout=0") as answer,
+    ):
+        assert answer.status == 200
+    await until(lambda: polling_after(409, 1), "a long poll after the conflict")
+    await siti.send_command("/privasi")
+    await siti.wait_for(predicate=lambda message: len(siti.chat.bot_messages()) >= 3)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    recovered = [r.getMessage() for r in caplog.records if "working again" in r.getMessage()]
+    assert len(warnings) == 2, warnings
+    assert "TelegramServerError" in warnings[0] and "409 Conflict" in warnings[1]
+    assert len(recovered) == 2, recovered
