@@ -191,35 +191,52 @@ class Inbox:
         then not confirm them to Telegram."""
         if not received:
             return set()
-        now = hour(self._clock.now())
+        now = self._clock.now()
         values = [
-            rows.new_row(self._bot.id, update.update_id, person_of(update), payload, now)
+            rows.new_row(self._bot.id, update.update_id, person_of(update), payload, hour(now))
             for update, payload in received
         ]
-        batch: _Batch | None = None
+        fresh: set[int] = set()
+        taken: list[tuple[Claimed, Update]] = []
         async with self._claiming:
+            room = self._room()
             # A turn before queued updates (on SQLite): receiving is short and feeds them all.
-            # The claim rides along: a transaction of its own cost as much again (README,
-            # "Benchmarks").
             async with write_transaction(self._sessions, priority=True) as session:
-                fresh = await rows.store(session, values)
-                for update, _ in received:
-                    if update.update_id in fresh:
-                        self._parsed.put(update)
-                try:
-                    if self.running and not self._stopping:
-                        batch = await self._claim(session)
-                except BaseException:
-                    for update, _ in received:
-                        self._parsed.take(update.update_id)
-                    raise
-            if batch is not None:
-                self._start(batch)
+                for (update, _), row in zip(received, values, strict=True):
+                    stored = await rows.store_and_take(
+                        session,
+                        row,
+                        take=room > 0,
+                        worker_id=self.worker_id,
+                        until=now + self.lease,
+                    )
+                    if stored is False:
+                        continue  # delivered before
+                    fresh.add(update.update_id)
+                    if isinstance(stored, Claimed):
+                        room -= 1
+                        taken.append((stored, update))
+            # Committed. What was not taken waits for a claim: behind the person's earlier
+            # update, or for room.
+            started = {claimed.update_id for claimed, _ in taken}
+            for update, _ in received:
+                if update.update_id in fresh and update.update_id not in started:
+                    self._parsed.put(update)
+            if room <= 0 and len(started) < len(fresh):
+                self._saturated = True
+            for claimed, update in taken:
+                self._start_one(claimed, update, now)
         if fresh:
             self.counters.stored += len(fresh)
-            if batch is None or self._saturated:
+            if not self.running:
                 self.wake()
         return fresh
+
+    def _room(self) -> int:
+        """How many more updates this worker may take on now (none while it is stopping)."""
+        if not self.running or self._stopping:
+            return 0
+        return max(self._concurrency - len(self._in_flight), 0)
 
     # --- the worker -----------------------------------------------------------------------
 
@@ -363,8 +380,11 @@ class Inbox:
             self._parked(row, "its handlers never finished", "unknown")
         for row in batch.claimed:
             update = batch.parsed[row.id] or self._parse(row, batch.stored.get(row.id))
-            task = asyncio.create_task(self._handle(row, update), name=f"update {row.update_id}")
-            self._in_flight[row.id] = _InFlight(task, batch.now)
+            self._start_one(row, update, batch.now)
+
+    def _start_one(self, row: Claimed, update: Update | None, claimed_at: datetime) -> None:
+        task = asyncio.create_task(self._handle(row, update), name=f"update {row.update_id}")
+        self._in_flight[row.id] = _InFlight(task, claimed_at)
 
     def _parse(self, row: Claimed, payload: dict[str, Any] | None) -> Update | None:
         if payload is None:

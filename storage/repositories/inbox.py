@@ -8,12 +8,15 @@ PostgreSQL `FOR UPDATE SKIP LOCKED` lets instances claim side by side without wa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    String,
     Table,
     and_,
     bindparam,
@@ -21,14 +24,18 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal,
+    null,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxUpdate
-from storage.on_conflict import insert_or_skip
+from storage.crypto import EncryptedJSON
+from storage.models import InboxUpdate, UTCDateTime
+from storage.on_conflict import insert_select_or_skip
 
 PENDING = "pending"
 DONE = "done"
@@ -50,8 +57,8 @@ class Claimed:
 def new_row(
     bot_id: int, update_id: int, person: int, payload: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
-    """The values of a freshly received update, for `store`. `now` to the hour (the caller's
-    storage/identity.hour): a resident's times are kept no finer than needed."""
+    """The values of a freshly received update, for `store_and_take`. `now` to the hour (the
+    caller's storage/identity.hour): a resident's times are kept no finer than needed."""
     return {
         "bot_id": bot_id,
         "update_id": update_id,
@@ -64,16 +71,68 @@ def new_row(
     }
 
 
-async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[int]:
-    """Insert updates, skipping those already stored (a second delivery); returns the update
-    ids that are new."""
-    if not rows:
-        return set()
-    statement = insert_or_skip(
-        session, InboxUpdate, ("bot_id", "update_id"), returning=_c.update_id
+# A new update is claimed as it is stored, by the instance storing it, when it may be handled
+# at once: the caller has room for it and its person has no other update pending (one being
+# handled, waiting for a retry, or stored just before in the same batch). Otherwise it waits
+# for `claim`. One statement where an insert and a claim were two (README, "Benchmarks").
+_NEW_COLUMNS = (
+    "bot_id", "update_id", "person", "payload", "status", "attempts", "not_before",
+    "received_at", "claimed_by", "claimed_until",
+)  # fmt: skip
+_PERSON_PENDING = exists().where(
+    _c.status == PENDING,
+    _c.bot_id == bindparam("bot_id"),
+    _c.person == bindparam("person"),
+)
+# Decided once per row (SQLite would evaluate the condition again in each CASE).
+_DECISION = select(
+    and_(bindparam("take", type_=Boolean), ~_PERSON_PENDING).label("take_now")
+).subquery("decision")
+_TAKE_NOW = _DECISION.c.take_now
+_NEW_ROW = (
+    select(
+        bindparam("bot_id", type_=BigInteger),
+        bindparam("update_id", type_=BigInteger),
+        bindparam("person", type_=BigInteger),
+        bindparam("payload", type_=EncryptedJSON),
+        literal(PENDING),
+        case((_TAKE_NOW, 1), else_=0),
+        bindparam("not_before", type_=UTCDateTime),
+        bindparam("received_at", type_=UTCDateTime),
+        case((_TAKE_NOW, bindparam("worker_id", type_=String)), else_=null()),
+        case((_TAKE_NOW, bindparam("until", type_=UTCDateTime)), else_=null()),
     )
-    result = await session.execute(statement, list(rows))
-    return {int(update_id) for update_id in result.scalars()}
+    .select_from(_DECISION)
+    # SQLite reads ON CONFLICT after a SELECT's FROM as a join's ON without a WHERE.
+    .where(true())
+)
+
+
+async def store_and_take(
+    session: AsyncSession,
+    row: dict[str, Any],
+    *,
+    take: bool,
+    worker_id: str,
+    until: datetime,
+) -> Claimed | bool:
+    """Store one update (`new_row`), claimed for `worker_id` until `until` if `take` and its
+    person has nothing else pending. Returns the claim, True if stored unclaimed, or False if
+    it was stored before (a second delivery)."""
+    statement = insert_select_or_skip(
+        session,
+        InboxUpdate,
+        _NEW_COLUMNS,
+        _NEW_ROW,
+        ("bot_id", "update_id"),
+        (_c.id, _c.update_id, _c.claimed_by),
+    )
+    params = {**row, "take": take, "worker_id": worker_id, "until": until}
+    stored = (await session.execute(statement, params)).first()
+    if stored is None:
+        return False
+    row_id, update_id, claimed_by = stored
+    return Claimed(int(row_id), int(update_id), 1) if claimed_by == worker_id else True
 
 
 # A row is claimable when it is pending and due, nobody holds a live claim on it (an expired
@@ -291,5 +350,5 @@ __all__ = [
     "release",
     "release_all",
     "retry_later",
-    "store",
+    "store_and_take",
 ]
