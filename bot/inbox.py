@@ -5,7 +5,9 @@ Receiving (bot/webhook.py, bot/polling.py) calls `Inbox.store` and only then ans
 asks for the next offset: an update Telegram considers delivered is always in the database.
 Handling is this worker's: it claims due rows with a lease, never a row whose person has an
 earlier update still pending, and feeds each to the dispatcher (several people at once,
-`concurrency` at most). The update's own transaction marks the row handled
+`concurrency` at most). An update it stores itself is claimed by the same statement when it
+may go at once, so the common case costs one transaction and two statements per update (the
+store, and marking it handled). The update's own transaction marks the row handled
 (bot/middlewares/database.py), so an update is handled to completion once as far as the
 database is concerned. A lease that runs out (the instance died) lets another instance take
 the row over; a live handler keeps its lease by a heartbeat.
