@@ -53,7 +53,7 @@ MAX_ATTEMPTS = 5
 # After the 1st, 2nd, 3rd and 4th failure: a hiccup of the database or of Telegram (a reply
 # refused with 5xx) is over by then; a bug costs the person about 22 s before the apology.
 RETRY_AFTER = (0.0, 2.0, 5.0, 15.0)
-CONCURRENCY = 16
+CONCURRENCY = 32
 # Updates stored by this instance wait here for its own claim, so the worker need not read,
 # decrypt and parse them again; those another instance claims fall out the old end.
 _KEPT_PARSED = 1000
@@ -201,9 +201,9 @@ class Inbox:
         fresh: set[int] = set()
         taken: list[tuple[Claimed, Update]] = []
         async with self._claiming:
-            room = self._room()
             # A turn before queued updates (on SQLite): receiving is short and feeds them all.
             async with write_transaction(self._sessions, priority=True) as session:
+                room = self._room()
                 for (update, _), row in zip(received, values, strict=True):
                     stored = await rows.store_and_take(
                         session,
@@ -235,7 +235,8 @@ class Inbox:
         return fresh
 
     def _room(self) -> int:
-        """How many more updates this worker may take on now (none while it is stopping)."""
+        """How many more updates this worker may take on now (none once it is stopping: read
+        after a claim's turn at the database came, so a stop meanwhile is seen)."""
         if not self.running or self._stopping:
             return 0
         return max(self._concurrency - len(self._in_flight), 0)
@@ -280,23 +281,39 @@ class Inbox:
         killed process would (at once, claims left to expire): for failure drills and tests."""
         if self._task is None:
             return  # never started, or stopped already
-        self._stopping = True
+        self._stopping = True  # from here on nothing is claimed or taken
         self.wake()
-        tasks = [entry.task for entry in self._in_flight.values()]
-        if tasks and hand_back:
-            log.info("inbox: waiting for %s updates in flight", len(tasks))
-            await asyncio.wait(tasks, timeout=patience)
-        unfinished = [task for task in tasks if not task.done()]
-        for task in unfinished:
-            task.cancel()
-        await asyncio.gather(*unfinished, return_exceptions=True)
-        if self._task is not None:
-            self._closed = True
-            self.wake()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        if hand_back and self._in_flight:
+            log.info("inbox: waiting for %s updates in flight", len(self._in_flight))
+            await self._drain(patience)
+        cancelled = await self._cancel_in_flight()
+        # A store or claim already under way may still start what it took: once it is done
+        # (its turn at the database comes, now that no handler holds one), cut that short too.
+        async with self._claiming:
+            cancelled += await self._cancel_in_flight()
+        self._closed = True
+        self.wake()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
         if hand_back:
-            await self._hand_back(len(unfinished))
+            await self._hand_back(cancelled)
+
+    async def _drain(self, patience: float) -> None:
+        """Wait up to `patience` seconds for the updates in flight, including any started
+        meanwhile."""
+        deadline = asyncio.get_running_loop().time() + patience
+        while self._in_flight:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            await asyncio.wait([entry.task for entry in self._in_flight.values()], timeout=left)
+
+    async def _cancel_in_flight(self) -> int:
+        tasks = [entry.task for entry in self._in_flight.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return len(tasks)
 
     async def _hand_back(self, cancelled: int) -> None:
         try:
@@ -349,10 +366,10 @@ class Inbox:
 
     async def _claim(self, session: AsyncSession) -> _Batch:
         """Claim what this worker has room for, in the caller's transaction."""
-        free = self._concurrency - len(self._in_flight)
+        free = self._room()
         now = self._clock.now()
         if free <= 0:
-            self._saturated = True
+            self._saturated = not self._stopping
             return _Batch(now)
         claimed = await rows.claim(
             session,
