@@ -85,7 +85,7 @@ async def _walk(options: Options, residents: int) -> tuple[Counter[str], dict[st
                 updates += person.updates
             await asyncio.sleep(1.0)  # the sender's records of the last alerts
     finally:
-        await service.dispatcher.stop_polling()
+        service.stop_receiving()
         await polling
         await service.close()
         await emulator.stop()

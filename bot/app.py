@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -27,6 +28,7 @@ from bot.config import Settings
 from bot.errors import FriendlyErrorHandler
 from bot.fsm_context import clearing_fsm
 from bot.housekeeping import add_housekeeping
+from bot.inbox import Inbox
 from bot.jobs import JobRunner
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.language import DEFAULT_LOCALE, UserLanguageMiddleware
@@ -34,6 +36,7 @@ from bot.middlewares.one_at_a_time import OneUpdateAtATime
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.sent_messages import SentMessagesMiddleware
 from bot.middlewares.shared_budget import SharedBudgetMiddleware
+from bot.polling import Poller
 from bot.scheduled_work import followup_policy, register_scheduled_work, schedule_daily_digest
 from bot.scheduler import create_scheduler
 from bot.sending import Sender
@@ -73,33 +76,36 @@ class Service:
     sender: Sender
     jobs: JobRunner
     scheduler: AsyncIOScheduler
+    inbox: Inbox
+    # Set to stop taking updates (SIGTERM, close()): polling stops asking, the webhook 503s.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start_workers(self) -> None:
         await self.sender.start()
+        await self.inbox.start()
         self.scheduler.start()
 
-    async def close(self) -> None:
+    def stop_receiving(self) -> None:
+        self.stopping.set()
+
+    async def close(self, patience: float = 10.0) -> None:
+        """Stop as SIGTERM does: take no more updates, let those in flight finish within
+        `patience` seconds and give the rest back to the inbox, send what they queued."""
+        self.stop_receiving()
+        # First the updates: on SQLite a handler holds the one write lock that a job waits for.
+        await self.inbox.stop(patience)
         if self.scheduler.running:
             # Pause, let a running batch of jobs finish, then stop: shutdown alone cancels it.
             self.scheduler.pause()
             await self.jobs.drain()
             self.scheduler.shutdown(wait=False)
-        await drain_updates(self.dispatcher)
-        # After the updates: what they queued is still sent before the sender stops.
+        # After the updates and jobs: what they queued is still sent before the sender stops.
         await self.sender.stop()
         await self.dispatcher.storage.close()
         # The PostgreSQL isolation has an engine of its own to dispose of.
         await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
         await self.engine.dispose()
-
-
-async def drain_updates(dispatcher: Dispatcher, patience: float = 10.0) -> None:
-    """Let updates already being handled finish before the session and database close."""
-    # aiogram keeps its in-flight update tasks here and offers no public way to await them.
-    pending = set(dispatcher._handle_update_tasks)
-    if pending:
-        await asyncio.wait(pending, timeout=patience)
 
 
 def demo_key_file(settings: Settings) -> Path:
@@ -274,11 +280,19 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
     register_scheduled_work(jobs, settings, clock)
     await schedule_daily_digest(session_factory, settings, clock)
     # --- end of scheduled work ---
+    dispatcher = create_dispatcher(
+        settings, session_factory, i18n, gazetteer, clock, sender.wake,
+        create_event_isolation(settings.database_url),
+    )  # fmt: skip
+    inbox = Inbox(dispatcher, bot, session_factory, clock, lease=settings.inbox_lease)
     scheduler = create_scheduler(
         [
             ("jobs", settings.job_tick.total_seconds(), jobs.run_due),
             # The sender is woken on every commit; the tick only catches what was missed.
             ("sender", settings.job_tick.total_seconds(), _as_async(sender.wake)),
+            # Woken whenever this instance stores an update; the tick finds the others' rows,
+            # leases that ran out and retries that fell due.
+            ("inbox", settings.job_tick.total_seconds(), inbox.tick),
         ]
     )
     add_housekeeping(scheduler, settings, session_factory, clock)
@@ -287,13 +301,9 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
     for kind, handler in broadcast_job_handlers(clock).items():
         jobs.register(kind, handler)
     # --- end of broadcasts ---
-    dispatcher = create_dispatcher(
-        settings, session_factory, i18n, gazetteer, clock, sender.wake,
-        create_event_isolation(settings.database_url),
-    )  # fmt: skip
     return Service(
         settings, bot, dispatcher, engine, session_factory, i18n, gazetteer, clock, sender, jobs,
-        scheduler,
+        scheduler, inbox,
     )  # fmt: skip
 
 
@@ -313,8 +323,28 @@ def _as_async(function: Callable[[], None]) -> Callable[[], Awaitable[None]]:
 
 
 async def run_polling(service: Service, *, handle_signals: bool = True) -> None:
-    await service.bot.delete_webhook(drop_pending_updates=False)
+    """Long polling into the inbox (bot/polling.py) until SIGTERM/SIGINT or
+    `service.stop_receiving()`; the caller closes the service."""
+    bot, dispatcher = service.bot, service.dispatcher
+    # Switching back from webhook mode just works; updates waiting at Telegram stay.
+    await bot.delete_webhook(drop_pending_updates=False)
     await service.start_workers()
-    await service.dispatcher.start_polling(
-        service.bot, handle_signals=handle_signals, close_bot_session=False
-    )
+    workflow = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}
+    await dispatcher.emit_startup(bot=bot, **workflow)
+    poller = Poller(bot, service.inbox, allowed_updates=dispatcher.resolve_used_update_types())
+    loop = asyncio.get_running_loop()
+    if handle_signals:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, service.stop_receiving)
+    log.info("polling")
+    try:
+        await poller.run(service.stopping)
+        log.info("stopping: no new updates; finishing those in flight")
+    finally:
+        try:
+            await dispatcher.emit_shutdown(bot=bot, **workflow)
+        except Exception:
+            log.exception("polling: a shutdown handler failed")
+        if handle_signals:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)

@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     status_lookup_window: Duration = timedelta(minutes=15)
     # How often the scheduler wakes the job worker (escalations, follow-ups) and the sender.
     job_tick: Duration = timedelta(seconds=1)
+    # How long an update claimed from the inbox is an instance's before another may take it
+    # over (the instance died); a live handler renews it every third of that.
+    inbox_lease: Duration = timedelta(seconds=30)
 
     @field_validator("broadcast_rate")
     @classmethod

@@ -4,6 +4,11 @@ Either the failed update's transaction was rolled back by the database middlewar
 resident's draft is exactly as before, or it had committed and a reply after the commit did not
 go out (conversations/replies.py), so what they entered is stored: the answer is true of both.
 Only the exception's type is logged: its text or the update could carry what the resident wrote.
+
+An update from the inbox that failed before its commit is tried again (bot/inbox.py): the
+apology waits for the last attempt. Said on every attempt it would be wrong twice over: "please
+try again" while the bot is already trying, and once more with each retry. An attempt that
+succeeds needs no apology at all; the person only waited a little longer.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n, gettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.inbox import InboxDelivery, UpdateTakenOver
 from bot.logging_setup import where_raised
 from bot.middlewares.language import DEFAULT_LOCALE
 from storage.repositories import Repo
@@ -33,21 +39,29 @@ class FriendlyErrorHandler:
     def as_handler(self) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]:
         # aiogram awaits only coroutine *functions*; an object with an async __call__ would be
         # run in a thread pool and its coroutine silently dropped.
-        async def on_error(event: ErrorEvent, bot: Bot) -> bool:
-            return await self.handle(event, bot)
+        async def on_error(event: ErrorEvent, bot: Bot, inbox: InboxDelivery | None = None) -> bool:
+            return await self.handle(event, bot, inbox)
 
         return on_error
 
-    async def handle(self, event: ErrorEvent, bot: Bot) -> bool:
+    async def handle(self, event: ErrorEvent, bot: Bot, inbox: InboxDelivery | None = None) -> bool:
         update = event.update
+        if isinstance(event.exception, UpdateTakenOver):
+            log.info("update %s was handled by another instance meanwhile", update.update_id)
+            return True
+        retried = inbox is not None and not inbox.committed and not inbox.final
         # The type and where it was raised, never the message: it may quote a resident, a
         # chat id or a statement's parameters.
-        log.error(
-            "update %s failed with %s at %s",
+        log.log(
+            logging.WARNING if retried else logging.ERROR,
+            "update %s failed with %s at %s%s",
             update.update_id,
             type(event.exception).__name__,
             where_raised(event.exception),
+            "; it will be tried again" if retried else "",
         )
+        if retried:
+            return True
         message = update.message or (
             update.callback_query.message if update.callback_query else None
         )

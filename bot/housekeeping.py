@@ -1,5 +1,6 @@
 """Hourly housekeeping on the scheduler: what expires (message ids kept for /hapus, drafts
-after DRAFT_TTL, what rows to residents said), RETENTION, and the webhook's replay records.
+after DRAFT_TTL, what rows to residents said), RETENTION, and handled or parked updates in the
+inbox.
 
 Every step is idempotent and cheap when there is nothing to do, so every instance runs them;
 no coordination is needed. Hourly, because Telegram's 48-hour delete window makes message
@@ -18,8 +19,8 @@ from bot.config import Settings
 from services.clock import Clock
 from services.retention import (
     anonymise_closed_cases,
+    forget_old_updates,
     forget_what_expired,
-    prune_processed_updates,
 )
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,9 @@ async def housekeeping(
         )
         if expired:
             log.info("housekeeping: %s rows expired", expired)
-        pruned = await prune_processed_updates(session_factory, now=now)
-        if pruned:
-            log.info("housekeeping: forgot %s webhook update ids", pruned)
+        purged = await forget_old_updates(session_factory, now=now)
+        if purged:
+            log.info("housekeeping: %s handled or parked updates left the inbox", purged)
         if settings.retention is not None:
             await anonymise_closed_cases(session_factory, now=now, retention=settings.retention)
     except Exception:

@@ -39,6 +39,7 @@ from bot.config import parse_listen
 from services.cases import OPEN_STATUSES
 from services.outbox import Lane
 from storage.models import Report
+from storage.repositories import inbox as inbox_rows
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class _Snapshot:
     """What the last scrape read from the database; the collector only formats it."""
 
     outbox_by_lane: dict[int, int] = field(default_factory=dict)
+    inbox_by_status: dict[str, int] = field(default_factory=dict)
     unacknowledged: int = 0
     ack_seconds: list[float] = field(default_factory=list)
     database_up: bool = False
@@ -83,6 +85,14 @@ class _ServiceCollector(Collector):
         for lane, name in LANE_NAMES.items():
             depth.add_metric([name], snap.outbox_by_lane.get(lane, 0))
         yield depth
+        inbox = GaugeMetricFamily(
+            "lapor_aman_inbox_updates",
+            "Updates in the inbox waiting to be handled (pending) or given up on (parked)",
+            labels=["status"],
+        )
+        for status in (inbox_rows.PENDING, inbox_rows.PARKED):
+            inbox.add_metric([status], snap.inbox_by_status.get(status, 0))
+        yield inbox
         yield GaugeMetricFamily(
             "lapor_aman_alerts_unacknowledged",
             "Open reports nobody has pressed Terima on yet",
@@ -107,6 +117,16 @@ class _ServiceCollector(Collector):
         ):
             yield CounterMetricFamily(
                 f"lapor_aman_sender_{name}", description, value=counters.get(name, 0)
+            )
+        handled = self._service.inbox.counters.as_dict()
+        for name, description in (
+            ("stored", "Updates this instance stored in the inbox (not counting replays)"),
+            ("handled", "Inbox updates this instance handled to their commit"),
+            ("retried", "Failed attempts at an update that will be tried again"),
+            ("parked", "Updates this instance gave up on (every attempt failed)"),
+        ):
+            yield CounterMetricFamily(
+                f"lapor_aman_inbox_{name}", description, value=handled.get(name, 0)
             )
 
 
@@ -180,11 +200,13 @@ class Operations:
         task: asyncio.Task[None] | None = getattr(self.service.sender, "_task", None)
         sender = task is not None and not task.done()
         scheduler = bool(self.service.scheduler.running)
+        inbox = self.service.inbox.running
         return {
-            "status": "ok" if database and sender and scheduler else "unavailable",
+            "status": "ok" if database and sender and scheduler and inbox else "unavailable",
             "database": database,
             "sender": sender,
             "scheduler": scheduler,
+            "inbox": inbox,
         }
 
     async def _database_reachable(self) -> bool:
@@ -217,6 +239,7 @@ class Operations:
         snap.outbox_by_lane = await service.sender.pending_by_lane()
         since = service.clock.now() - ACK_WINDOW
         async with service.session_factory() as session:
+            snap.inbox_by_status = await inbox_rows.count_by_status(session)
             snap.unacknowledged = int(
                 await session.scalar(
                     select(func.count())

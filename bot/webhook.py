@@ -1,23 +1,23 @@
-"""Webhook mode: Telegram POSTs updates to WEBHOOK_URL; we answer at once and handle them in
-the background.
+"""Webhook mode: Telegram POSTs updates to WEBHOOK_URL; we store each in the inbox, commit,
+and only then answer 200. The inbox's worker (bot/inbox.py) handles it from there.
 
 Why not aiogram's SimpleRequestHandler: it answers 500 to malformed JSON (Telegram would
-retry it forever), accepts a request with no secret header when none is configured, keeps
-its background tasks where `drain_updates` cannot see them, closes the bot's HTTP session
-on shutdown (the sender still needs it to flush the outbox), and has no replay protection.
+retry it forever), accepts a request with no secret header when none is configured, handles
+updates in background tasks of its own (an instance that dies loses what it had answered 200
+to), closes the bot's HTTP session on shutdown (the sender still needs it to flush the
+outbox), and has no replay protection.
 
 What this handler guarantees:
 - 401 without the X-Telegram-Bot-Api-Secret-Token header, 403 with a wrong one (compared in
   constant time), 413 above MAX_BODY, 400 for a body that is not an update, 503 while
-  shutting down or when the database cannot record the update (Telegram then retries later,
-  or another instance takes it).
-- An update_id is taken once, across instances: it is inserted into `processed_updates`
-  before it is handled, and a second delivery finds the row and is only acknowledged. The
-  price: an instance killed between the insert and the handler's commit loses that update
-  (it was answered 200 already, so Telegram would not resend it anyway).
-- Shutdown: new requests get 503, updates in flight finish, then the caller closes the
-  service (which lets the sender flush what they queued). The webhook stays registered:
-  with several instances behind one URL, one stopping must not unhook the others.
+  shutting down or when the database cannot store the update (Telegram then retries later,
+  or nginx's proxy_next_upstream hands it to another instance).
+- 200 only once the update is committed to the inbox: an instance killed after answering
+  loses nothing, another instance (or this one, restarted) handles it. A second delivery of
+  an update finds its row (bot_id, update_id are unique): 200, and nothing more.
+- Shutdown: new requests get 503, requests being stored finish, then the caller closes the
+  service (its inbox lets updates in flight finish and gives the rest back). The webhook stays
+  registered: with several instances behind one URL, one stopping must not unhook the others.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import logging
 import secrets
 import signal
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
@@ -38,9 +38,6 @@ from pydantic import ValidationError
 from bot.app import Service
 from bot.config import parse_listen
 from bot.ops import Operations, bound_port
-from storage.db import write_transaction
-from storage.models import ProcessedUpdate, utcnow
-from storage.on_conflict import insert_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +68,6 @@ class WebhookServer:
         self._secret = secret.encode()
         self._path = path
         self._max_body = max_body
-        self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -92,13 +88,9 @@ class WebhookServer:
         self.port = bound_port(self._runner) or port
         log.info("webhook listening host=%s port=%s path=%s", host, self.port, self._path)
 
-    async def stop(self, patience: float = 10.0) -> None:
-        """Refuse new updates, let the ones in flight finish, close the listener."""
+    async def stop(self) -> None:
+        """Refuse new updates (503), let requests being stored finish, close the listener."""
         self._closing = True
-        pending = set(self._tasks)
-        if pending:
-            log.info("webhook: waiting for %s updates in flight", len(pending))
-            await asyncio.wait(pending, timeout=patience)
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -119,29 +111,28 @@ class WebhookServer:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._refuse("too_large", 413)
-        update = self._parse(body)
-        if update is None:
+        parsed = self._parse(body)
+        if parsed is None:
             return self._refuse("bad_request", 400)
+        update, raw = parsed
         try:
-            fresh = await self._take(update.update_id)
+            fresh = await self.service.inbox.store([(update, raw)])
         except Exception:
-            log.exception("webhook: cannot record update %s; asking for a retry", update.update_id)
+            log.exception("webhook: cannot store update %s; asking for a retry", update.update_id)
             return self._refuse("unavailable", 503)
         if not fresh:
             log.info("webhook: update %s was delivered before; ignored", update.update_id)
             self.ops.webhook_requests.labels(result="duplicate").inc()
             return web.json_response({})
         self.ops.webhook_requests.labels(result="accepted").inc()
-        task = asyncio.create_task(self._process(update), name=f"update {update.update_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
         return web.json_response({})
 
     def _refuse(self, result: str, status: int) -> web.Response:
         self.ops.webhook_requests.labels(result=result).inc()
         return web.json_response({"ok": False}, status=status)
 
-    def _parse(self, body: bytes) -> Update | None:
+    def _parse(self, body: bytes) -> tuple[Update, dict[str, Any]] | None:
+        """The update, and its JSON as Telegram sent it (what the inbox keeps)."""
         try:
             raw = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -149,35 +140,9 @@ class WebhookServer:
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):
             return None
         try:
-            return Update.model_validate(raw, context={"bot": self.service.bot})
+            return Update.model_validate(raw, context={"bot": self.service.bot}), raw
         except ValidationError:
             return None
-
-    async def _take(self, update_id: int) -> bool:
-        """Record the update as taken; False if some instance took it already."""
-        async with write_transaction(self.service.session_factory) as session:
-            statement = insert_or_skip(
-                session,
-                ProcessedUpdate,
-                ("bot_id", "update_id"),
-                returning=ProcessedUpdate.update_id,
-            )
-            values = {
-                "bot_id": self.service.bot.id,
-                "update_id": update_id,
-                "received_at": utcnow(),
-            }
-            return (await session.scalar(statement, values)) is not None
-
-    async def _process(self, update: Update) -> None:
-        dispatcher, bot = self.service.dispatcher, self.service.bot
-        try:
-            result = await dispatcher.feed_update(bot, update)
-            if isinstance(result, TelegramMethod):
-                await dispatcher.silent_call_request(bot=bot, result=result)
-        except Exception:
-            # The errors router has answered the user already; only the type goes to the log.
-            log.exception("webhook: update %s failed", update.update_id)
 
 
 async def run_webhook(
@@ -188,12 +153,13 @@ async def run_webhook(
     stop: asyncio.Event | None = None,
     on_listening: Callable[[WebhookServer], None] | None = None,
 ) -> None:
-    """Serve until SIGTERM/SIGINT (or until `stop` is set); the caller closes the service."""
+    """Serve until SIGTERM/SIGINT, `service.stop_receiving()` or `stop`; the caller closes
+    the service."""
     settings = service.settings
     url = settings.webhook_url or ""
     secret = settings.require_webhook_secret()
     server = WebhookServer(service, ops, secret=secret, path=webhook_path(url))
-    stop = stop or asyncio.Event()
+    stop = stop or service.stopping
     dispatcher = service.dispatcher
     workflow = {"dispatcher": dispatcher, "bots": [service.bot], **dispatcher.workflow_data}
     ops.install(dispatcher)

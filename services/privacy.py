@@ -4,7 +4,8 @@ The case itself (category, place, dates, status, what happened) stays so the off
 helping the victim; what identifies the reporter goes: name, phone, the chat link and the
 evidence's link to the chat, what they were told (and what still waited to be sent), the
 conversation draft, the list of message ids, messages still queued for them (and what the sent
-ones said), their name on audit entries, the user row with its subscription.
+ones said), their name on audit entries, the user row with its subscription, and updates of
+theirs that could not be handled (parked in the inbox with what they wrote).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from datetime import datetime
 from services.followups import stop_followups
 from services.notices import forget_notices
 from storage.crypto import get_cipher
+from storage.identity import chat_key
 from storage.models import utcnow
 from storage.repositories import Repo
+from storage.repositories import inbox as inbox_rows
 from storage.repositories import outbox as outbox_rows
 
 
@@ -42,6 +45,7 @@ async def erase_personal_data(repo: Repo, telegram_id: int, now: datetime | None
         await repo.audit.record("personal_data_erased", actor_id=None, report_id=report.id)
     await forget_notices(repo.session, [report.id for report in reports])
     await repo.messages.forget_chat(telegram_id)
+    await inbox_rows.forget_person(repo.session, chat_key(telegram_id))
     user = await repo.users.by_telegram_id(telegram_id)
     if user is not None and user.role == "resident":
         await outbox_rows.forget_recipient(repo.session, user.id)

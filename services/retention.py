@@ -1,5 +1,5 @@
 """Data lifecycle: RETENTION anonymises closed cases; what is kept only for a while expires
-(forget_what_expired); webhook update ids are forgotten.
+(forget_what_expired); handled and parked updates leave the inbox (forget_old_updates).
 
 A case closed longer ago than RETENTION keeps what the statistics need (category, victim,
 kelurahan, dates, status history, counts of evidence and notes) and loses everything that
@@ -24,10 +24,10 @@ from storage.models import (
     CaseCard,
     CaseNote,
     Evidence,
-    ProcessedUpdate,
     Report,
     ReportStatusChange,
 )
+from storage.repositories import inbox as inbox_rows
 from storage.repositories import outbox as outbox_rows
 from storage.repositories.lookup_limits import LookupLimitRepo
 from storage.repositories.messages import ChatMessageRepo
@@ -37,8 +37,11 @@ from storage.repositories.states import forget_stale_states
 log = logging.getLogger(__name__)
 
 BATCH = 200
-# Telegram keeps an undelivered update for 24 hours, so a replay cannot be older than that.
-PROCESSED_UPDATES_TTL = timedelta(hours=25)
+# Telegram keeps an undelivered update for 24 hours, so a replay cannot be older than that
+# (received_at is kept to the hour: an hour more).
+HANDLED_UPDATES_TTL = timedelta(hours=25)
+# Parked updates (every attempt failed) stay for an operator to look at, with what was written.
+PARKED_UPDATES_TTL = timedelta(days=7)
 
 
 async def anonymise_closed_cases(
@@ -125,20 +128,23 @@ async def forget_what_expired(
     return changed
 
 
-async def prune_processed_updates(
+async def forget_old_updates(
     session_factory: async_sessionmaker[AsyncSession], *, now: datetime
 ) -> int:
-    """Forget webhook update ids older than the TTL; returns how many rows went."""
+    """Handled updates once a replay is no longer possible, parked ones after a week; returns
+    how many rows went. Pending updates stay whatever their age."""
     async with write_transaction(session_factory) as session:
-        result = await session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - PROCESSED_UPDATES_TTL)
+        return await inbox_rows.purge(
+            session,
+            done_before=now - HANDLED_UPDATES_TTL,
+            parked_before=now - PARKED_UPDATES_TTL,
         )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 __all__ = [
-    "PROCESSED_UPDATES_TTL",
+    "HANDLED_UPDATES_TTL",
+    "PARKED_UPDATES_TTL",
     "anonymise_closed_cases",
+    "forget_old_updates",
     "forget_what_expired",
-    "prune_processed_updates",
 ]

@@ -492,16 +492,38 @@ class AppSetting(Base):
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class ProcessedUpdate(Base):
-    """A webhook update already taken by some instance: Telegram (or a proxy) may deliver
-    one twice, and the second delivery must not file a second report. Pruned after a day
-    (Telegram keeps undelivered updates for 24 hours)."""
+class InboxUpdate(Base):
+    """A Telegram update as it arrived, stored before Telegram is told so (the webhook's 200,
+    the next getUpdates offset) and handled from here (bot/inbox.py).
 
-    __tablename__ = "processed_updates"
+    One row per update: a second delivery of the same update finds the row, so the row is
+    also the replay record (kept 25 hours after arrival, as Telegram keeps an update for 24).
+    `person` orders one person's updates: their pseudonym (storage/identity.chat_key), never a
+    Telegram id. Once handled a row forgets `payload` (what the person wrote) and `person`;
+    times are kept to the hour."""
 
-    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("bot_id", "update_id", name="uq_inbox_bot_update"),
+        # Claims: the pending rows, and for each the person's earlier pending ones.
+        Index("ix_inbox_pending", "status", "person", "update_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    person: Mapped[int | None] = mapped_column(BigInteger)
+    # The whole update as Telegram sent it, encrypted: it holds what residents wrote.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending, done, parked
+    # Claims so far; counted when claimed, so an update that kills its handler's process is
+    # parked too in the end.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 __all__ = [
@@ -517,13 +539,13 @@ __all__ = [
     "DutyOverride",
     "Evidence",
     "FsmState",
+    "InboxUpdate",
     "Invite",
     "Kecamatan",
     "Kelurahan",
     "LookupLimit",
     "OfficerArea",
     "OutboxMessage",
-    "ProcessedUpdate",
     "Report",
     "ReportStatusChange",
     "ReporterMessage",

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import Executable
@@ -60,6 +60,32 @@ def insert_or_update(
     """INSERT … ON CONFLICT (conflict) DO UPDATE SET each of `update` to the inserted value
     (`excluded`: the value is bound, and encrypted, once); values at execution."""
     return _prepared(_postgres(session), target, tuple(conflict), tuple(update), None)
+
+
+def insert_select_or_skip(
+    session: AsyncSession,
+    target: Target,
+    columns: Sequence[str],
+    source: Select[Any],
+    conflict: Sequence[str],
+    returning: Sequence[Any],
+) -> Executable:
+    """INSERT INTO target (columns) SELECT … ON CONFLICT (conflict) DO NOTHING RETURNING …:
+    a row whose values the database computes as it inserts (`source` is built once, with
+    bound parameters; values at execution, one row per execution)."""
+    key = (_postgres(session), target, tuple(columns), source, tuple(conflict), tuple(returning))
+    statement = _PREPARED.get(key)
+    if statement is None:
+        postgres = key[0]
+        table = target if isinstance(target, Table) else target.__table__
+        built: Insert = (_PostgresInsert if postgres else _SqliteInsert)(table).from_select(
+            list(columns), source
+        )
+        built._post_values_clause = _clause_class(postgres, tuple(conflict), ())(
+            index_elements=list(conflict)
+        )
+        statement = _PREPARED[key] = built.returning(*returning)
+    return statement
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -105,4 +131,4 @@ def _build(
     return statement
 
 
-__all__ = ["insert_or_skip", "insert_or_update"]
+__all__ = ["insert_or_skip", "insert_or_update", "insert_select_or_skip"]

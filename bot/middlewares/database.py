@@ -3,6 +3,10 @@
 Everything a handler does (the conversation draft through the FSM storage, the report, the
 audit log, the ids of messages sent in reply) commits together or not at all. If a handler
 fails, the rollback leaves a half-written report exactly as it was before the update.
+
+An update from the inbox (bot/inbox.py) is marked handled in that same transaction, just
+before its commit: handled and its effects are one fact, so no instance handles it again, and
+a failure leaves it pending for the next attempt.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.inbox import InboxDelivery, UpdateTakenOver
 from storage.db import write_turns
 from storage.repositories import Repo
+from storage.repositories import inbox as inbox_rows
 from storage.repositories.outbox import QUEUED
 from storage.session_context import current_session, take_after_commit
 
@@ -38,6 +44,7 @@ class DatabaseMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        delivery: InboxDelivery | None = data.get("inbox")
         # On SQLite, updates and the sender take turns in arrival order (storage.db).
         async with write_turns(self._session_factory), self._session_factory() as session:
             token = current_session.set(session)
@@ -50,12 +57,16 @@ class DatabaseMiddleware(BaseMiddleware):
                         data["db_user"] = await repo.users.seen(user.id)
                     await _remember_incoming(repo, event, data.get("event_chat"))
                     result = await handler(event, data)
+                    if delivery is not None:
+                        await _mark_handled(session, delivery)
             except BaseException:
                 # Rolled back: what was to follow the commit must not happen.
                 take_after_commit(session)
                 raise
             finally:
                 current_session.reset(token)
+        if delivery is not None:
+            delivery.committed = True
         # Committed: messages queued by this update (an alert!) go out now, not at the next tick.
         if session.info.pop(QUEUED, False) and self._on_outbox is not None:
             self._on_outbox()
@@ -72,6 +83,12 @@ class DatabaseMiddleware(BaseMiddleware):
             # otherwise wait for an answer that never comes.
             raise failed
         return result
+
+
+async def _mark_handled(session: AsyncSession, delivery: InboxDelivery) -> None:
+    if not await inbox_rows.mark_done(session, delivery.row_id, done_at=delivery.done_at):
+        delivery.taken_over = True
+        raise UpdateTakenOver(f"update {delivery.update_id} was handled by another instance")
 
 
 async def _remember_incoming(repo: Repo, event: TelegramObject, chat: Chat | None) -> None:

@@ -123,8 +123,7 @@ class Demo:
             self._runner = None
         if self._service is not None:
             if self._polling is not None:
-                with contextlib.suppress(RuntimeError):
-                    await self._service.dispatcher.stop_polling()
+                self._service.stop_receiving()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(self._polling, timeout=10)
                 self._polling = None

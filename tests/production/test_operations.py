@@ -38,6 +38,7 @@ async def test_healthz_in_webhook_mode(webhook_bot: WebhookBot) -> None:
         "database": True,
         "sender": True,
         "scheduler": True,
+        "inbox": True,
     }
     # A stopped sender is an unhealthy instance: the load balancer should route around it.
     await webhook_bot.service.sender.stop()

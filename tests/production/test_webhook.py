@@ -1,4 +1,5 @@
-"""Webhook mode end to end: the emulator POSTs updates with the secret, like Telegram."""
+"""Webhook mode end to end: the emulator POSTs updates with the secret, like Telegram; each
+update is in the inbox before the 200."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import json
 from typing import Any
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from playground.emulator import BotAPIEmulator
-from storage.models import ProcessedUpdate, Report
+from storage.models import InboxUpdate, Report
 from tests.conversations.resident import Resident
 from tests.production.conftest import PATH, SECRET, WebhookBot
 
@@ -76,7 +77,7 @@ async def test_refuses_missing_or_wrong_secret(webhook_bot: WebhookBot) -> None:
     assert (await _post(webhook_bot, body, {HEADER: "wrong"}))[0] == 403
     assert (await _post(webhook_bot, body, {HEADER: SECRET + "x"}))[0] == 403
     async with webhook_bot.service.session_factory() as session:
-        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
 
 
 async def test_refuses_malformed_and_huge_bodies(webhook_bot: WebhookBot) -> None:
@@ -103,14 +104,85 @@ async def test_replayed_update_is_processed_once(
     replies = [call for call in calls if str(call.params.get("chat_id")) == "5202"]
     assert len(replies) == 1, replies
     async with webhook_bot.service.session_factory() as session:
-        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 1
     metrics = (await webhook_bot.ops.exposition()).decode()
     assert 'lapor_aman_webhook_requests_total{result="duplicate"} 2.0' in metrics
 
 
 async def _settle(bot: WebhookBot) -> None:
-    for _ in range(200):
-        if not bot.server._tasks:
-            break
+    """Until the inbox has handled everything stored."""
+    for _ in range(250):
+        async with bot.service.session_factory() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending")
+            )
+        if pending == 0 and not bot.service.inbox.in_flight:
+            return
         await asyncio.sleep(0.02)
-    await asyncio.sleep(0.2)
+    raise AssertionError("the inbox never emptied")
+
+
+async def test_an_update_is_stored_before_the_200_and_handled_from_the_inbox(
+    emulator: BotAPIEmulator, webhook_bot: WebhookBot
+) -> None:
+    """The 200 tells Telegram the update arrived: by then it is committed, whole, to the
+    inbox, so an instance that dies right after answering loses nothing (here the worker is
+    stopped, as a dead instance's would be, and a started one handles what was stored)."""
+    ana = emulator.user(user_id=5202, first_name="Ana", language_code="id")
+    inbox = webhook_bot.service.inbox
+    await inbox.stop()
+    update = _update(777_003)
+    status, _ = await _post(webhook_bot, json.dumps(update).encode(), _HEADERS)
+    assert status == 200
+    async with webhook_bot.service.session_factory() as session:
+        row = await session.scalar(select(InboxUpdate))
+    assert row is not None
+    assert (row.update_id, row.status, row.payload) == (777_003, "pending", update)
+    assert not _replies_to(emulator, 5202)
+
+    await inbox.start()
+    await ana.wait_for("/lapor")
+    await _settle(webhook_bot)
+    assert len(_replies_to(emulator, 5202)) == 1
+
+
+async def test_an_update_the_database_cannot_store_is_refused_and_comes_again(
+    emulator: BotAPIEmulator, webhook_bot: WebhookBot
+) -> None:
+    """No 200 without the commit: the webhook answers 503, Telegram (the emulator) delivers
+    the update again, and once the database takes it the resident gets one answer."""
+    ana = emulator.user(user_id=5202, first_name="Ana", language_code="id")
+    refused: list[str] = []
+
+    def refuse(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO inbox") and len(refused) < 3:
+            refused.append(statement)
+            raise OSError("disk I/O error")
+
+    engine = webhook_bot.service.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        await ana.send_command("/bantuan")
+        await ana.wait_for("/lapor", timeout=15)
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    assert len(refused) == 3
+    assert (
+        emulator.bot.webhook.last_error_message
+        == "Wrong response from the webhook: 503 Service Unavailable"
+    )
+    await _settle(webhook_bot)
+    assert len(_replies_to(emulator, 5202)) == 1
+    metrics = (await webhook_bot.ops.exposition()).decode()
+    assert 'lapor_aman_webhook_requests_total{result="unavailable"} 3.0' in metrics
+
+
+_HEADERS = {HEADER: SECRET, "Content-Type": "application/json"}
+
+
+def _replies_to(emulator: BotAPIEmulator, chat_id: int) -> list[Any]:
+    return [
+        call
+        for call in emulator.calls_of("sendMessage")
+        if call.ok and str(call.params.get("chat_id")) == str(chat_id)
+    ]

@@ -1,0 +1,137 @@
+"""Long polling that confirms a batch of updates only once it is stored in the inbox.
+
+getUpdates with an offset confirms every update before it: Telegram forgets them. aiogram's
+own loop asks for the next batch as soon as it has handed the last one to its handlers, so an
+instance that died with handlers still running lost those updates for good. Here a batch is
+stored (bot/inbox.py) and committed first; only then does the next getUpdates carry the
+offset past it. A batch that cannot be stored is not confirmed: Telegram gives it again.
+
+The calls go through the bot's own session, so the request middlewares see them and the
+sender learns from each answer that Telegram is reachable again (bot/api_session.py).
+Failures (409 Conflict from another poller or a webhook, network errors, 5xx, the database)
+are logged once when they begin and once when they end, and retried with a growing, jittered
+pause; the loop itself never gives up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramConflictError
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
+
+from bot.inbox import Inbox
+
+log = logging.getLogger(__name__)
+
+# aiogram's defaults for start_polling: a 10 s long poll, pauses from 1 s to 5 s.
+POLL_TIMEOUT = 10
+BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
+
+
+class Poller:
+    def __init__(
+        self,
+        bot: Bot,
+        inbox: Inbox,
+        *,
+        allowed_updates: Sequence[str] | None,
+        timeout: int = POLL_TIMEOUT,
+        backoff: BackoffConfig = BACKOFF,
+    ) -> None:
+        self._bot = bot
+        self._inbox = inbox
+        self._allowed = list(allowed_updates) if allowed_updates is not None else None
+        self._timeout = timeout
+        self._backoff = Backoff(backoff)
+        self._trouble: str | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set. A long poll in progress is abandoned at once; a batch
+        being stored is stored first."""
+        offset: int | None = None
+        while not stop.is_set():
+            updates = await self._next_batch(offset, stop)
+            if not updates:
+                continue
+            if not await self._store(updates, stop):
+                return
+            # Stored: the next call's offset confirms the batch to Telegram.
+            offset = updates[-1].update_id + 1
+
+    async def _next_batch(self, offset: int | None, stop: asyncio.Event) -> list[Update]:
+        method = GetUpdates(offset=offset, timeout=self._timeout, allowed_updates=self._allowed)
+        # Longer than the poll itself, or a quiet poll would end in a timeout error.
+        request_timeout = int(self._bot.session.timeout + self._timeout)
+        request = asyncio.ensure_future(self._bot(method, request_timeout=request_timeout))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not request.done():
+            request.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await request
+            return []
+        try:
+            updates = request.result()
+        except Exception as error:
+            self._failing(_describe(error))
+            await self._pause(stop)
+            return []
+        self._working()
+        return updates
+
+    async def _store(self, updates: list[Update], stop: asyncio.Event) -> bool:
+        """Store the batch, retrying while the database refuses; False if stopped first (the
+        batch stays unconfirmed, and Telegram sends it to whoever polls next)."""
+        received = [(update, _as_sent(update)) for update in updates]
+        while not stop.is_set():
+            try:
+                await self._inbox.store(received)
+            except Exception as error:
+                self._failing(f"the database refused the updates ({type(error).__name__})")
+                await self._pause(stop)
+                continue
+            self._working()
+            return True
+        return False
+
+    def _failing(self, trouble: str) -> None:
+        if trouble != self._trouble:
+            log.warning(
+                "polling: %s; trying again with pauses of up to %ss", trouble, BACKOFF.max_delay
+            )
+            self._trouble = trouble
+
+    def _working(self) -> None:
+        if self._trouble is not None:
+            log.info("polling: working again after %s failed tries", self._backoff.counter)
+            self._trouble = None
+            self._backoff.reset()
+
+    async def _pause(self, stop: asyncio.Event) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=next(self._backoff))
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, TelegramConflictError):
+        # Another process polls with this token, or a webhook was set after our start.
+        return "Telegram answered 409 Conflict (another poller, or a webhook)"
+    return f"getUpdates failed with {type(error).__name__}"
+
+
+def _as_sent(update: Update) -> dict[str, object]:
+    """The update's JSON as Telegram sent it (aiogram keeps which fields were given)."""
+    return update.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+__all__ = ["BACKOFF", "POLL_TIMEOUT", "Poller"]

@@ -1,0 +1,99 @@
+"""The inbox through the real bot: a clock the test moves, handlers the test holds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+from aiogram import F
+from aiogram.types import Message
+from sqlalchemy import select
+
+from bot.app import Service
+from bot.config import Settings
+from playground.emulator import BotAPIEmulator
+from services.clock import ManualClock
+from storage.models import InboxUpdate
+from storage.repositories import inbox as inbox_rows
+from tests.fixtures.bot import RunningBot, start_bot
+
+
+@pytest.fixture(autouse=True)
+def conversational_pace(emulator: BotAPIEmulator) -> None:
+    emulator.rate_limits.per_chat_per_second = 20
+    emulator.rate_limits.per_chat_burst = 20
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def clocked_bot(
+    settings: Settings, emulator: BotAPIEmulator, clock: ManualClock
+) -> AsyncIterator[RunningBot]:
+    """The bot polling the emulator, its rules (leases, retries) on the test's clock."""
+    running = await start_bot(settings, emulator, clock)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+class Hold:
+    """A handler that waits until the test lets it go: an update being handled."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handler(self, message: Message) -> None:
+        self.entered.set()
+        await self.release.wait()
+        await message.answer("held, then let go")
+
+
+def hold_text(service: Service, text: str) -> Hold:
+    """Messages with exactly `text` are held (the dispatcher's own handlers come before every
+    conversation's, inside the update's session and transaction)."""
+    hold = Hold()
+    service.dispatcher.message.register(hold.handler, F.text == text)
+    return hold
+
+
+async def crash(running: RunningBot) -> None:
+    """Stop as a killed process would: handlers cut short, claims left in the database to
+    run out; then close what is left (the sender, the engine) so nothing of it lingers."""
+    await running.service.inbox.stop(hand_back=False)
+    await running.stop()
+
+
+async def inbox(service: Service) -> list[InboxUpdate]:
+    async with service.session_factory() as session:
+        return list(await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
+
+
+async def claimable(service: Service, clock: ManualClock) -> list[int]:
+    """Update ids another instance could claim now (and, if any, claims them)."""
+    async with service.session_factory() as session, session.begin():
+        rows = await inbox_rows.claim(
+            session,
+            bot_id=service.bot.id,
+            now=clock.now(),
+            lease=timedelta(seconds=30),
+            worker_id="probe",
+            limit=10,
+        )
+    return [row.update_id for row in rows]
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, patience: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,73 @@
+"""The inbox's statements: stored once, taken at once only when the person has nothing else
+pending, claimed in each person's order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.db import write_transaction
+from storage.models import utcnow
+from storage.repositories import inbox as rows
+
+LEASE = timedelta(seconds=30)
+
+
+def _row(update_id: int, person: int) -> dict[str, object]:
+    return rows.new_row(1, update_id, person, {"update_id": update_id}, utcnow())
+
+
+async def test_store_takes_a_new_update_only_when_nothing_of_its_person_is_pending(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    until = utcnow() + LEASE
+    async with write_transaction(session_factory) as session:
+
+        async def store(update_id: int, person: int, take: bool = True) -> object:
+            return await rows.store_and_take(
+                session, _row(update_id, person), take=take, worker_id="a", until=until
+            )
+
+        first = await store(1, 7)
+        assert isinstance(first, rows.Claimed) and first.attempts == 1
+        assert await store(2, 7) is True, "behind the person's first update"
+        assert await store(3, 8, take=False) is True, "no room"
+        assert await store(1, 7) is False, "a second delivery"
+        assert isinstance(await store(4, 9), rows.Claimed)
+
+    async with write_transaction(session_factory) as session:
+        # Person 7's second update waits while the first is pending; person 8's goes.
+        claimed = await rows.claim(
+            session, bot_id=1, now=utcnow(), lease=LEASE, worker_id="b", limit=10
+        )
+        assert [row.update_id for row in claimed] == [3]
+        assert await rows.mark_done(session, first.id, done_at=utcnow())
+        claimed = await rows.claim(
+            session, bot_id=1, now=utcnow(), lease=LEASE, worker_id="b", limit=10
+        )
+        assert [row.update_id for row in claimed] == [2]
+        # Handled already: a second handling does not count.
+        assert not await rows.mark_done(session, first.id, done_at=utcnow())
+
+
+async def test_a_dead_workers_claim_is_taken_over_once_its_lease_ran_out(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    now = utcnow()
+    async with write_transaction(session_factory) as session:
+        await rows.store_and_take(session, _row(1, 7), take=True, worker_id="a", until=now + LEASE)
+        await rows.store_and_take(session, _row(2, 7), take=True, worker_id="a", until=now + LEASE)
+    async with write_transaction(session_factory) as session:
+        early = now + LEASE - timedelta(seconds=1)
+        late = now + LEASE + timedelta(seconds=1)
+        assert (
+            await rows.claim(session, bot_id=1, now=early, lease=LEASE, worker_id="b", limit=9)
+            == []
+        )
+        taken = await rows.claim(session, bot_id=1, now=late, lease=LEASE, worker_id="b", limit=9)
+        assert [(row.update_id, row.attempts) for row in taken] == [(1, 2)]
+        # Giving it back undoes the attempt of this claim.
+        assert await rows.release(session, worker_id="b") == 1
+        again = await rows.claim(session, bot_id=1, now=late, lease=LEASE, worker_id="b", limit=9)
+        assert [(row.update_id, row.attempts) for row in again] == [(1, 2)]
