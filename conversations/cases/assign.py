@@ -64,7 +64,10 @@ async def choose_officer(
     rows = [
         [
             cb.button(
-                person.name if person.in_kelurahan else f"{person.name} ({_('kecamatan')})",
+                person.name
+                if person.in_kelurahan
+                # Serves the kecamatan, not this kelurahan.
+                else _("{name} (kecamatan)").format(name=person.name),
                 cb.OFFICER,
                 report.id,
                 str(person.officer_id),

@@ -110,7 +110,9 @@ def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
     ]
     lines = [_("<b>Step 11 of 11 — please check your report</b>"), ""]
     lines += [f"<b>{name}:</b> {value}" for name, value in rows]
-    lines += ["", f"<b>{_('What happened')}:</b>", _description(draft)]
+    # Not inside the f-string: Python 3.12+ and 3.11 would extract different messages.
+    what_happened = _("What happened")
+    lines += ["", f"<b>{what_happened}:</b>", _description(draft)]
     return "\n".join(lines)
 
 
