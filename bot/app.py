@@ -241,6 +241,7 @@ def create_sender(
         create_sender_limits(settings),
         broadcast_rate=settings.broadcast_rate,
         leadership=create_leadership(session_factory),
+        lease=settings.outbox_lease,
     )
 
 

@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     # How long an update claimed from the inbox is an instance's before another may take it
     # over (the instance died); a live handler renews it every third of that.
     inbox_lease: Duration = timedelta(seconds=30)
+    # How long a message being sent is the sending instance's; if it dies with the answer
+    # unknown, the message goes again after this (one more copy at most).
+    outbox_lease: Duration = timedelta(seconds=30)
 
     @field_validator("broadcast_rate")
     @classmethod

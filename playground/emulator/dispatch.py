@@ -116,6 +116,10 @@ class Dispatcher:
         except ApiError as error:
             status, body = error.error_code, error.payload()
         self.record(token, canonical, params.snapshot(), status, body, at, via)
+        if status == 200 and (hold := self.faults.holding(canonical, _chat_of(params))):
+            hold.held += 1
+            hold.reached.set()
+            await hold.released.wait()
         return status, body
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from playground.emulator.dispatch import Dispatcher
-from playground.emulator.faults import Faults
+from playground.emulator.faults import Faults, Hold
 from playground.emulator.limits import RateLimiter, RateLimits
 from playground.emulator.methods_bot import commands_in_private_chat, scope_key
 from playground.emulator.recording import Call, Stats
@@ -180,6 +180,11 @@ class BotAPIEmulator:
         """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail with this
         Telegram error."""
         self.faults.fail_next(method, error_code, description, retry_after, times, chat_id)
+
+    def hold_answers(self, method: str, chat_id: int | None = None) -> Hold:
+        """Carry out calls of ``method`` (to ``chat_id``, if given) but keep their answers until
+        the returned hold is released: a message sent, its sender not told so yet."""
+        return self.faults.hold(method, chat_id)
 
     # --- people and chats -----------------------------------------------------------------
 

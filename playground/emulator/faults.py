@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from playground.emulator.errors import ApiError
 
@@ -21,10 +22,42 @@ class _Injected:
     chat_id: int | None = None  # only calls to this chat fail; None: any call
 
 
+@dataclass
+class Hold:
+    """Calls of one method (to one chat) are carried out, then their answers wait until
+    `release()`: a caller that dies meanwhile never learns that Telegram took the message."""
+
+    method: str
+    chat_id: int | None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    held: int = 0
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class Faults:
     def __init__(self) -> None:
         self.outage: str | None = None
         self._queue: dict[str, deque[_Injected]] = {}
+        self._holds: list[Hold] = []
+
+    def hold(self, method: str, chat_id: int | None = None) -> Hold:
+        hold = Hold(method.lower(), chat_id)
+        self._holds.append(hold)
+        return hold
+
+    def holding(self, method: str, chat_id: int | str | None) -> Hold | None:
+        self._holds = [hold for hold in self._holds if not hold.released.is_set()]
+        return next(
+            (
+                hold
+                for hold in self._holds
+                if hold.method == method.lower() and hold.chat_id in (None, chat_id)
+            ),
+            None,
+        )
 
     def set_outage(self, mode: str | None) -> None:
         if mode not in OUTAGE_MODES:

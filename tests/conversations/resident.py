@@ -19,6 +19,8 @@ class Resident:
     user: SimulatedUser
     language: str = "id"
     answers: dict[str, Any] = field(default_factory=dict)
+    # How long to wait for each answer: a person waits a while for a bot that restarts.
+    patience: float = 5.0
 
     def t(self, msgid: str) -> str:
         return translate(self.language, msgid)
@@ -30,24 +32,26 @@ class Resident:
     async def press(self, msgid: str, *, literal: bool = False) -> Any:
         """Tap a button as a person does: as soon as it is on the screen."""
         text = msgid if literal else self.t(msgid)
-        return await when_shown(lambda: self.user.press(text))
+        return await when_shown(lambda: self.user.press(text), self.patience)
 
     async def tap_reply(self, msgid: str) -> Any:
         text = self.t(msgid)
-        return await when_shown(lambda: self.user.tap_reply(text))
+        return await when_shown(lambda: self.user.tap_reply(text), self.patience)
 
     async def expect(self, msgid: str, *, literal: bool = False) -> BotMessage:
         text = msgid if literal else self.t(msgid)
-        return await self.user.wait_for(_first_line(text))
+        return await self.user.wait_for(_first_line(text), timeout=self.patience)
 
     async def start(self) -> None:
         await self.user.send_command("/start")
-        await self.user.wait_for("Lapor Aman")
+        await self.user.wait_for("Lapor Aman", timeout=self.patience)
         if self.language != "id":
             await self.user.send_command("/bahasa")
-            await self.user.wait_for(translate("id", "Choose your language:"))
+            await self.user.wait_for(
+                translate("id", "Choose your language:"), timeout=self.patience
+            )
             await self.user.press("🇬🇧 English")
-            await self.user.wait_for("Language changed to English.")
+            await self.user.wait_for("Language changed to English.", timeout=self.patience)
             await self.expect("👋 <b>Welcome to Lapor Aman</b>")
         await self.press("✅ I agree")
         await self.expect("What would you like to do?")
@@ -81,39 +85,39 @@ class Resident:
         await self.press(kecamatan, literal=True)
         await self.expect("<b>Which kelurahan?</b>\nChoose one, or type its name.")
         await self.press(kelurahan, literal=True)
-        await self.user.wait_for(_first_line(self.t(LANDMARK_Q)))
+        await self.user.wait_for(_first_line(self.t(LANDMARK_Q)), timeout=self.patience)
         if landmark is None:
             await self.press("Skip ➡️")
         else:
             await self.user.send_text(landmark)
-        await self.user.wait_for(_first_line(self.t(LOCATION_Q)))
+        await self.user.wait_for(_first_line(self.t(LOCATION_Q)), timeout=self.patience)
         await self.tap_reply("Skip ➡️")
         await self.expect("<b>When did it happen?</b>")
         await self.press("Today")
-        await self.user.wait_for(_first_line(self.t(DESCRIPTION_Q)))
+        await self.user.wait_for(_first_line(self.t(DESCRIPTION_Q)), timeout=self.patience)
 
     async def describe(self, *parts: str) -> None:
         for part in parts:
             await self.user.send_text(part)
             await self.expect("✓ Saved. You can add more, or press Done.")
         await self.press("✅ Done")
-        await self.user.wait_for(_first_line(self.t(EVIDENCE_Q)))
+        await self.user.wait_for(_first_line(self.t(EVIDENCE_Q)), timeout=self.patience)
 
     async def finish_anonymously(self, *, consent: bool = False) -> BotMessage:
         await self.press("Skip ➡️")
-        await self.user.wait_for(_first_line(self.t(IDENTITY_Q)))
+        await self.user.wait_for(_first_line(self.t(IDENTITY_Q)), timeout=self.patience)
         await self.press("🕶 Anonymous")
-        await self.user.wait_for(_first_line(self.t(CONSENT_Q)))
+        await self.user.wait_for(_first_line(self.t(CONSENT_Q)), timeout=self.patience)
         await self.press("Yes, write to me here" if consent else "No")
         return await self.expect("<b>Step 11 of 11 — please check your report</b>")
 
     async def send(self) -> str:
         await self.press("✅ Send")
-        message = await self.user.wait_for(CODE_HINT[self.language])
+        message = await self.user.wait_for(CODE_HINT[self.language], timeout=self.patience)
         match = CODE.search(message.text)
         assert match, message.text
         # The update commits after its last reply (the emergency numbers): wait for it.
-        await self.user.wait_idle()
+        await self.user.wait_idle(timeout=self.patience)
         return match.group(0)
 
 
