@@ -99,6 +99,9 @@ async def test_replayed_update_is_processed_once(
     answers = [await _post(webhook_bot, body, headers) for _ in range(3)]
     assert [status for status, _ in answers] == [200, 200, 200]
     await _settle(webhook_bot)
+    # The reply goes out through the outbox, after the update's commit: wait for it, then a
+    # moment more for a second copy that must not come.
+    await ana.wait_for()
     await ana.wait_idle()
     calls = emulator.calls_of("sendMessage")
     replies = [call for call in calls if str(call.params.get("chat_id")) == "5202"]
