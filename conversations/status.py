@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -16,7 +16,7 @@ from conversations import replies
 from conversations.callbacks import MenuCb
 from conversations.options import ConversationOptions
 from conversations.report import flow
-from conversations.texts import STATUS_LABELS, label, quote
+from conversations.texts import STATUS_LABELS, duration, label, quote
 from services.gazetteer import Gazetteer
 from services.status_lookup import NotFound, StatusView, TooManyAttempts, look_up_status
 from storage.repositories import Repo
@@ -42,13 +42,14 @@ async def _answer(
         window=options.status_lookup_window,
     )
     if isinstance(result, TooManyAttempts):
+        # Whole minutes, rounded up (never "0"), in words that agree with the number.
         minutes = max(1, math.ceil(result.retry_in.total_seconds() / 60))
         await replies.reply(
             message,
             _(
                 "Too many codes that did not match. For everyone's safety, please wait "
-                "{minutes} minutes and try again."
-            ).format(minutes=minutes),
+                "{duration} and try again."
+            ).format(duration=duration(timedelta(minutes=minutes))),
         )
         return True
     if isinstance(result, NotFound):

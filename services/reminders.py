@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
 from services.alerting import load_report
+from services.durations import duration_text
 from services.followups import FOLLOWUP, is_closed, open_case_keyboard
 from services.i18n import translator
 from services.roles import coordinator_ids
@@ -106,26 +107,26 @@ async def run_reminder(
     if stage == ARM:
         await _schedule(session, report.id, since, OWNER, _from_millis(since) + policy.after)
         return
-    silent_hours = int((now - _from_millis(since)).total_seconds() // 3600)
+    silent = now - _from_millis(since)
     owner = await session.get(User, report.owner_id)
     if stage == OWNER and owner is not None and owner.unreachable_at is None:
-        await _remind_owner(session, report, owner, silent_hours, job.key)
+        await _remind_owner(session, report, owner, silent, job.key)
         # The officer gets the same time again before the coordinators hear of it.
         await _schedule(session, report.id, since, COORDINATORS, now + policy.after)
         return
     if stage in (OWNER, COORDINATORS):
         reached = stage == COORDINATORS
-        await _tell_coordinators(session, report, owner, silent_hours, job.key, reached=reached)
+        await _tell_coordinators(session, report, owner, silent, job.key, reached=reached)
 
 
 async def _remind_owner(
-    session: AsyncSession, report: Report, owner: User, hours: int, key: str
+    session: AsyncSession, report: Report, owner: User, silent: timedelta, key: str
 ) -> None:
     _ = translator(owner.language)
     text = _(
-        "⏰ <b>Reminder:</b> case <code>{code}</code> has had no update for {hours} hours. "
+        "⏰ <b>Reminder:</b> case <code>{code}</code> has had no update for {duration}. "
         "Please update its status or add a note."
-    ).format(code=report.code, hours=hours)
+    ).format(code=report.code, duration=duration_text(silent, owner.language))
     await outbox.enqueue(
         session,
         chat_id=owner.id,
@@ -136,7 +137,7 @@ async def _remind_owner(
         report_id=report.id,
     )
     await AuditRepo(session).record(
-        "officer_reminded", actor_id=None, report_id=report.id, hours=hours
+        "officer_reminded", actor_id=None, report_id=report.id, hours=_hours(silent)
     )
 
 
@@ -144,7 +145,7 @@ async def _tell_coordinators(
     session: AsyncSession,
     report: Report,
     owner: User | None,
-    hours: int,
+    silent: timedelta,
     key: str,
     *,
     reached: bool,
@@ -153,22 +154,27 @@ async def _tell_coordinators(
     name = (owner.display_name if owner is not None else None) or f"#{report.owner_id}"
     for coordinator in await coordinator_ids(session):
         user = await session.get(User, coordinator)
-        _ = translator(user.language if user is not None else None)
+        language = user.language if user is not None else None
+        _ = translator(language)
         if reached:
             text = _(
-                "⚠️ Case <code>{code}</code> (handled by {name}) has had no update for {hours} "
-                "hours, even after a reminder to the officer."
+                "⚠️ Case <code>{code}</code> (handled by {name}) has had no update for "
+                "{duration}, even after a reminder to the officer."
             )
         else:
             text = _(
-                "⚠️ Case <code>{code}</code> (handled by {name}) has had no update for {hours} "
-                "hours, and the officer cannot be reached through the bot."
+                "⚠️ Case <code>{code}</code> (handled by {name}) has had no update for "
+                "{duration}, and the officer cannot be reached through the bot."
             )
         await outbox.enqueue(
             session,
             chat_id=coordinator,
             payload=outbox.message(
-                text.format(code=report.code, name=quote(name), hours=hours),
+                text.format(
+                    code=report.code,
+                    name=quote(name),
+                    duration=duration_text(silent, language),
+                ),
                 open_case_keyboard(report, _),
             ),
             kind="case_reminder",
@@ -177,5 +183,10 @@ async def _tell_coordinators(
             report_id=report.id,
         )
     await AuditRepo(session).record(
-        "officer_silence_escalated", actor_id=None, report_id=report.id, hours=hours
+        "officer_silence_escalated", actor_id=None, report_id=report.id, hours=_hours(silent)
     )
+
+
+def _hours(silent: timedelta) -> int:
+    """Whole hours of silence, as the audit log has always recorded them."""
+    return int(silent.total_seconds() // 3600)

@@ -198,3 +198,30 @@ async def waiting_check_ins(bot: RunningBot, code: str) -> int:
             )
         )
         return len(list(jobs))
+
+
+async def test_an_outcome_chosen_on_a_stale_card_closes_nothing(
+    bot: RunningBot, emulator: BotAPIEmulator
+) -> None:
+    """The second step of Close (the outcome) is checked against the case as it is too: the
+    case moved on another card between "✔️ Selesai" and the outcome."""
+    code, card_a, card_b = await two_cards(bot, emulator)
+    rina = emulator.user(RINA)
+    await tap(rina, t("✔️ Close"), card_a)
+    chooser = await rina.wait_for(
+        predicate=lambda m: (
+            m.message_id == card_a.message_id
+            and m.button(t("Referred, follow-up by the partner")) is not None
+        )
+    )
+    outcome = data_of(chooser, t("Referred, follow-up by the partner"))
+    await tap(rina, t("🛠 Handling"), current(rina, card_b.message_id))
+    await rina.wait_for(
+        f"Status: {t('Being handled')}", predicate=lambda m: m.message_id == card_b.message_id
+    )
+
+    refused = await rina.press_data(outcome, card_a.message_id)
+    assert refused is not None and refused.show_alert, refused
+    assert t("Being handled") in (refused.text or ""), refused
+    report = await report_row(bot, code)
+    assert (report.status, report.outcome, report.closed_at) == ("ditangani", None, None)

@@ -64,18 +64,25 @@ async def test_a_coordinators_start_and_help_show_their_tools(
     assert "/piket" not in help_message.text  # serves no kelurahan
 
 
+@pytest.mark.parametrize("language", ["id", "en"])
 async def test_an_officers_start_and_help_show_their_tools(
-    emulator: BotAPIEmulator, bot: RunningBot
+    emulator: BotAPIEmulator, bot: RunningBot, language: str
 ) -> None:
     await add_officer(bot.service, OFFICER_ID, "Kalampangan", name="Bu Rina")
-    user = emulator.user(user_id=OFFICER_ID, first_name="Rina", language_code="id")
+    if language == "en":
+        user = (await Person.english(emulator, OFFICER_ID, "Rina")).user
+    else:
+        user = emulator.user(user_id=OFFICER_ID, first_name="Rina", language_code="id")
     await user.send_command("/start")
-    start = await user.wait_for()
+    start = await user.wait_for("/piket")
     assert "UU 27/2022" not in start.text
     assert "Kalampangan" in start.text
     assert "/piket" in start.text and "/kasus" in start.text
     assert "/undang" not in start.text
+    assert translate(language, "Go on or off duty") in start.text
     await user.send_command("/bantuan")
     help_message = await user.wait_for("/piket")
-    assert translate("id", "Go on or off duty") in help_message.text
+    assert translate(language, "Go on or off duty") in help_message.text
     assert "/siaran" not in help_message.text
+    # Officers may still report like anyone.
+    assert "/lapor" in help_message.text

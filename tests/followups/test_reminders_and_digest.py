@@ -58,7 +58,7 @@ async def test_a_silent_officer_is_reminded_then_the_coordinators_hear(
     await advance(bot, clock, timedelta(hours=47))
     assert await outbox_rows(bot.service, kind="case_reminder") == []
     await advance(bot, clock, timedelta(hours=1))
-    reminder = await rina.wait_for("has had no update for 48 hours")
+    reminder = await rina.wait_for("has had no update for 2 days")
     assert code in reminder.text
     await tap(rina, f"📁 Open {code}", reminder)
     await rina.wait_for(f"Case {code}")
@@ -67,7 +67,7 @@ async def test_a_silent_officer_is_reminded_then_the_coordinators_hear(
     assert len(await outbox_rows(bot.service, kind="case_reminder")) == 1
     await advance(bot, clock, timedelta(hours=1))
     told = await coordinator.wait_for("even after a reminder to the officer")
-    assert code in told.text and "Bu Rina" in told.text and "96 hours" in told.text
+    assert code in told.text and "Bu Rina" in told.text and "4 days" in told.text
     assert told.button(f"📁 Open {code}") is not None
     await advance(bot, clock, timedelta(days=10))
     rows = await outbox_rows(bot.service, kind="case_reminder")
@@ -90,7 +90,7 @@ async def test_a_note_or_a_status_change_arms_the_reminder_again(
     await advance(bot, clock, timedelta(hours=10))  # 50 h after Terima, 10 h after the note
     assert await outbox_rows(bot.service, kind="case_reminder") == []
     await advance(bot, clock, timedelta(hours=38))  # 48 h after the note
-    await rina.wait_for("has had no update for 48 hours")
+    await rina.wait_for("has had no update for 2 days")
     stale = [job for job in await jobs_of(bot.service, report_id, REMIND) if job.cancelled]
     assert stale, "the chain counted from Terima was cancelled by the note"
 
