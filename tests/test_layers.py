@@ -35,12 +35,10 @@ NOT_YET_MOVED = frozenset(
         "services/escalation.py",
         "services/export.py",
         "services/followups.py",
-        "services/gazetteer_loader.py",
         "services/officers.py",
         "services/outbox.py",
         "services/reminders.py",
         "services/retention.py",
-        "services/scheduling.py",
         "services/statistics.py",
     }
 )
