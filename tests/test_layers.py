@@ -36,7 +36,6 @@ NOT_YET_MOVED = frozenset(
         "services/export.py",
         "services/followups.py",
         "services/officers.py",
-        "services/outbox.py",
         "services/reminders.py",
         "services/retention.py",
         "services/statistics.py",
