@@ -18,3 +18,8 @@ async def kelurahan_in_order(session: AsyncSession) -> list[Kelurahan]:
     """In button order."""
     rows = await session.scalars(select(Kelurahan).order_by(Kelurahan.position, Kelurahan.id))
     return list(rows)
+
+
+async def kelurahan_ids_in(session: AsyncSession, kecamatan_id: int) -> list[int]:
+    rows = await session.scalars(select(Kelurahan.id).where(Kelurahan.kecamatan_id == kecamatan_id))
+    return list(rows)
