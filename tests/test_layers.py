@@ -27,12 +27,9 @@ NOT_YET_MOVED = frozenset(
     {
         "bot/ops.py",
         "bot/sending/leader.py",
-        "services/alerting.py",
         "services/cases.py",
         "services/delivery.py",
         "services/digest.py",
-        "services/duty.py",
-        "services/escalation.py",
         "services/export.py",
         "services/followups.py",
         "services/officers.py",
