@@ -14,6 +14,9 @@ _BY_DRAFT_OR_CODE = select(Report).where(
     or_(Report.draft_id == bindparam("draft"), Report.code == bindparam("code"))
 )
 
+# Built once: asked for every alert delivered.
+_OWNER = select(Report.owner_id).where(Report.id == bindparam("report_id"))
+
 
 class ReportRepo:
     def __init__(self, session: AsyncSession) -> None:
@@ -29,6 +32,11 @@ class ReportRepo:
         self._session.add(report)
         await self._session.flush()
         return report
+
+    async def owner_of(self, report_id: int) -> int | None:
+        """The officer who took the report, without loading it."""
+        owner: int | None = await self._session.scalar(_OWNER, {"report_id": report_id})
+        return owner
 
     async def by_code(self, code: str) -> Report | None:
         report: Report | None = await self._session.scalar(
