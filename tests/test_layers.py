@@ -28,13 +28,11 @@ NOT_YET_MOVED = frozenset(
         "bot/ops.py",
         "bot/sending/leader.py",
         "services/cases.py",
-        "services/delivery.py",
         "services/digest.py",
         "services/export.py",
         "services/followups.py",
         "services/officers.py",
         "services/reminders.py",
-        "services/retention.py",
         "services/statistics.py",
     }
 )
