@@ -32,7 +32,6 @@ NOT_YET_MOVED = frozenset(
         "services/export.py",
         "services/followups.py",
         "services/officers.py",
-        "services/reminders.py",
         "services/statistics.py",
     }
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,6 +37,12 @@ class ReportRepo:
         """The officer who took the report, without loading it."""
         owner: int | None = await self._session.scalar(_OWNER, {"report_id": report_id})
         return owner
+
+    async def last_status_change_at(self, report_id: int) -> datetime | None:
+        changed: datetime | None = await self._session.scalar(
+            select(func.max(ReportStatusChange.at)).where(ReportStatusChange.report_id == report_id)
+        )
+        return changed
 
     async def by_code(self, code: str) -> Report | None:
         report: Report | None = await self._session.scalar(

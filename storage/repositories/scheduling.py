@@ -30,6 +30,15 @@ async def cancel_for_report(session: AsyncSession, report_id: int, kind: str) ->
     )
 
 
+async def uncancel(session: AsyncSession, key: str) -> None:
+    """The job with this key runs after all (if it has not run yet)."""
+    await session.execute(
+        update(ScheduledJob)
+        .where(ScheduledJob.key == key, ScheduledJob.done_at.is_(None))
+        .values(cancelled=False)
+    )
+
+
 async def due_unclaimed(session: AsyncSession, *, now: datetime, limit: int) -> list[ScheduledJob]:
     """Due jobs nobody holds, oldest first; on PostgreSQL locked (rows another worker is
     claiming are skipped), so two workers never claim the same job."""
