@@ -23,3 +23,9 @@ async def kelurahan_in_order(session: AsyncSession) -> list[Kelurahan]:
 async def kelurahan_ids_in(session: AsyncSession, kecamatan_id: int) -> list[int]:
     rows = await session.scalars(select(Kelurahan.id).where(Kelurahan.kecamatan_id == kecamatan_id))
     return list(rows)
+
+
+async def kecamatan_names_in_order(session: AsyncSession) -> list[tuple[int, str]]:
+    """(id, name) of every kecamatan, in button order."""
+    rows = await session.execute(select(Kecamatan.id, Kecamatan.name).order_by(Kecamatan.position))
+    return list(rows.tuples())
