@@ -30,7 +30,6 @@ NOT_YET_MOVED = frozenset(
         "services/cases.py",
         "services/export.py",
         "services/followups.py",
-        "services/officers.py",
         "services/statistics.py",
     }
 )
