@@ -28,9 +28,7 @@ NOT_YET_MOVED = frozenset(
         "bot/ops.py",
         "bot/sending/leader.py",
         "services/cases.py",
-        "services/export.py",
         "services/followups.py",
-        "services/statistics.py",
     }
 )
 
