@@ -28,7 +28,6 @@ NOT_YET_MOVED = frozenset(
         "bot/ops.py",
         "bot/sending/leader.py",
         "services/cases.py",
-        "services/followups.py",
     }
 )
 

@@ -53,6 +53,11 @@ async def recipients_in_order(session: AsyncSession, report_id: int) -> list[int
     return list(dict.fromkeys(rows))
 
 
+async def everyone_alerted(session: AsyncSession, report_id: int) -> set[int]:
+    rows = await session.scalars(select(Alert.recipient_id).where(Alert.report_id == report_id))
+    return set(rows)
+
+
 async def recipients_at_level(session: AsyncSession, report_id: int, level: int) -> list[int]:
     """Everyone alerted about the report at this level, once each."""
     rows = await session.scalars(
