@@ -27,7 +27,6 @@ NOT_YET_MOVED = frozenset(
     {
         "bot/ops.py",
         "bot/sending/leader.py",
-        "services/cases.py",
     }
 )
 
