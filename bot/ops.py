@@ -32,14 +32,13 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select, text
 
 from bot.app import Service
 from bot.config import parse_listen
 from services.cases import OPEN_STATUSES
 from services.outbox import Lane
-from storage.models import Report
 from storage.repositories import inbox as inbox_rows
+from storage.repositories import ops as ops_rows
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +212,7 @@ class Operations:
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT):
                 async with self.service.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
+                    await ops_rows.ping(connection)
         except Exception:
             # The cause goes to the log, not to the unauthenticated caller.
             log.warning("healthz: database unreachable", exc_info=True)
@@ -240,28 +239,8 @@ class Operations:
         since = service.clock.now() - ACK_WINDOW
         async with service.session_factory() as session:
             snap.inbox_by_status = await inbox_rows.count_by_status(session)
-            snap.unacknowledged = int(
-                await session.scalar(
-                    select(func.count())
-                    .select_from(Report)
-                    .where(
-                        Report.acknowledged_at.is_(None),
-                        Report.closed_at.is_(None),
-                        Report.status.in_(OPEN_STATUSES),
-                    )
-                )
-                or 0
-            )
-            rows = await session.execute(
-                select(Report.created_at, Report.acknowledged_at).where(
-                    Report.acknowledged_at.is_not(None), Report.acknowledged_at >= since
-                )
-            )
-            snap.ack_seconds = [
-                max((acked - created).total_seconds(), 0.0)
-                for created, acked in rows
-                if acked is not None
-            ]
+            snap.unacknowledged = await ops_rows.unacknowledged_count(session, OPEN_STATUSES)
+            snap.ack_seconds = await ops_rows.acknowledged_since(session, since)
 
     async def exposition(self) -> bytes:
         await self.refresh()

@@ -11,12 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from services import outbox, scheduling
 from services.alert_text import alert_text, take_keyboard
@@ -25,7 +22,8 @@ from services.i18n import translator
 from services.quiet_hours import QuietHours
 from services.roles import coordinator_ids
 from services.text_limits import CAPTION_LIMIT, quote, shorten, utf16_length
-from storage.models import Alert, Evidence, Kelurahan, Report, User
+from storage.models import Evidence, Report, User
+from storage.repositories import alerting as alerts
 from storage.repositories.audit import AuditRepo
 
 log = logging.getLogger(__name__)
@@ -71,25 +69,10 @@ def is_report_id(report_id: int) -> bool:
     return -(2**31) <= report_id < 2**31
 
 
-_LOAD_REPORT = (
-    select(Report)
-    .where(Report.id == bindparam("report_id"))
-    .options(
-        joinedload(Report.kelurahan).joinedload(Kelurahan.kecamatan),
-        joinedload(Report.evidence),
-    )
-    .execution_options(populate_existing=True)
-)
-
-
 async def load_report(session: AsyncSession, report_id: int) -> Report | None:
     if not is_report_id(report_id):
         return None
-    # One joined query (not one per relationship): every Kirim and every delivered alert
-    # comes through here.
-    result = await session.execute(_LOAD_REPORT, {"report_id": report_id})
-    report: Report | None = result.unique().scalar_one_or_none()
-    return report
+    return await alerts.report_to_route(session, report_id)
 
 
 async def recipients_at(
@@ -134,9 +117,7 @@ async def dispatch_again(
 async def latest_series(session: AsyncSession, report_id: int) -> int:
     """The series of the report's latest routing: 0 unless it was handed back. Read from its
     alerts' rounds (follow-ups' re-alerts count down from -1 and do not move it)."""
-    highest = await session.scalar(
-        select(func.max(Alert.round)).where(Alert.report_id == report_id, Alert.round >= 0)
-    )
+    highest = await alerts.highest_round(session, report_id)
     return (highest or 0) // SERIES * SERIES
 
 
@@ -169,10 +150,6 @@ async def _route(
         "report_routed", actor_id=None, report_id=report.id, level=level, recipients=len(recipients)
     )
     return recipients
-
-
-# Core, built once: nothing reads the row back in this transaction.
-_INSERT_ALERT = insert(cast(Table, Alert.__table__))
 
 
 def _lane(report: Report) -> int:
@@ -213,8 +190,8 @@ async def send_alert(
     )
     if outbox_id is None:
         return False
-    await session.execute(
-        _INSERT_ALERT,
+    await alerts.add(
+        session,
         {
             "report_id": report.id,
             "recipient_id": recipient,

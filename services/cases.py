@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
@@ -37,14 +36,13 @@ from services.text_limits import quote
 from storage.models import (
     Alert,
     CaseNote,
-    Kelurahan,
-    OfficerArea,
     OutboxMessage,
     Report,
     ReportStatusChange,
     User,
 )
 from storage.repositories import case_access
+from storage.repositories import cases as case_rows
 from storage.repositories.audit import AuditRepo
 from storage.repositories.reports import ReportRepo
 from storage.repositories.staff import StaffRepo
@@ -127,11 +125,8 @@ async def hand_back_cases(
     may reach them any more (relays, reminders, follow-ups go to the owner), and a case must
     never be left with nobody able to act. The reporter is told their report waits for a new
     officer (after the quiet hours, unless urgent). Returns their codes."""
-    query = select(Report.id).where(Report.owner_id == officer_id, Report.status.in_(OPEN_STATUSES))
-    if kelurahan_ids is not None:
-        query = query.where(Report.kelurahan_id.in_(list(kelurahan_ids)))
     codes: list[str] = []
-    for report_id in list(await session.scalars(query.order_by(Report.id))):
+    for report_id in await case_rows.owned(session, officer_id, OPEN_STATUSES, kelurahan_ids):
         report = await load_report(session, report_id)
         assert report is not None
         if unseen_only and await may_see(session, report, officer_id):
@@ -170,20 +165,7 @@ async def take_case(
     if report is None or not await may_see(session, report, user_id):
         await record_refusal(session, "take_refused", actor_id=user_id, report_id=report_id)
         raise NotAllowed
-    # One conditional UPDATE decides the race, on SQLite and on PostgreSQL alike.
-    result = await session.execute(
-        update(Report)
-        .where(Report.id == report_id, Report.owner_id.is_(None))
-        .values(
-            owner_id=user_id,
-            acknowledged_at=now,
-            status="diterima",
-            updated_at=now,
-            version=Report.version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    won = getattr(result, "rowcount", 0) == 1
+    won = await case_rows.take_if_free(session, report_id, user_id, now)
     report = await load_report(session, report_id)
     assert report is not None and report.owner_id is not None
     owner_name = await display_name(session, report.owner_id)
@@ -215,26 +197,9 @@ async def _withdraw_alerts(
 ) -> None:
     """Alerts not sent yet are dropped; sent ones are edited to say who took the case. One being
     sent right now (claimed) is left alone: the delivery hook edits it as soon as it lands."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.report_id == report.id,
-            OutboxMessage.status == "pending",
-            OutboxMessage.claimed_until.is_(None),
-            OutboxMessage.kind.in_(("alert", "alert_detail", "evidence")),
-            OutboxMessage.recipient_id != owner_id,
-        )
-        .values(status="cancelled")
-    )
-    sent = await session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.report_id == report.id,
-            OutboxMessage.kind == "alert",
-            OutboxMessage.status == "sent",
-            OutboxMessage.result_message_id.is_not(None),
-        )
-    )
-    for row in list(sent):
+    await case_rows.cancel_unsent_alerts(session, report.id, owner_id)
+    sent = await case_rows.sent_alerts(session, report.id)
+    for row in sent:
         await edit_taken_alert(session, row, report, owner_id, owner_name)
 
 
@@ -248,15 +213,7 @@ async def edit_taken_alert(
     taken = _("✅ {code} taken by {name}").format(code=report.code, name=quote(owner_name))
     if chat_id == owner_id:
         return  # the owner's own message becomes the case card (conversations/cases)
-    sharing = list(
-        await session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.recipient_id == chat_id,
-                OutboxMessage.result_message_id == row.result_message_id,
-                OutboxMessage.status == "sent",
-            )
-        )
-    )
+    sharing = await case_rows.sent_as(session, chat_id, row.result_message_id)
     if len(sharing) > 1:
         payload = outbox.call(
             "editMessageReplyMarkup",
@@ -513,23 +470,6 @@ async def add_note(
 async def open_cases(session: AsyncSession, user_id: int) -> list[Report]:
     """/kasus: a coordinator sees every open case; an officer those they own or were alerted to
     and nobody took yet."""
-    query = select(Report).where(Report.status.in_(OPEN_STATUSES)).order_by(Report.created_at)
-    if not await is_coordinator(session, user_id):
-        alerted = select(Alert.report_id).where(Alert.recipient_id == user_id)
-        # As may_see: alerted, and still serving the kelurahan or its kecamatan.
-        their_kecamatan = (
-            select(Kelurahan.kecamatan_id)
-            .join(OfficerArea, OfficerArea.kelurahan_id == Kelurahan.id)
-            .where(OfficerArea.officer_id == user_id)
-        )
-        # Their kelurahan and the others of the same kecamatan (the routing's fallback).
-        in_their_area = select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(their_kecamatan))
-        query = query.where(
-            (Report.owner_id == user_id)
-            | (
-                Report.owner_id.is_(None)
-                & Report.id.in_(alerted)
-                & Report.kelurahan_id.in_(in_their_area)
-            )
-        )
-    return list(await session.scalars(query))
+    if await is_coordinator(session, user_id):
+        return await case_rows.open_cases(session, OPEN_STATUSES)
+    return await case_rows.open_cases(session, OPEN_STATUSES, officer_id=user_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import broadcasts, outbox, relay
@@ -15,10 +14,11 @@ from services.i18n import translator
 from services.officers import CASE_MESSAGE_KINDS
 from services.roles import coordinator_ids
 from services.subscriptions import unsubscribe
-from storage.models import OutboxMessage, Report, User
+from storage.models import OutboxMessage, User
 from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import broadcast_of_row
+from storage.repositories.reports import ReportRepo
 from storage.repositories.users import UserRepo
 
 ALERT_KINDS = ("alert", "alert_detail", "evidence")
@@ -29,9 +29,6 @@ RECEIPT_KIND = "receipt"
 
 # Conversation replies (conversations/replies.py).
 REPLY_KINDS = ("reply",)
-
-# Built once: asked for every alert delivered.
-_OWNER = select(Report.owner_id).where(Report.id == bindparam("report_id"))
 
 
 class CaseDeliveryHooks:
@@ -60,7 +57,7 @@ class CaseDeliveryHooks:
         if row.kind != "alert" or row.report_id is None:
             return
         # Nearly always nobody has taken it yet: look at the owner alone before loading more.
-        owner = await session.scalar(_OWNER, {"report_id": row.report_id})
+        owner = await ReportRepo(session).owner_of(row.report_id)
         if owner is None or owner == row.recipient_id:
             return
         report = await load_report(session, row.report_id)

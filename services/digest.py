@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
@@ -23,9 +22,11 @@ from services.durations import duration_text
 from services.i18n import translator
 from services.roles import coordinator_ids
 from services.text_limits import quote
-from storage.models import CaseNote, Kecamatan, Kelurahan, Report, ReportStatusChange, User
 from storage.models import ScheduledJob as Job
+from storage.repositories import digest as digest_rows
+from storage.repositories import gazetteer as places
 from storage.repositories.audit import AuditRepo
+from storage.repositories.users import UserRepo
 
 DIGEST = "digest"
 WINDOW = timedelta(hours=24)
@@ -84,53 +85,11 @@ async def schedule_next_digest(session: AsyncSession, policy: DigestPolicy, now:
     )
 
 
-async def _last_activity(session: AsyncSession) -> dict[int, datetime]:
-    """Per report, its last status change or note (see services/reminders.py)."""
-    latest: dict[int, datetime] = {}
-    for model in (ReportStatusChange, CaseNote):
-        rows = await session.execute(
-            select(model.report_id, func.max(model.at)).group_by(model.report_id)
-        )
-        for report_id, at in rows.tuples():
-            if at is not None and (report_id not in latest or at > latest[report_id]):
-                latest[report_id] = at
-    return latest
-
-
 async def compute_digest(session: AsyncSession, policy: DigestPolicy, now: datetime) -> Digest:
     since = now - WINDOW
-    open_ = Report.closed_at.is_(None) & (Report.status != "selesai")
-    rows = (
-        await session.execute(
-            # Only plain columns: nothing encrypted is read (or decrypted) for a count.
-            select(
-                Report.id,
-                Report.created_at,
-                Report.acknowledged_at,
-                Report.closed_at,
-                Report.owner_id,
-                Report.urgent,
-                Kelurahan.kecamatan_id,
-                open_,
-            )
-            .join(Kelurahan, Kelurahan.id == Report.kelurahan_id)
-            .where(
-                Report.created_at <= now,
-                or_(
-                    open_,
-                    Report.created_at > since,
-                    Report.closed_at > since,
-                    Report.acknowledged_at > since,
-                ),
-            )
-        )
-    ).tuples()
-    activity = await _last_activity(session)
-    kecamatan: list[tuple[int, str]] = list(
-        (
-            await session.execute(select(Kecamatan.id, Kecamatan.name).order_by(Kecamatan.position))
-        ).tuples()
-    )
+    rows = await digest_rows.reports_to_count(session, now, since)
+    activity = await digest_rows.last_activity(session)
+    kecamatan = await places.kecamatan_names_in_order(session)
     total = Numbers()
     per: dict[int, Numbers] = {kec_id: Numbers() for kec_id, _ in kecamatan}
     for report_id, created, acked, closed, owner, urgent, kec_id, is_open in rows:
@@ -226,5 +185,4 @@ async def _languages(session: AsyncSession, user_ids: Iterable[int]) -> dict[int
     ids = list(user_ids)
     if not ids:
         return {}
-    rows = await session.execute(select(User.id, User.language).where(User.id.in_(ids)))
-    return {user_id: language for user_id, language in rows.tuples()}
+    return await UserRepo(session).languages(ids)

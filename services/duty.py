@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.roster import (
@@ -29,7 +28,8 @@ from services.roster import (
     parse_roster_csv,
     replace_roster,
 )
-from storage.models import Kelurahan, RosterShift
+from storage.models import RosterShift
+from storage.repositories import gazetteer as places
 from storage.repositories.audit import AuditRepo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
@@ -111,8 +111,8 @@ async def officers_on_duty_in_kecamatan(
     session: AsyncSession, kecamatan_id: int, at: datetime, tz: ZoneInfo
 ) -> list[int]:
     """On-duty officers of any kelurahan of the kecamatan (the second routing level)."""
-    rows = await session.scalars(select(Kelurahan.id).where(Kelurahan.kecamatan_id == kecamatan_id))
-    return await on_duty_officers(session, list(rows), at, tz)
+    kelurahan_ids = await places.kelurahan_ids_in(session, kecamatan_id)
+    return await on_duty_officers(session, kelurahan_ids, at, tz)
 
 
 async def _rostered_shifts(session: AsyncSession, officer_id: int) -> list[RosterShift]:

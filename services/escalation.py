@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import scheduling
@@ -24,8 +23,10 @@ from services.alerting import (
     send_alert,
 )
 from services.roles import COORDINATOR, OFFICER
-from storage.models import Alert, Report, ScheduledJob, User
+from storage.models import Report, ScheduledJob
+from storage.repositories import alerting as alerts
 from storage.repositories.audit import AuditRepo
+from storage.repositories.users import UserRepo
 
 
 def needs_attention(report: Report) -> bool:
@@ -33,24 +34,14 @@ def needs_attention(report: Report) -> bool:
 
 
 async def alerted(session: AsyncSession, report_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(Alert.recipient_id).where(Alert.report_id == report_id).order_by(Alert.id)
-    )
-    return list(dict.fromkeys(rows))
+    return await alerts.recipients_in_order(session, report_id)
 
 
 async def _reachable(session: AsyncSession, user_ids: list[int]) -> list[int]:
     if not user_ids:
         return []
     # Staff only: someone alerted before and removed since hears nothing more of the case.
-    rows = await session.scalars(
-        select(User.id).where(
-            User.id.in_(user_ids),
-            User.unreachable_at.is_(None),
-            User.role.in_((OFFICER, COORDINATOR)),
-        )
-    )
-    reachable = set(rows)
+    reachable = set(await UserRepo(session).reachable_among(user_ids, (OFFICER, COORDINATOR)))
     return [user_id for user_id in user_ids if user_id in reachable]
 
 
@@ -136,12 +127,8 @@ async def reroute_after_unreachable(
     report = await load_report(session, report_id)
     if report is None or not needs_attention(report):
         return
-    same_level = await session.scalars(
-        select(Alert.recipient_id).where(
-            Alert.report_id == report.id, Alert.level == report.escalation_level
-        )
-    )
-    if await _reachable(session, list(dict.fromkeys(same_level))):
+    same_level = await alerts.recipients_at_level(session, report.id, report.escalation_level)
+    if await _reachable(session, same_level):
         return
     level = await climb(session, report, policy, now, 0, await latest_series(session, report.id))
     await AuditRepo(session).record(

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import case_buttons, outbox, scheduling
@@ -39,7 +38,9 @@ from services.quiet_hours import QuietHours
 from services.roles import coordinator_ids, is_staff
 from services.text_limits import quote
 from storage.crypto import get_cipher
-from storage.models import Alert, OutboxMessage, Report, ScheduledJob, User
+from storage.models import Alert, Report, ScheduledJob, User
+from storage.repositories import alerting as alerts
+from storage.repositories import followups as followup_rows
 from storage.repositories.audit import AuditRepo
 from storage.repositories.users import UserRepo
 
@@ -140,24 +141,9 @@ async def resume_followups(
 
 async def stop_followups(session: AsyncSession, report_id: int) -> None:
     """No more check-ins for this report ("Berhenti mengingatkan", /hapusdata)."""
-    await session.execute(
-        update(Report)
-        .where(Report.id == report_id)
-        # Bookkeeping, not news about the case: /status keeps showing the last real update.
-        .values(followups_stopped=True, updated_at=Report.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+    await followup_rows.mark_stopped(session, report_id)
     await scheduling.cancel_for_report(session, report_id, FOLLOWUP)
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.report_id == report_id,
-            OutboxMessage.kind == FOLLOWUP,
-            OutboxMessage.status == "pending",
-            OutboxMessage.claimed_until.is_(None),
-        )
-        .values(status="cancelled")
-    )
+    await followup_rows.cancel_queued(session, report_id, FOLLOWUP)
 
 
 async def _unreachable(session: AsyncSession, chat_id: int) -> bool:
@@ -206,12 +192,7 @@ async def run_followup(
         dedupe_key=job.key,
         report_id=report.id,
     )
-    await session.execute(
-        update(Report)
-        .where(Report.id == report.id)
-        .values(last_followup_at=now, updated_at=Report.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+    await followup_rows.mark_sent(session, report.id, now)
     job.payload = {**payload, "sent": True}
     await AuditRepo(session).record(
         "followup_sent", actor_id=None, report_id=report.id, round=round_
@@ -232,13 +213,7 @@ class Press:
 
 
 async def _rounds(session: AsyncSession, report_id: int) -> dict[int, ScheduledJob]:
-    rows = await session.scalars(
-        select(ScheduledJob)
-        .where(ScheduledJob.report_id == report_id, ScheduledJob.kind == FOLLOWUP)
-        # Two presses at once (two instances) are answered one after the other on PostgreSQL;
-        # SQLite lets one writer at a time anyway.
-        .with_for_update()
-    )
+    rows = await followup_rows.rounds_locked(session, report_id, FOLLOWUP)
     return {int((job.payload or {}).get("round", 0)): job for job in rows}
 
 
@@ -392,12 +367,7 @@ async def _help_now(
 ) -> None:
     """Someone may be in danger now: the report becomes urgent and goes out again to the
     kelurahan's and the kecamatan's on-duty officers, the coordinators and its owner."""
-    await session.execute(
-        update(Report)
-        .where(Report.id == report.id)
-        .values(urgent=True, updated_at=Report.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+    await followup_rows.mark_urgent(session, report.id)
     fresh = await load_report(session, report.id)
     assert fresh is not None
     await _alert_again(session, fresh, round_, policy, now, urgent=True)
@@ -429,9 +399,7 @@ async def _alert_again(
             people.setdefault(person, level)
         if found and not urgent:
             break  # "nobody contacted me": the level the case has reached, as escalation does
-    previously = set(
-        await session.scalars(select(Alert.recipient_id).where(Alert.report_id == report.id))
-    )
+    previously = await alerts.everyone_alerted(session, report.id)
     if not urgent:
         # Like an escalation reminder: everyone alerted so far hears of it again.
         for person in sorted(previously):
@@ -447,12 +415,7 @@ async def _alert_again(
             continue
         await _realert(session, report, person, level, round_, policy, urgent=urgent)
     if urgent and report.owner_id is None:
-        await session.execute(
-            update(Report)
-            .where(Report.id == report.id)
-            .values(escalation_level=LEVEL_COORDINATORS, updated_at=Report.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+        await followup_rows.mark_escalated(session, report.id, LEVEL_COORDINATORS)
 
 
 async def _realert(

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.gazetteer import Gazetteer, KecamatanEntry, KelurahanEntry
-from storage.models import Kecamatan, Kelurahan
+from storage.repositories import gazetteer as places
 
 
 async def load_gazetteer(session: AsyncSession) -> Gazetteer:
     """The places as stored, in button order, as a value object free of the database."""
-    kecamatan_rows = await session.scalars(
-        select(Kecamatan).order_by(Kecamatan.position, Kecamatan.id)
-    )
-    kelurahan_rows = await session.scalars(
-        select(Kelurahan).order_by(Kelurahan.position, Kelurahan.id)
-    )
+    kecamatan_rows = await places.kecamatan_in_order(session)
+    kelurahan_rows = await places.kelurahan_in_order(session)
     kelurahan_by_parent: dict[int, list[KelurahanEntry]] = {}
     for kel in kelurahan_rows:
         entry = KelurahanEntry(

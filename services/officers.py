@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox
@@ -14,8 +13,9 @@ from services.alerting import AlertPolicy
 from services.cases import hand_back_cases
 from services.i18n import translator
 from services.roles import COORDINATOR, OFFICER, RESIDENT, demote, promote
-from storage.models import Kelurahan, OfficerArea, OutboxMessage, Report, User
+from storage.models import Kelurahan, User
 from storage.repositories import case_access
+from storage.repositories import officers as officer_rows
 from storage.repositories.audit import AuditRepo
 from storage.repositories.roster import RosterRepo
 from storage.repositories.staff import StaffRepo
@@ -91,21 +91,14 @@ async def remove_kelurahan(
     await AuditRepo(session).record(
         "officer_area_removed", actor_id=actor_id, officer_id=officer_id, kelurahan_id=kelurahan_id
     )
-    kecamatan = select(Kelurahan.kecamatan_id).where(Kelurahan.id == kelurahan_id)
-    still_near = await session.scalar(
-        select(OfficerArea.kelurahan_id)
-        .join(Kelurahan, OfficerArea.kelurahan_id == Kelurahan.id)
-        .where(OfficerArea.officer_id == officer_id, Kelurahan.kecamatan_id.in_(kecamatan))
-        .limit(1)
-    )
+    still_near = await officer_rows.serves_near(session, officer_id, kelurahan_id)
     user = await session.get(User, officer_id)
-    if still_near is None and (user is None or user.role != COORDINATOR):
+    if not still_near and (user is None or user.role != COORDINATOR):
         # Out of that kecamatan now (case.may_see): what was still queued for them about its
         # cases stays unsent.
-        there = select(Report.id).where(Report.kelurahan_id.in_(
-            select(Kelurahan.id).where(Kelurahan.kecamatan_id.in_(kecamatan))
-        ))  # fmt: skip
-        await _cancel_case_messages(session, officer_id, OutboxMessage.report_id.in_(there))
+        await officer_rows.cancel_case_messages(
+            session, officer_id, CASE_MESSAGE_KINDS, in_kecamatan_of=kelurahan_id
+        )
     return True
 
 
@@ -127,7 +120,7 @@ async def remove_officer(session: AsyncSession, officer_id: int, *, actor_id: in
     if role == OFFICER:
         # Whatever about a case was still on its way to them (an outage, a full window) stays
         # unsent: they may not read it any more. (A coordinator still may.)
-        await _cancel_case_messages(session, officer_id)
+        await officer_rows.cancel_case_messages(session, officer_id, CASE_MESSAGE_KINDS)
         # Back to resident, under a pseudonym from now on; the display name (kept for staff
         # only) goes with the staff row.
         await UserRepo(session).become_resident(user)
@@ -178,22 +171,6 @@ async def demote_coordinator(
     if user is None or user.role == COORDINATOR:
         return user, []
     return user, await withdraw_case_rights(session, user_id, policy, now, actor_id=actor_id)
-
-
-async def _cancel_case_messages(
-    session: AsyncSession, officer_id: int, *where: ColumnElement[bool]
-) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.recipient_id == officer_id,
-            OutboxMessage.status == "pending",
-            OutboxMessage.claimed_until.is_(None),
-            OutboxMessage.kind.in_(CASE_MESSAGE_KINDS),
-            *where,
-        )
-        .values(status="cancelled")
-    )
 
 
 class RoleChange(StrEnum):

@@ -13,11 +13,9 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
-from storage.on_conflict import insert_or_skip
 from storage.repositories import outbox as outbox_rows
 from storage.repositories.users import UserRepo
 
@@ -78,20 +76,15 @@ async def enqueue(
         "not_before": not_before or utcnow(),
         "created_at": utcnow(),
     }
-    statement = insert_or_skip(session, OutboxMessage, ("dedupe_key",), returning=OutboxMessage.id)
-    # Core inserts still go through the column types: the payload is encrypted here too.
-    new_id = await session.scalar(statement, values)
+    new_id = await outbox_rows.insert_once(session, values)
     if new_id is None:
         return None
     await outbox_rows.queued(session)
-    return int(new_id)
+    return new_id
 
 
 async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:
-    row: OutboxMessage | None = await session.scalar(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
-    )
-    return row
+    return await outbox_rows.by_dedupe_key(session, dedupe_key)
 
 
 class DeliveryHooks(Protocol):

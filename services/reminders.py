@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import outbox, scheduling
@@ -26,8 +25,11 @@ from services.followups import FOLLOWUP, is_closed, open_case_keyboard
 from services.i18n import translator
 from services.roles import coordinator_ids
 from services.text_limits import quote
-from storage.models import CaseNote, Report, ReportStatusChange, ScheduledJob, User
+from storage.models import Report, ScheduledJob, User
+from storage.repositories import scheduling as jobs
 from storage.repositories.audit import AuditRepo
+from storage.repositories.case_notes import CaseNoteRepo
+from storage.repositories.reports import ReportRepo
 
 REMIND = "remind"
 ARM = 0  # due at the change: schedules the owner's reminder
@@ -62,11 +64,7 @@ async def _schedule(
     )
     if not created:
         # Two changes within the same millisecond: the second cancelled the first's row.
-        await session.execute(
-            update(ScheduledJob)
-            .where(ScheduledJob.key == key, ScheduledJob.done_at.is_(None))
-            .values(cancelled=False)
-        )
+        await jobs.uncancel(session, key)
 
 
 async def case_changed(session: AsyncSession, report: Report, now: datetime) -> None:
@@ -83,12 +81,8 @@ async def case_changed(session: AsyncSession, report: Report, now: datetime) -> 
 
 async def last_activity(session: AsyncSession, report: Report) -> datetime:
     """The last status change or note (taking the case is a status change)."""
-    changed = await session.scalar(
-        select(func.max(ReportStatusChange.at)).where(ReportStatusChange.report_id == report.id)
-    )
-    noted = await session.scalar(
-        select(func.max(CaseNote.at)).where(CaseNote.report_id == report.id)
-    )
+    changed = await ReportRepo(session).last_status_change_at(report.id)
+    noted = await CaseNoteRepo(session).last_written_at(report.id)
     moments = [m for m in (changed, noted, report.acknowledged_at) if m is not None]
     return max(moments, default=report.created_at)
 

@@ -16,19 +16,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
-from storage.models import (
-    CaseCard,
-    CaseNote,
-    Evidence,
-    Report,
-    ReportStatusChange,
-)
 from storage.repositories import inbox as inbox_rows
 from storage.repositories import outbox as outbox_rows
+from storage.repositories import retention as cases
 from storage.repositories.lookup_limits import LookupLimitRepo
 from storage.repositories.messages import ChatMessageRepo
 from storage.repositories.reporter_messages import ReporterMessageRepo
@@ -56,18 +49,7 @@ async def anonymise_closed_cases(
     total = 0
     while True:
         async with write_transaction(session_factory) as session:
-            ids = list(
-                await session.scalars(
-                    select(Report.id)
-                    .where(
-                        Report.closed_at.is_not(None),
-                        Report.closed_at < cutoff,
-                        Report.anonymised_at.is_(None),
-                    )
-                    .order_by(Report.id)
-                    .limit(batch)
-                )
-            )
+            ids = await cases.closed_before(session, cutoff, limit=batch)
             if not ids:
                 break
             await _wipe(session, ids, now)
@@ -78,33 +60,12 @@ async def anonymise_closed_cases(
 
 
 async def _wipe(session: AsyncSession, ids: list[int], now: datetime) -> None:
-    await session.execute(
-        update(Report)
-        .where(Report.id.in_(ids))
-        .values(
-            description=None,
-            landmark=None,
-            location=None,
-            held_at=None,
-            reporter_name=None,
-            reporter_phone=None,
-            reporter_chat_id=None,
-            reporter_chat_index=None,
-            contact_consent=False,
-            followups_stopped=True,
-            anonymised_at=now,
-            updated_at=now,
-        )
-    )
-    await session.execute(update(Evidence).where(Evidence.report_id.in_(ids)).values(source=None))
+    await cases.wipe_reports(session, ids, now)
+    await cases.forget_evidence_files(session, ids)
     await ReporterMessageRepo(session).forget_reports(ids)
-    # Notes keep their rows (and so their count and authors), not their text.
-    await session.execute(update(CaseNote).where(CaseNote.report_id.in_(ids)).values(text=""))
-    await session.execute(
-        update(ReportStatusChange).where(ReportStatusChange.report_id.in_(ids)).values(note=None)
-    )
+    await cases.blank_notes(session, ids)
     # Nobody works a closed case any more: its cards need not follow it.
-    await session.execute(delete(CaseCard).where(CaseCard.report_id.in_(ids)))
+    await cases.forget_cards(session, ids)
     # Nothing of the case is sent any more, and no row says what it said or to which
     # resident (a status notice, a relay); the rows stay for the counts.
     await outbox_rows.forget_report_rows(session, ids)

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ScheduledJob
-from storage.on_conflict import insert_or_skip
+from storage.repositories import scheduling as jobs_repo
 
 
 async def schedule(
@@ -27,7 +26,6 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Schedule a job; False when a job with this key exists already."""
-    statement = insert_or_skip(session, ScheduledJob, ("key",), returning=ScheduledJob.id)
     values = {
         "key": key,
         "kind": kind,
@@ -37,19 +35,11 @@ async def schedule(
         "cancelled": False,
         "attempts": 0,
     }
-    return (await session.scalar(statement, values)) is not None
+    return await jobs_repo.insert_once(session, values)
 
 
 async def cancel_for_report(session: AsyncSession, report_id: int, kind: str) -> None:
-    await session.execute(
-        update(ScheduledJob)
-        .where(
-            ScheduledJob.report_id == report_id,
-            ScheduledJob.kind == kind,
-            ScheduledJob.done_at.is_(None),
-        )
-        .values(cancelled=True)
-    )
+    await jobs_repo.cancel_for_report(session, report_id, kind)
 
 
 async def claim_due(
@@ -57,20 +47,7 @@ async def claim_due(
 ) -> list[ScheduledJob]:
     """Due jobs nobody holds, oldest first; claimed for `lease` (a crashed worker's claim
     expires and another worker picks the job up)."""
-    query = (
-        select(ScheduledJob)
-        .where(
-            ScheduledJob.done_at.is_(None),
-            ScheduledJob.cancelled.is_(False),
-            ScheduledJob.due_at <= now,
-            or_(ScheduledJob.claimed_until.is_(None), ScheduledJob.claimed_until < now),
-        )
-        .order_by(ScheduledJob.due_at, ScheduledJob.id)
-        .limit(limit)
-    )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    jobs = list(await session.scalars(query))
+    jobs = await jobs_repo.due_unclaimed(session, now=now, limit=limit)
     for job in jobs:
         job.claimed_until = now + lease
         job.attempts += 1

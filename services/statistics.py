@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases import OPEN_STATUSES
 from services.choices import ABH, TPPO
 from services.durations import parse_duration
 from services.gazetteer import Gazetteer
-from storage.models import AppSetting, Report, ReportStatusChange, User, utcnow
+from storage.models import AppSetting, utcnow
+from storage.repositories import statistics as statistics_rows
 
 # Five years answers any planning question; more would only be a typo or a slow export.
 MAX_PERIOD_DAYS = 5 * 366
@@ -140,12 +140,7 @@ def parse_target_duration(text: str) -> timedelta | None:
 
 
 async def load_targets(session: AsyncSession) -> Targets:
-    rows = {
-        row.key: row.value
-        for row in await session.scalars(
-            select(AppSetting).where(AppSetting.key.in_(TARGET_KEYS.values()))
-        )
-    }
+    rows = await statistics_rows.settings(session, list(TARGET_KEYS.values()))
 
     def read(key: str, default: timedelta) -> timedelta:
         try:
@@ -195,12 +190,6 @@ class CaseRow:
     border: str | None = None
 
 
-def period_filter(period: Period, tz: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """The reports made in `period` (local days in `tz`)."""
-    start, end = period.bounds(tz)
-    return Report.created_at >= start, Report.created_at < end
-
-
 async def fetch_rows(
     session: AsyncSession,
     period: Period,
@@ -208,39 +197,10 @@ async def fetch_rows(
     kelurahan_ids: Sequence[int] | None = None,
 ) -> list[CaseRow]:
     """Reports registered in the period (optionally of some kelurahan only)."""
-    handling = (
-        select(
-            ReportStatusChange.report_id.label("report_id"),
-            func.min(ReportStatusChange.at).label("at"),
-        )
-        .where(ReportStatusChange.status.in_(HANDLING_STATUSES))
-        .group_by(ReportStatusChange.report_id)
-        .subquery()
-    )
-    query = (
-        select(
-            Report.id,
-            Report.category,
-            Report.status,
-            Report.urgent,
-            Report.kelurahan_id,
-            Report.created_at,
-            Report.acknowledged_at,
-            handling.c.at,
-            Report.closed_at,
-            Report.owner_id,
-            Report.child_role,
-            Report.recruitment,
-            Report.border,
-        )
-        .outerjoin(handling, handling.c.report_id == Report.id)
-        .where(*period_filter(period, tz))
-        .order_by(Report.created_at, Report.id)
-    )
-    if kelurahan_ids is not None:
-        query = query.where(Report.kelurahan_id.in_(list(kelurahan_ids)))
+    start, end = period.bounds(tz)
+    found = await statistics_rows.case_rows(session, start, end, HANDLING_STATUSES, kelurahan_ids)
     rows = []
-    for row in await session.execute(query):
+    for row in found:
         handling_at = _aware(row[7])
         closed_at = row[8]
         rows.append(
@@ -276,7 +236,7 @@ async def officer_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, 
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    users = await session.scalars(select(User).where(User.id.in_(wanted)))
+    users = await statistics_rows.users(session, wanted)
     return {user.id: user.display_name or f"#{user.id}" for user in users}
 
 
@@ -457,8 +417,7 @@ def compute(
 async def count_cases(session: AsyncSession, period: Period, tz: ZoneInfo) -> int:
     """How many cases `period` holds: for the audit log, before statistics or an export of
     it are made after the commit."""
-    count = await session.scalar(select(func.count(Report.id)).where(*period_filter(period, tz)))
-    return int(count or 0)
+    return await statistics_rows.count_made(session, *period.bounds(tz))
 
 
 async def statistics_for(
@@ -490,17 +449,10 @@ async def area_counts(
     session: AsyncSession, kelurahan_ids: Sequence[int] | None, now: datetime
 ) -> AreaCounts:
     """Open and new cases, and cases closed in the last 30 days; None means the whole city."""
-    base = select(func.count()).select_from(Report)
-    if kelurahan_ids is not None:
-        base = base.where(Report.kelurahan_id.in_(list(kelurahan_ids)))
-    open_count = await session.scalar(base.where(Report.status.in_(OPEN_STATUSES)))
-    new_count = await session.scalar(base.where(Report.status == "baru"))
-    closed = await session.scalar(
-        base.where(
-            Report.closed_at.is_not(None), Report.closed_at >= now - timedelta(days=RECENT_DAYS)
-        )
+    open_count, new_count, closed = await statistics_rows.area_counts(
+        session, kelurahan_ids, OPEN_STATUSES, now - timedelta(days=RECENT_DAYS)
     )
-    return AreaCounts(int(open_count or 0), int(new_count or 0), int(closed or 0))
+    return AreaCounts(open_count, new_count, closed)
 
 
 __all__ = [
@@ -525,7 +477,6 @@ __all__ = [
     "parse_period",
     "parse_target_duration",
     "percentile",
-    "period_filter",
     "period_from_token",
     "preset_period",
     "save_target",

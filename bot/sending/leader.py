@@ -18,9 +18,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage.repositories import leader as lock_rows
 from storage.repositories.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,7 @@ class PostgresLeadership(Leadership):
 
     async def _hold(self, connection: AsyncConnection) -> None:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        lock = {"a": _LOCK[0], "b": _LOCK[1]}
-        if not await autocommit.scalar(text("SELECT pg_try_advisory_lock(:a, :b)"), lock):
+        if not await lock_rows.try_lock(autocommit, _LOCK):
             return  # another instance sends; _run tries again after `retry`
         raw = await autocommit.get_raw_connection()
         listener = raw.driver_connection
@@ -97,7 +96,7 @@ class PostgresLeadership(Leadership):
             while True:
                 await asyncio.sleep(self._heartbeat)
                 # A dead connection means a freed lock: another instance may be sending now.
-                await autocommit.scalar(text("SELECT 1"))
+                await lock_rows.ping(autocommit)
         finally:
             self.held.clear()
             # Closed, not back to the pool: the lock is the session's, and goes with it.

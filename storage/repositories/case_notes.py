@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,3 +26,9 @@ class CaseNoteRepo:
             select(CaseNote).where(CaseNote.report_id == report_id).order_by(CaseNote.id)
         )
         return list(rows)
+
+    async def last_written_at(self, report_id: int) -> datetime | None:
+        written: datetime | None = await self._session.scalar(
+            select(func.max(CaseNote.at)).where(CaseNote.report_id == report_id)
+        )
+        return written

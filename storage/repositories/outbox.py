@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import PSEUDONYM_FLOOR
 from storage.identity import day
 from storage.models import DeliveryAttempt, OutboxMessage, User
+from storage.on_conflict import insert_or_skip
 
 PENDING = "pending"
 SENT = "sent"
@@ -88,6 +89,21 @@ async def queued(session: AsyncSession) -> None:
         return
     session.info[mark] = True
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+async def insert_once(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Insert one row; its id, or None when a row with its dedupe_key exists already."""
+    statement = insert_or_skip(session, OutboxMessage, ("dedupe_key",), returning=OutboxMessage.id)
+    # Core inserts still go through the column types: the payload is encrypted here too.
+    new_id = await session.scalar(statement, values)
+    return None if new_id is None else int(new_id)
+
+
+async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:
+    row: OutboxMessage | None = await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    return row
 
 
 async def claim_due(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -13,6 +13,9 @@ from storage.models import Evidence, Report, ReportStatusChange, utcnow
 _BY_DRAFT_OR_CODE = select(Report).where(
     or_(Report.draft_id == bindparam("draft"), Report.code == bindparam("code"))
 )
+
+# Built once: asked for every alert delivered.
+_OWNER = select(Report.owner_id).where(Report.id == bindparam("report_id"))
 
 
 class ReportRepo:
@@ -29,6 +32,17 @@ class ReportRepo:
         self._session.add(report)
         await self._session.flush()
         return report
+
+    async def owner_of(self, report_id: int) -> int | None:
+        """The officer who took the report, without loading it."""
+        owner: int | None = await self._session.scalar(_OWNER, {"report_id": report_id})
+        return owner
+
+    async def last_status_change_at(self, report_id: int) -> datetime | None:
+        changed: datetime | None = await self._session.scalar(
+            select(func.max(ReportStatusChange.at)).where(ReportStatusChange.report_id == report_id)
+        )
+        return changed
 
     async def by_code(self, code: str) -> Report | None:
         report: Report | None = await self._session.scalar(

@@ -118,6 +118,21 @@ class UserRepo:
         rows = await self._session.scalars(select(User.id).where(User.role == role))
         return list(rows)
 
+    async def reachable_among(self, user_ids: list[int], roles: tuple[str, ...]) -> list[int]:
+        """Of these people, those with one of the roles who have not blocked the bot."""
+        rows = await self._session.scalars(
+            select(User.id).where(
+                User.id.in_(user_ids), User.unreachable_at.is_(None), User.role.in_(roles)
+            )
+        )
+        return list(rows)
+
+    async def languages(self, user_ids: list[int]) -> dict[int, str | None]:
+        rows = await self._session.execute(
+            select(User.id, User.language).where(User.id.in_(user_ids))
+        )
+        return {user_id: language for user_id, language in rows.tuples()}
+
     async def become_staff(self, telegram_id: int, role: str) -> tuple[User, bool]:
         """The staff row under the Telegram id, with `role` if it is new; a resident row is
         moved there (language, consent, subscription). True if the person was not staff."""
