@@ -44,7 +44,8 @@ class Cipher:
         # it is derived from the *last* (oldest) key, which stays in the list during rotation.
         self._index_key = hashlib.sha256(b"lapor-aman/blind-index/" + keys[-1].encode()).digest()
         # An update asks for the same few people's pseudonyms about twenty times (each
-        # conversation-state key names two): the recent ones are remembered (bench figure 6).
+        # conversation-state key names two): the recent ones are remembered (README,
+        # "Benchmarks", figure 6).
         self._pseudonyms: dict[int, int] = {}
 
     @staticmethod

@@ -38,7 +38,8 @@ class SenderLimits:
     per_chat_per_second: float = 1.0
     # "Short bursts" over one a second per chat are allowed (Bot API FAQ), and the emulator
     # allows 3 as our model of it: an officer's second alert of a busy minute must not wait a
-    # second behind the first (bench/, figure 2). Beyond the burst, waiting alerts combine.
+    # second behind the first (README, "Benchmarks", figure 2). Beyond the burst, waiting
+    # alerts combine.
     per_chat_burst: int = 3
     group_per_minute: int = 20
     # BROADCAST_RATE; broadcasts also only get what the other lanes leave over.
@@ -87,7 +88,8 @@ class SlidingWindow:
 
     A token bucket of one second's capacity refilling at the same rate lets twice the rate
     through in one second (a full bucket, then the refill): 50 sends in the second after a
-    pause at 25/s, and Telegram's ~30 answered 429 and paused everything (bench/, figure 2).
+    pause at 25/s, and Telegram's ~30 answered 429 and paused everything (README,
+    "Benchmarks", figure 2).
     """
 
     def __init__(self, rate: float, margin: float = 0.0) -> None:
@@ -150,13 +152,15 @@ class RateBudget:
         if window < TELEGRAM_PER_SECOND:
             # The alerts' reserve comes on top of the regular rate, never past Telegram's 30:
             # a broadcast at 25/s leaves 5 sends of every second to alerts (a window of 25
-            # with the reserve inside it held broadcasts to 20/s: bench/, figure 3, 0.79).
+            # with the reserve inside it held broadcasts to 20/s: README, "Benchmarks",
+            # figure 3: 0.79).
             window = min(TELEGRAM_PER_SECOND, window + limits.alert_reserve)
         self._global = SlidingWindow(window, ARRIVAL_MARGIN)
         # A second's worth of burst, but never more than Telegram's bot-wide limit leaves
         # above the rate: a full bucket of 25 on top of 25/s put 45 copies into one second at
         # the start of every broadcast (and after every pause), Telegram answered 429 and
-        # everything paused (bench/, figure 3: 0.78 of BROADCAST_RATE, 99 429s per 1,000).
+        # everything paused (README, "Benchmarks", figure 3: 0.78 of BROADCAST_RATE, 99 429s
+        # per 1,000).
         # (A rate above Telegram's limit, which only tests set, keeps a second's worth.)
         rate = limits.broadcast_per_second
         headroom = TELEGRAM_PER_SECOND - rate
