@@ -11,11 +11,18 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
-from conversations.cases.guard import current_case, press_of, refuse, refuse_case, stale_card
+from conversations.cases.guard import (
+    attempt,
+    current_case,
+    press_of,
+    refuse,
+    refuse_case,
+    stale_card,
+)
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.case_views import display_name
-from services.cases import NotAllowed, Stale, assign_case, assignable_officers
+from services.cases import assign_case, assignable_officers
 from services.roles import is_coordinator
 from storage.models import Report
 from storage.repositories import Repo
@@ -98,21 +105,17 @@ async def officer_chosen(
         refuse(callback, repo)
         return
     officer_id = int(callback_data.value)
-    try:
-        report = await assign_case(
-            repo.session,
-            report.id,
-            callback.from_user.id,
-            officer_id,
-            options.clock.now(),
-            options.quiet_hours,
-            press_of(callback, callback_data, options),
-        )
-    except NotAllowed:
-        refuse(callback, repo)
-        return
-    except Stale as stale:
-        await stale_card(callback, bot, repo, stale.report, i18n, options)
+    change = assign_case(
+        repo.session,
+        report.id,
+        callback.from_user.id,
+        officer_id,
+        options.clock.now(),
+        options.quiet_hours,
+        press_of(callback, callback_data, options),
+    )
+    report = await attempt(callback, bot, repo, i18n, options, change)
+    if report is None:
         return
     name = await display_name(repo.session, officer_id)
     await replies.answer(callback, _("Handed to {name}.").format(name=name))

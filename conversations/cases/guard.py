@@ -3,6 +3,8 @@ changes the case, that the card it is on still shows the case as it is."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiogram import Bot
 from aiogram.types import CallbackQuery, InaccessibleMessage
 from aiogram.utils.i18n import I18n
@@ -15,7 +17,7 @@ from conversations.options import ConversationOptions
 from services import labels
 from services.alerting import load_report
 from services.case_views import CardRef, display_name
-from services.cases import Press, may_change, may_see, record_refusal
+from services.cases import NotAllowed, Press, Stale, may_change, may_see, record_refusal
 from storage.models import Report
 from storage.repositories import Repo
 from storage.session_context import after_commit
@@ -108,6 +110,25 @@ async def refuse_case(callback: CallbackQuery, repo: Repo, report_id: int, refus
     """Audit-log a refused press on a case button, then say no."""
     await record_refusal(repo.session, refusal, actor_id=callback.from_user.id, report_id=report_id)
     refuse(callback, repo)
+
+
+async def attempt(
+    callback: CallbackQuery,
+    bot: Bot,
+    repo: Repo,
+    i18n: I18n,
+    options: ConversationOptions,
+    change: Awaitable[Report],
+) -> Report | None:
+    """A change to the case as the presser asked for it; None when the services refused it
+    (the presser hears so) or the press came from an older card (the card is redrawn)."""
+    try:
+        return await change
+    except NotAllowed:
+        refuse(callback, repo)
+    except Stale as stale:
+        await stale_card(callback, bot, repo, stale.report, i18n, options)
+    return None
 
 
 def refuse(callback: CallbackQuery, repo: Repo) -> None:

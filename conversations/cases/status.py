@@ -16,9 +16,9 @@ from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.card import show_card
 from conversations.cases.guard import (
+    attempt,
     current_case,
     press_of,
-    refuse,
     refuse_case,
     stale_card,
     visible_case,
@@ -27,7 +27,7 @@ from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services import labels
 from services.case_card import choice_keyboard, reopen_question
-from services.cases import NotAllowed, Stale, reopen_case, set_status
+from services.cases import reopen_case, set_status
 from services.followups import resume_followups
 from storage.repositories import Repo
 
@@ -139,23 +139,19 @@ async def _change(
     report = await current_case(callback, callback_data, bot, repo, i18n, options, "status_refused")
     if report is None:
         return
-    try:
-        report = await set_status(
-            repo.session,
-            callback_data.report_id,
-            callback.from_user.id,
-            status,
-            options.clock.now(),
-            options.quiet_hours,
-            partner=partner,
-            outcome=outcome,
-            press=press_of(callback, callback_data, options),
-        )
-    except NotAllowed:
-        refuse(callback, repo)
-        return
-    except Stale as stale:
-        await stale_card(callback, bot, repo, stale.report, i18n, options)
+    change = set_status(
+        repo.session,
+        callback_data.report_id,
+        callback.from_user.id,
+        status,
+        options.clock.now(),
+        options.quiet_hours,
+        partner=partner,
+        outcome=outcome,
+        press=press_of(callback, callback_data, options),
+    )
+    report = await attempt(callback, bot, repo, i18n, options, change)
+    if report is None:
         return
     await replies.answer(
         callback, _("Status: {status}").format(status=labels.label(_, labels.STATUS, status))
@@ -194,20 +190,16 @@ async def reopen(
     report = await current_case(callback, callback_data, bot, repo, i18n, options, "reopen_refused")
     if report is None:
         return
-    try:
-        report = await reopen_case(
-            repo.session,
-            report.id,
-            callback.from_user.id,
-            options.clock.now(),
-            options.quiet_hours,
-            press_of(callback, callback_data, options),
-        )
-    except NotAllowed:
-        refuse(callback, repo)
-        return
-    except Stale as stale:
-        await stale_card(callback, bot, repo, stale.report, i18n, options)
+    change = reopen_case(
+        repo.session,
+        report.id,
+        callback.from_user.id,
+        options.clock.now(),
+        options.quiet_hours,
+        press_of(callback, callback_data, options),
+    )
+    report = await attempt(callback, bot, repo, i18n, options, change)
+    if report is None:
         return
     # Open again: the reporter's check-ins go on as for any open case.
     await resume_followups(repo.session, report, options.followups, options.clock.now())
