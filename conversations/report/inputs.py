@@ -69,35 +69,32 @@ async def _not_found_place(ctx: StepContext, candidates: list[str]) -> None:
 
 async def typed_landmark(message: Message, ctx: StepContext) -> None:
     text = (message.text or "").strip()
-    if not text:
-        await ctx.say(_("The message is empty. Type a landmark, or press Skip."))
-        return
-    if len(text) > MAX_LANDMARK:
-        await ctx.say(
-            _("That is too long: please keep it under {limit} characters.").format(
-                limit=MAX_LANDMARK
-            )
-        )
-        return
-    ctx.draft.landmark = text
-    await ctx.advance()
+    empty = _("The message is empty. Type a landmark, or press Skip.")
+    if await _fits(ctx, text, empty, MAX_LANDMARK):
+        ctx.draft.landmark = text
+        await ctx.advance()
 
 
 async def typed_held_at(message: Message, ctx: StepContext) -> None:
     """TPPO: where the person is held or works, as the resident knows it."""
     text = " ".join((message.text or "").split())
+    empty = _("The message is empty. Type the place, or press Skip.")
+    if await _fits(ctx, text, empty, MAX_HELD_AT):
+        ctx.draft.held_at = text
+        await ctx.advance()
+
+
+async def _fits(ctx: StepContext, text: str, empty: str, limit: int) -> bool:
+    """A typed answer that is neither empty nor too long; otherwise the resident is told."""
     if not text:
-        await ctx.say(_("The message is empty. Type the place, or press Skip."))
-        return
-    if len(text) > MAX_HELD_AT:
+        await ctx.say(empty)
+        return False
+    if len(text) > limit:
         await ctx.say(
-            _("That is too long: please keep it under {limit} characters.").format(
-                limit=MAX_HELD_AT
-            )
+            _("That is too long: please keep it under {limit} characters.").format(limit=limit)
         )
-        return
-    ctx.draft.held_at = text
-    await ctx.advance()
+        return False
+    return True
 
 
 async def shared_location(message: Message, ctx: StepContext) -> None:
