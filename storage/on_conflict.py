@@ -44,7 +44,7 @@ def insert_or_skip(
 ) -> Executable:
     """INSERT … ON CONFLICT (conflict) DO NOTHING [RETURNING returning]: pass the values at
     execution (`session.scalar(statement, values)`, or a list of them for executemany)."""
-    returned = () if returning is None else (returning,)
+    returned = () if returning is None else _keys([returning])
     return _prepared(session.get_bind().dialect, _table(target), tuple(conflict), (), returned)
 
 
@@ -69,7 +69,7 @@ def insert_select_or_skip(
     a row whose values the database computes as it inserts (`source` is built once, with
     bound parameters; values at execution, one row per execution)."""
     dialect = session.get_bind().dialect
-    key = (dialect.name, _table(target), tuple(columns), source, tuple(conflict), tuple(returning))
+    key = (dialect.name, _table(target), tuple(columns), source, tuple(conflict), _keys(returning))
     statement = _PREPARED.get(key)
     if statement is None:
         statement = _PREPARED[key] = _insert_select(dialect, *key[1:])
@@ -91,7 +91,7 @@ def _prepared(
     table: Table,
     conflict: tuple[str, ...],
     update: tuple[str, ...],
-    returning: tuple[Any, ...],
+    returning: tuple[str, ...],
 ) -> Executable:
     key = (dialect.name, table, conflict, update, returning)
     statement = _PREPARED.get(key)
@@ -105,7 +105,7 @@ def _insert_values(
     table: Table,
     conflict: tuple[str, ...],
     update: tuple[str, ...],
-    returning: tuple[Any, ...],
+    returning: tuple[str, ...],
 ) -> Executable:
     quote = dialect.identifier_preparer.quote
     columns = [c for c in table.columns if c is not table.autoincrement_column]
@@ -129,7 +129,7 @@ def _insert_select(
     columns: tuple[str, ...],
     source: Select[Any],
     conflict: tuple[str, ...],
-    returning: tuple[Any, ...],
+    returning: tuple[str, ...],
 ) -> Executable:
     select_sql, binds = _compiled(source, dialect.name == "postgresql")
     sql = (
@@ -157,12 +157,11 @@ def _statement(
     sql: str,
     binds: list[BindParameter[Any]],
     table: Table,
-    returning: tuple[Any, ...],
+    returning: tuple[str, ...],
 ) -> Executable:
     if not returning:
         return text(sql).bindparams(*binds)
-    # By key: a mapped attribute or a column of the table, typed as the table's column.
-    columns = [table.c[column.key] for column in returning]
+    columns = [table.c[key] for key in returning]
     quoted = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
     return text(f"{sql} RETURNING {quoted}").bindparams(*binds).columns(*columns)
 
@@ -182,6 +181,11 @@ def _value_of(column: Column[Any]) -> BindParameter[Any]:
         value = functools.partial(default.arg, None)
         return bindparam(column.key, type_=column.type, callable_=value)
     raise TypeError(f"{column}: a default computed by SQL is not supported here")
+
+
+def _keys(returning: Sequence[Any]) -> tuple[str, ...]:
+    """Mapped attributes or the table's columns, by key (`==` on them builds SQL)."""
+    return tuple(column.key for column in returning)
 
 
 def _names(table: Table, keys: Sequence[str]) -> list[str]:
