@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine.default import CacheStats
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import FsmState, utcnow
+from storage.models import FsmState, OutboxMessage, utcnow
 from storage.on_conflict import insert_or_skip, insert_or_update
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -41,3 +41,18 @@ async def test_a_skipped_insert_returns_nothing(session_factory: Sessions) -> No
             values = {"key": "once", "state": None, "data": None, "updated_at": utcnow()}
             returned.append(await session.scalar(statement, values))
     assert returned == ["once", None]
+
+
+async def test_values_left_out_get_the_column_defaults_and_types(
+    session_factory: Sessions,
+) -> None:
+    async with session_factory() as session, session.begin():
+        statement = insert_or_skip(session, OutboxMessage, ["dedupe_key"], OutboxMessage.id)
+        values = {"dedupe_key": "d", "lane": 1, "kind": "k", "payload": {"a": "secret"}}
+        new_id = await session.scalar(statement, values)
+        stored_payload = await session.scalar(text("SELECT payload FROM outbox"))
+        row = await session.get_one(OutboxMessage, new_id)
+    # Python defaults as an ORM insert would set them; the payload encrypted by its type.
+    assert (row.status, row.attempts, row.claimed_by) == ("pending", 0, None)
+    assert row.created_at is not None and row.not_before is not None
+    assert row.payload == {"a": "secret"} and "secret" not in stored_payload
