@@ -169,37 +169,45 @@ async def _update_pending(
 # what was said) nor its recipient: counts and times stay for the metrics and a broadcast's
 # report. Staff rows keep both: the case rules edit alerts after they are sent
 # (services/cases.py); RETENTION wipes them with the case.
-_TO_RESIDENT = OutboxMessage.recipient_id >= PSEUDONYM_FLOOR
+# The table's own columns (Core): the statements built from them skip the ORM's bookkeeping.
+_TABLE = cast(Table, OutboxMessage.__table__)
+_TO_RESIDENT = _TABLE.c.recipient_id >= PSEUDONYM_FLOOR
 _FORGET = {
-    "payload": case((_TO_RESIDENT, null()), else_=OutboxMessage.payload),
-    "recipient_id": case((_TO_RESIDENT, null()), else_=OutboxMessage.recipient_id),
+    "payload": case((_TO_RESIDENT, null()), else_=_TABLE.c.payload),
+    "recipient_id": case((_TO_RESIDENT, null()), else_=_TABLE.c.recipient_id),
 }
 
-# Built once: one per message sent.
+# Built once, Core: a wave's rows in two statements, whatever their number.
 _MARK_SENT = (
-    update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.status == PENDING)
-    .values(
-        status=SENT,
-        sent_at=bindparam("now"),
-        result_message_id=bindparam("message_id"),
-        claimed_until=None,
-        claimed_by=None,
-        **_FORGET,
-    )
-    .returning(OutboxMessage)
-    .execution_options(populate_existing=True)
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("row_ids", expanding=True)), _TABLE.c.status == PENDING)
+    .values(status=SENT, claimed_until=None, claimed_by=None, **_FORGET)
+    .returning(_TABLE.c.id)
+)
+_NOTE_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(sent_at=bindparam("at"), result_message_id=bindparam("message_id"))
 )
 
 
 async def mark_sent(
-    session: AsyncSession, row_id: int, *, now: datetime, message_id: int | None
-) -> OutboxMessage | None:
-    """Telegram accepted the row. None if it was no longer pending (see `_update_pending`)."""
-    row: OutboxMessage | None = await session.scalar(
-        _MARK_SENT, {"row_id": row_id, "now": now, "message_id": message_id}
-    )
-    return row
+    session: AsyncSession, sent: Collection[tuple[int, datetime, int | None]]
+) -> set[int]:
+    """Telegram accepted these rows: (row id, when, its message id) each. Returns the ids
+    marked; one left out was no longer pending (see `_update_pending`)."""
+    if not sent:
+        return set()
+    result = await session.execute(_MARK_SENT, {"row_ids": [row_id for row_id, _, _ in sent]})
+    marked = set(result.scalars())
+    notes = [
+        {"row_id": row_id, "at": at, "message_id": message_id}
+        for row_id, at, message_id in sent
+        if row_id in marked
+    ]
+    if notes:
+        await session.execute(_NOTE_SENT, notes)
+    return marked
 
 
 async def reschedule(
@@ -266,6 +274,30 @@ async def release_worker(session: AsyncSession, *, worker_id: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def attempt(
+    row_id: int,
+    *,
+    at: datetime,
+    outcome: str,
+    error_code: int | None = None,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """A delivery_attempts row, for `record_attempts`."""
+    return {
+        "outbox_id": row_id,
+        "at": at,
+        "outcome": outcome[:_OUTCOME_LENGTH],
+        "error_code": error_code,
+        "detail": detail[:_ERROR_LENGTH] if detail is not None else None,
+    }
+
+
+async def record_attempts(session: AsyncSession, attempts: list[dict[str, Any]]) -> None:
+    """Rows made by `attempt`, in one statement."""
+    if attempts:
+        await session.execute(_INSERT_ATTEMPT, attempts)
+
+
 async def record_attempt(
     session: AsyncSession,
     row_id: int,
@@ -275,15 +307,8 @@ async def record_attempt(
     error_code: int | None = None,
     detail: str | None = None,
 ) -> None:
-    await session.execute(
-        _INSERT_ATTEMPT,
-        {
-            "outbox_id": row_id,
-            "at": at,
-            "outcome": outcome[:_OUTCOME_LENGTH],
-            "error_code": error_code,
-            "detail": detail[:_ERROR_LENGTH] if detail is not None else None,
-        },
+    await record_attempts(
+        session, [attempt(row_id, at=at, outcome=outcome, error_code=error_code, detail=detail)]
     )
 
 
