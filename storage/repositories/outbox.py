@@ -12,8 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Integer,
     Table,
+    Update,
     and_,
     bindparam,
     case,
@@ -50,15 +53,6 @@ _OUTCOME_LENGTH = 16
 
 # Core, built once: one row for every message sent.
 _INSERT_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
-
-
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Pending, due, and not held by a live claim (an expired claim is a crashed sender's)."""
-    return and_(
-        OutboxMessage.status == PENDING,
-        OutboxMessage.not_before <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-    )
 
 
 def _filtered(
@@ -106,6 +100,45 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
     return row
 
 
+# Lane bounds that leave nothing out, for a claim not narrowed to some lanes.
+_ANY_LANE = (-(2**31), 2**31 - 1)
+
+
+def _claim_statement() -> Update:
+    """Built once (a claim every pass): parameters now, until, worker, lanes, exclude, limit.
+
+    FOR UPDATE SKIP LOCKED (PostgreSQL): two senders claiming at once each get other rows,
+    and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
+    takes its write lock before reading, so the same holds there."""
+    now: BindParameter[datetime] = bindparam("now")
+    due = and_(
+        OutboxMessage.status == PENDING,
+        OutboxMessage.not_before <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        OutboxMessage.lane >= bindparam("min_lane"),
+        OutboxMessage.lane <= bindparam("max_lane"),
+        OutboxMessage.recipient_id.not_in(bindparam("exclude", expanding=True)),
+    )
+    chosen = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.lane, OutboxMessage.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(chosen))
+        .values(claimed_until=bindparam("until"), claimed_by=bindparam("worker"))
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+
+
+_CLAIM = _claim_statement()
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -125,25 +158,16 @@ async def claim_due(
     """
     if limit <= 0:
         return []
-    # FOR UPDATE SKIP LOCKED (PostgreSQL): two senders claiming at once each get other rows,
-    # and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
-    # below takes its write lock before reading, so the same holds there.
-    chosen = (
-        select(OutboxMessage.id)
-        .where(_filtered(_due(now), min_lane, max_lane, exclude_chats))
-        .order_by(OutboxMessage.lane, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(chosen))
-        .values(claimed_until=now + lease, claimed_by=worker_id)
-        .returning(OutboxMessage)
-        .execution_options(populate_existing=True)
-    )
-    rows = list(await session.scalars(statement))
+    parameters = {
+        "now": now,
+        "until": now + lease,
+        "worker": worker_id,
+        "min_lane": _ANY_LANE[0] if min_lane is None else min_lane,
+        "max_lane": _ANY_LANE[1] if max_lane is None else max_lane,
+        "exclude": list(exclude_chats),
+        "limit": limit,
+    }
+    rows: list[OutboxMessage] = list(await session.scalars(_CLAIM, parameters))
     # RETURNING does not keep the subquery's order.
     rows.sort(key=lambda row: (row.lane, row.id))
     return rows
