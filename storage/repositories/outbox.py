@@ -13,8 +13,8 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
-    ColumnElement,
     Integer,
+    Select,
     Table,
     Update,
     and_,
@@ -53,21 +53,6 @@ _OUTCOME_LENGTH = 16
 
 # Core, built once: one row for every message sent.
 _INSERT_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
-
-
-def _filtered(
-    condition: ColumnElement[bool],
-    min_lane: int | None,
-    max_lane: int | None,
-    exclude_chats: Collection[int],
-) -> ColumnElement[bool]:
-    if min_lane is not None:
-        condition = and_(condition, OutboxMessage.lane >= min_lane)
-    if max_lane is not None:
-        condition = and_(condition, OutboxMessage.lane <= max_lane)
-    if exclude_chats:
-        condition = and_(condition, OutboxMessage.recipient_id.not_in(list(exclude_chats)))
-    return condition
 
 
 async def queued(session: AsyncSession) -> None:
@@ -416,22 +401,35 @@ async def bring_forward(session: AsyncSession, row_ids: Collection[int], *, now:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _next_due_statement() -> Select[tuple[int, Any]]:
+    """Built once (an idle sender asks after every pass): parameters now and exclude."""
+    outbox = _TABLE.c
+    now: BindParameter[datetime] = bindparam("now")
+    live_claim = and_(
+        outbox.claimed_until.is_not(None),
+        outbox.claimed_until >= now,
+        outbox.claimed_until > outbox.not_before,
+    )
+    claimable_at = case((live_claim, outbox.claimed_until), else_=outbox.not_before)
+    return (
+        select(outbox.lane, func.min(claimable_at))
+        .where(
+            outbox.status == PENDING,
+            outbox.recipient_id.not_in(bindparam("exclude", expanding=True)),
+        )
+        .group_by(outbox.lane)
+    )
+
+
+_NEXT_DUE = _next_due_statement()
+
+
 async def next_due_by_lane(
     session: AsyncSession, *, now: datetime, exclude_chats: Collection[int] = ()
 ) -> dict[int, datetime]:
     """Per lane, when its earliest pending row becomes claimable (its not_before, or the end
     of another sender's live claim), so an idle sender sleeps exactly until then."""
-    live_claim = and_(
-        OutboxMessage.claimed_until.is_not(None),
-        OutboxMessage.claimed_until >= now,
-        OutboxMessage.claimed_until > OutboxMessage.not_before,
-    )
-    claimable_at = case((live_claim, OutboxMessage.claimed_until), else_=OutboxMessage.not_before)
-    result = await session.execute(
-        select(OutboxMessage.lane, func.min(claimable_at))
-        .where(_filtered(OutboxMessage.status == PENDING, None, None, exclude_chats))
-        .group_by(OutboxMessage.lane)
-    )
+    result = await session.execute(_NEXT_DUE, {"now": now, "exclude": list(exclude_chats)})
     return {int(lane): _as_utc(moment) for lane, moment in result.tuples() if moment is not None}
 
 
