@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BindParameter,
     Integer,
+    ScalarSelect,
     Select,
     Table,
     Update,
@@ -90,31 +91,35 @@ _ANY_LANE = (-(2**31), 2**31 - 1)
 
 
 def _claim_statement() -> Update:
-    """Built once (a claim every pass): parameters now, until, worker, lanes, exclude, limit.
+    """Built once (a claim every pass): parameters now, until, worker, exclude, and two lane
+    ranges with a limit each (`claim_due`'s lanes, and the rows it may take besides).
 
     FOR UPDATE SKIP LOCKED (PostgreSQL): two senders claiming at once each get other rows,
     and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
     takes its write lock before reading, so the same holds there."""
     now: BindParameter[datetime] = bindparam("now")
-    due = and_(
-        OutboxMessage.status == PENDING,
-        OutboxMessage.not_before <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        OutboxMessage.lane >= bindparam("min_lane"),
-        OutboxMessage.lane <= bindparam("max_lane"),
-        OutboxMessage.recipient_id.not_in(bindparam("exclude", expanding=True)),
-    )
-    chosen = (
-        select(OutboxMessage.id)
-        .where(due)
-        .order_by(OutboxMessage.lane, OutboxMessage.id)
-        .limit(bindparam("limit", type_=Integer))
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
+
+    def chosen(lanes: str) -> ScalarSelect[int]:
+        due = and_(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            OutboxMessage.lane >= bindparam(f"{lanes}_min"),
+            OutboxMessage.lane <= bindparam(f"{lanes}_max"),
+            OutboxMessage.recipient_id.not_in(bindparam("exclude", expanding=True)),
+        )
+        return (
+            select(OutboxMessage.id)
+            .where(due)
+            .order_by(OutboxMessage.lane, OutboxMessage.id)
+            .limit(bindparam(f"{lanes}_limit", type_=Integer))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+
     return (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(chosen))
+        .where(or_(OutboxMessage.id.in_(chosen("lanes")), OutboxMessage.id.in_(chosen("also"))))
         .values(claimed_until=bindparam("until"), claimed_by=bindparam("worker"))
         .returning(OutboxMessage)
         .execution_options(populate_existing=True)
@@ -134,23 +139,29 @@ async def claim_due(
     min_lane: int | None = None,
     max_lane: int | None = None,
     exclude_chats: Collection[int] = (),
+    also: tuple[int, int] = (0, 0),
 ) -> list[OutboxMessage]:
     """Claim up to `limit` due rows, lane first then id, for `lease`.
 
-    `min_lane`/`max_lane` narrow the claim (the sender claims broadcasts separately, with the
-    budget the other lanes leave); `exclude_chats` skips recipients (as rows name them) the
-    caller cannot send to yet.
+    `min_lane`/`max_lane` narrow the claim; `also` = (lane, count): in the same statement,
+    up to `count` more from `lane` up (the sender's broadcasts: what it may take at most,
+    so that a pass without any costs no statement for them). `exclude_chats` skips
+    recipients (as rows name them) the caller cannot send to yet.
     """
-    if limit <= 0:
+    also_lane, also_limit = also
+    if limit <= 0 and also_limit <= 0:
         return []
     parameters = {
         "now": now,
         "until": now + lease,
         "worker": worker_id,
-        "min_lane": _ANY_LANE[0] if min_lane is None else min_lane,
-        "max_lane": _ANY_LANE[1] if max_lane is None else max_lane,
+        "lanes_min": _ANY_LANE[0] if min_lane is None else min_lane,
+        "lanes_max": _ANY_LANE[1] if max_lane is None else max_lane,
+        "lanes_limit": max(limit, 0),
+        "also_min": also_lane,
+        "also_max": _ANY_LANE[1],
+        "also_limit": max(also_limit, 0),
         "exclude": list(exclude_chats),
-        "limit": limit,
     }
     rows: list[OutboxMessage] = list(await session.scalars(_CLAIM, parameters))
     # RETURNING does not keep the subquery's order.
