@@ -197,12 +197,16 @@ _FORGET = {
     "recipient_id": case((_TO_RESIDENT, null()), else_=_TABLE.c.recipient_id),
 }
 
-# Built once, Core: a wave's rows in two statements, whatever their number.
+# Built once, Core: a wave's rows in two statements, whatever their number; in one when
+# they all went as one message (the common wave: a single reply).
 _MARK_SENT = (
     update(_TABLE)
     .where(_TABLE.c.id.in_(bindparam("row_ids", expanding=True)), _TABLE.c.status == PENDING)
     .values(status=SENT, claimed_until=None, claimed_by=None, **_FORGET)
     .returning(_TABLE.c.id)
+)
+_MARK_SENT_AS_ONE = _MARK_SENT.values(
+    sent_at=bindparam("at"), result_message_id=bindparam("message_id")
 )
 _NOTE_SENT = (
     update(_TABLE)
@@ -218,7 +222,13 @@ async def mark_sent(
     marked; one left out was no longer pending (see `_update_pending`)."""
     if not sent:
         return set()
-    result = await session.execute(_MARK_SENT, {"row_ids": [row_id for row_id, _, _ in sent]})
+    row_ids = [row_id for row_id, _, _ in sent]
+    as_one = {(at, message_id) for _, at, message_id in sent}
+    if len(as_one) == 1:
+        ((at, message_id),) = as_one
+        parameters = {"row_ids": row_ids, "at": at, "message_id": message_id}
+        return set((await session.execute(_MARK_SENT_AS_ONE, parameters)).scalars())
+    result = await session.execute(_MARK_SENT, {"row_ids": row_ids})
     marked = set(result.scalars())
     notes = [
         {"row_id": row_id, "at": at, "message_id": message_id}
