@@ -113,16 +113,19 @@ class Claims:
             moment = now.timestamp()
             waiting = self._budget.waiting_chats(moment)
             alerts_only = self.yield_to_updates(moment) or alerts_only
-            rows = await self._lanes(session, now, limit, waiting, broadcasts=False,
-                                     alerts_only=alerts_only)  # fmt: skip
+            # Broadcasts in the same statement, as many as the other lanes could leave room
+            # for; those they do not leave room for are given back at once.
+            most = 0 if alerts_only else min(limit, self._budget.broadcast_sends(moment))
+            claimed = await self._lanes(session, now, limit, waiting, most, alerts_only)
+            broadcasts = [row for row in claimed if row.lane >= Lane.BROADCAST]
+            rows = [row for row in claimed if row.lane < Lane.BROADCAST]
             rows = await self._without_withheld(session, rows)
-            if alerts_only:
-                return rows
-            spare = self._budget.broadcast_sends(moment, planned=len(rows))
-            spare = min(limit - len(rows), spare)
-            if spare > 0:
-                rows += await self._lanes(session, now, spare, waiting, broadcasts=True)
-        return rows
+            spare = min(limit - len(rows), self._budget.broadcast_sends(moment, planned=len(rows)))
+            spare = 0 if alerts_only else max(spare, 0)
+            if broadcasts[spare:]:
+                ids = [row.id for row in broadcasts[spare:]]
+                await repo.release(session, ids, worker_id=self._worker_id)
+        return rows + broadcasts[:spare]
 
     async def _without_withheld(
         self, session: AsyncSession, rows: list[OutboxMessage]
@@ -153,20 +156,18 @@ class Claims:
         now: datetime,
         limit: int,
         waiting: Iterable[int],
-        *,
-        broadcasts: bool,
-        alerts_only: bool = False,
+        broadcasts: int,
+        alerts_only: bool,
     ) -> list[OutboxMessage]:
-        top = Lane.ALERT if alerts_only else Lane.BROADCAST - 1
         return await repo.claim_due(
             session,
             now=now,
             limit=limit,
             worker_id=self._worker_id,
             lease=self._lease,
-            min_lane=Lane.BROADCAST if broadcasts else None,
-            max_lane=None if broadcasts else top,
+            max_lane=Lane.ALERT if alerts_only else Lane.BROADCAST - 1,
             exclude_chats=list(waiting),
+            also=(Lane.BROADCAST, broadcasts),
         )
 
     def plan(self, rows: list[OutboxMessage], moment: float) -> tuple[list[Unit], list[int]]:

@@ -17,6 +17,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +35,7 @@ from bot.sending.outcomes import (
     Outcome,
 )
 from services.outbox import DeliveryHooks, Lane
-from storage.identity import log_name
+from storage.identity import hour, log_name
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
 from storage.repositories.messages import ChatMessageRepo
@@ -153,10 +154,11 @@ class Recorder:
         pushed_until: datetime | None = None,
     ) -> None:
         async with self._transaction() as session:
-            hooks: list[Hook | None] = []
+            sent = [one for one in settled if one[1].status == SENT]
+            hooks = await self._sent(session, sent)
             for unit, outcome, now in settled:
                 if outcome.status == SENT:
-                    await self._remember_messages(session, unit, outcome, now)
+                    continue
                 if outcome.status == FORBIDDEN:
                     await repo.mark_chat_unreachable(session, unit.recipient, now=now)
                 for row in unit.rows:
@@ -170,12 +172,45 @@ class Recorder:
         if queued_more:
             self._wake()  # a hook queued messages (a re-routed alert, a coordinator's notice)
 
-    async def _remember_messages(
-        self, session: AsyncSession, unit: Unit, outcome: Outcome, now: datetime
-    ) -> None:
-        # What SentMessagesMiddleware does for direct calls: /hapus must find these too.
-        ids = [(unit.chat, message_id) for message_id in outcome.private_message_ids]
-        await ChatMessageRepo(session).remember_all(ids, now)
+    async def _sent(self, session: AsyncSession, sent: list[Settled]) -> list[Hook | None]:
+        """Deliveries, however many, in four statements: the rows marked sent, what they
+        sent and when, their attempts, and the messages /hapus must find."""
+        if not sent:
+            return []
+        await self._remember_messages(session, sent)
+        marked = await repo.mark_sent(
+            session,
+            [(row.id, now, outcome.message_id) for unit, outcome, now in sent for row in unit.rows],
+        )
+        attempts: list[dict[str, Any]] = []
+        hooks: list[Hook | None] = []
+        for unit, outcome, now in sent:
+            detail = f"combined with {len(unit.rows) - 1} more" if unit.combined else None
+            for row in unit.rows:
+                if row.id not in marked:
+                    # Another sender took the row over after our lease ran out and completed it.
+                    log.warning("outbox %s was already completed: delivered twice", row.id)
+                    attempts.append(repo.attempt(row.id, at=now, outcome="duplicate"))
+                    continue
+                attempts.append(repo.attempt(row.id, at=now, outcome=SENT, detail=detail))
+                hooks.append(self._delivered_hook(row, outcome.message_id or 0))
+        await repo.record_attempts(session, attempts)
+        return hooks
+
+    def _delivered_hook(self, row: OutboxMessage, message_id: int) -> Hook:
+        # The row as claimed: once sent, a resident's row no longer says what it held (a
+        # report's question names its conversation in its payload, services/delivery.py).
+        return lambda hook_session: self._hooks.delivered(hook_session, row, message_id)
+
+    async def _remember_messages(self, session: AsyncSession, sent: list[Settled]) -> None:
+        # What SentMessagesMiddleware does for direct calls: /hapus must find these too. One
+        # statement per hour the wave's answers came in (rows keep the hour).
+        by_hour: dict[datetime, list[tuple[int, int]]] = {}
+        for unit, outcome, now in sent:
+            ids = [(unit.chat, message_id) for message_id in outcome.private_message_ids]
+            by_hour.setdefault(hour(now), []).extend(ids)
+        for at, ids in by_hour.items():
+            await ChatMessageRepo(session).remember_all(ids, at)
 
     async def _settle(
         self,
@@ -187,9 +222,6 @@ class Recorder:
         pushed_until: datetime | None,
     ) -> Hook | None:
         status = outcome.status
-        if status == SENT:
-            detail = f"combined with {len(unit.rows) - 1} more" if unit.combined else None
-            return await self._sent(session, row, outcome, now, detail)
         if status == RETRY_AFTER:
             # Waiting out Telegram's flood control is not a failure of the message.
             await repo.reschedule(
@@ -216,26 +248,6 @@ class Recorder:
             return await self._dead(session, row, outcome, now)
         await self._attempt(session, row, outcome, now)
         return None
-
-    async def _sent(
-        self,
-        session: AsyncSession,
-        row: OutboxMessage,
-        outcome: Outcome,
-        now: datetime,
-        detail: str | None,
-    ) -> Hook | None:
-        fresh = await repo.mark_sent(session, row.id, now=now, message_id=outcome.message_id)
-        if fresh is None:
-            # Another sender took the row over after our lease ran out and completed it.
-            log.warning("outbox %s was already completed: delivered twice", row.id)
-            await repo.record_attempt(session, row.id, at=now, outcome="duplicate")
-            return None
-        await repo.record_attempt(session, row.id, at=now, outcome=SENT, detail=detail)
-        message_id = outcome.message_id or 0
-        # The row as claimed: once sent, a resident's row no longer says what it held (a
-        # report's question names its conversation in its payload, services/delivery.py).
-        return lambda hook_session: self._hooks.delivered(hook_session, row, message_id)
 
     async def _dead(
         self, session: AsyncSession, row: OutboxMessage, outcome: Outcome, now: datetime

@@ -12,8 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
+    BindParameter,
+    Integer,
+    ScalarSelect,
+    Select,
     Table,
+    Update,
     and_,
     bindparam,
     case,
@@ -52,30 +56,6 @@ _OUTCOME_LENGTH = 16
 _INSERT_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Pending, due, and not held by a live claim (an expired claim is a crashed sender's)."""
-    return and_(
-        OutboxMessage.status == PENDING,
-        OutboxMessage.not_before <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-    )
-
-
-def _filtered(
-    condition: ColumnElement[bool],
-    min_lane: int | None,
-    max_lane: int | None,
-    exclude_chats: Collection[int],
-) -> ColumnElement[bool]:
-    if min_lane is not None:
-        condition = and_(condition, OutboxMessage.lane >= min_lane)
-    if max_lane is not None:
-        condition = and_(condition, OutboxMessage.lane <= max_lane)
-    if exclude_chats:
-        condition = and_(condition, OutboxMessage.recipient_id.not_in(list(exclude_chats)))
-    return condition
-
-
 async def queued(session: AsyncSession) -> None:
     """Rows were queued in this transaction: wake the sender once it commits (in this
     process through session.info; on PostgreSQL every instance's through NOTIFY, which
@@ -106,6 +86,49 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
     return row
 
 
+# Lane bounds that leave nothing out, for a claim not narrowed to some lanes.
+_ANY_LANE = (-(2**31), 2**31 - 1)
+
+
+def _claim_statement() -> Update:
+    """Built once (a claim every pass): parameters now, until, worker, exclude, and two lane
+    ranges with a limit each (`claim_due`'s lanes, and the rows it may take besides).
+
+    FOR UPDATE SKIP LOCKED (PostgreSQL): two senders claiming at once each get other rows,
+    and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
+    takes its write lock before reading, so the same holds there."""
+    now: BindParameter[datetime] = bindparam("now")
+
+    def chosen(lanes: str) -> ScalarSelect[int]:
+        due = and_(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            OutboxMessage.lane >= bindparam(f"{lanes}_min"),
+            OutboxMessage.lane <= bindparam(f"{lanes}_max"),
+            OutboxMessage.recipient_id.not_in(bindparam("exclude", expanding=True)),
+        )
+        return (
+            select(OutboxMessage.id)
+            .where(due)
+            .order_by(OutboxMessage.lane, OutboxMessage.id)
+            .limit(bindparam(f"{lanes}_limit", type_=Integer))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+
+    return (
+        update(OutboxMessage)
+        .where(or_(OutboxMessage.id.in_(chosen("lanes")), OutboxMessage.id.in_(chosen("also"))))
+        .values(claimed_until=bindparam("until"), claimed_by=bindparam("worker"))
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+
+
+_CLAIM = _claim_statement()
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -116,34 +139,31 @@ async def claim_due(
     min_lane: int | None = None,
     max_lane: int | None = None,
     exclude_chats: Collection[int] = (),
+    also: tuple[int, int] = (0, 0),
 ) -> list[OutboxMessage]:
     """Claim up to `limit` due rows, lane first then id, for `lease`.
 
-    `min_lane`/`max_lane` narrow the claim (the sender claims broadcasts separately, with the
-    budget the other lanes leave); `exclude_chats` skips recipients (as rows name them) the
-    caller cannot send to yet.
+    `min_lane`/`max_lane` narrow the claim; `also` = (lane, count): in the same statement,
+    up to `count` more from `lane` up (the sender's broadcasts: what it may take at most,
+    so that a pass without any costs no statement for them). `exclude_chats` skips
+    recipients (as rows name them) the caller cannot send to yet.
     """
-    if limit <= 0:
+    also_lane, also_limit = also
+    if limit <= 0 and also_limit <= 0:
         return []
-    # FOR UPDATE SKIP LOCKED (PostgreSQL): two senders claiming at once each get other rows,
-    # and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
-    # below takes its write lock before reading, so the same holds there.
-    chosen = (
-        select(OutboxMessage.id)
-        .where(_filtered(_due(now), min_lane, max_lane, exclude_chats))
-        .order_by(OutboxMessage.lane, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(chosen))
-        .values(claimed_until=now + lease, claimed_by=worker_id)
-        .returning(OutboxMessage)
-        .execution_options(populate_existing=True)
-    )
-    rows = list(await session.scalars(statement))
+    parameters = {
+        "now": now,
+        "until": now + lease,
+        "worker": worker_id,
+        "lanes_min": _ANY_LANE[0] if min_lane is None else min_lane,
+        "lanes_max": _ANY_LANE[1] if max_lane is None else max_lane,
+        "lanes_limit": max(limit, 0),
+        "also_min": also_lane,
+        "also_max": _ANY_LANE[1],
+        "also_limit": max(also_limit, 0),
+        "exclude": list(exclude_chats),
+    }
+    rows: list[OutboxMessage] = list(await session.scalars(_CLAIM, parameters))
     # RETURNING does not keep the subquery's order.
     rows.sort(key=lambda row: (row.lane, row.id))
     return rows
@@ -169,37 +189,55 @@ async def _update_pending(
 # what was said) nor its recipient: counts and times stay for the metrics and a broadcast's
 # report. Staff rows keep both: the case rules edit alerts after they are sent
 # (services/cases.py); RETENTION wipes them with the case.
-_TO_RESIDENT = OutboxMessage.recipient_id >= PSEUDONYM_FLOOR
+# The table's own columns (Core): the statements built from them skip the ORM's bookkeeping.
+_TABLE = cast(Table, OutboxMessage.__table__)
+_TO_RESIDENT = _TABLE.c.recipient_id >= PSEUDONYM_FLOOR
 _FORGET = {
-    "payload": case((_TO_RESIDENT, null()), else_=OutboxMessage.payload),
-    "recipient_id": case((_TO_RESIDENT, null()), else_=OutboxMessage.recipient_id),
+    "payload": case((_TO_RESIDENT, null()), else_=_TABLE.c.payload),
+    "recipient_id": case((_TO_RESIDENT, null()), else_=_TABLE.c.recipient_id),
 }
 
-# Built once: one per message sent.
+# Built once, Core: a wave's rows in two statements, whatever their number; in one when
+# they all went as one message (the common wave: a single reply).
 _MARK_SENT = (
-    update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("row_id"), OutboxMessage.status == PENDING)
-    .values(
-        status=SENT,
-        sent_at=bindparam("now"),
-        result_message_id=bindparam("message_id"),
-        claimed_until=None,
-        claimed_by=None,
-        **_FORGET,
-    )
-    .returning(OutboxMessage)
-    .execution_options(populate_existing=True)
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("row_ids", expanding=True)), _TABLE.c.status == PENDING)
+    .values(status=SENT, claimed_until=None, claimed_by=None, **_FORGET)
+    .returning(_TABLE.c.id)
+)
+_MARK_SENT_AS_ONE = _MARK_SENT.values(
+    sent_at=bindparam("at"), result_message_id=bindparam("message_id")
+)
+_NOTE_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(sent_at=bindparam("at"), result_message_id=bindparam("message_id"))
 )
 
 
 async def mark_sent(
-    session: AsyncSession, row_id: int, *, now: datetime, message_id: int | None
-) -> OutboxMessage | None:
-    """Telegram accepted the row. None if it was no longer pending (see `_update_pending`)."""
-    row: OutboxMessage | None = await session.scalar(
-        _MARK_SENT, {"row_id": row_id, "now": now, "message_id": message_id}
-    )
-    return row
+    session: AsyncSession, sent: Collection[tuple[int, datetime, int | None]]
+) -> set[int]:
+    """Telegram accepted these rows: (row id, when, its message id) each. Returns the ids
+    marked; one left out was no longer pending (see `_update_pending`)."""
+    if not sent:
+        return set()
+    row_ids = [row_id for row_id, _, _ in sent]
+    as_one = {(at, message_id) for _, at, message_id in sent}
+    if len(as_one) == 1:
+        ((at, message_id),) = as_one
+        parameters = {"row_ids": row_ids, "at": at, "message_id": message_id}
+        return set((await session.execute(_MARK_SENT_AS_ONE, parameters)).scalars())
+    result = await session.execute(_MARK_SENT, {"row_ids": row_ids})
+    marked = set(result.scalars())
+    notes = [
+        {"row_id": row_id, "at": at, "message_id": message_id}
+        for row_id, at, message_id in sent
+        if row_id in marked
+    ]
+    if notes:
+        await session.execute(_NOTE_SENT, notes)
+    return marked
 
 
 async def reschedule(
@@ -266,6 +304,30 @@ async def release_worker(session: AsyncSession, *, worker_id: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def attempt(
+    row_id: int,
+    *,
+    at: datetime,
+    outcome: str,
+    error_code: int | None = None,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """A delivery_attempts row, for `record_attempts`."""
+    return {
+        "outbox_id": row_id,
+        "at": at,
+        "outcome": outcome[:_OUTCOME_LENGTH],
+        "error_code": error_code,
+        "detail": detail[:_ERROR_LENGTH] if detail is not None else None,
+    }
+
+
+async def record_attempts(session: AsyncSession, attempts: list[dict[str, Any]]) -> None:
+    """Rows made by `attempt`, in one statement."""
+    if attempts:
+        await session.execute(_INSERT_ATTEMPT, attempts)
+
+
 async def record_attempt(
     session: AsyncSession,
     row_id: int,
@@ -275,15 +337,8 @@ async def record_attempt(
     error_code: int | None = None,
     detail: str | None = None,
 ) -> None:
-    await session.execute(
-        _INSERT_ATTEMPT,
-        {
-            "outbox_id": row_id,
-            "at": at,
-            "outcome": outcome[:_OUTCOME_LENGTH],
-            "error_code": error_code,
-            "detail": detail[:_ERROR_LENGTH] if detail is not None else None,
-        },
+    await record_attempts(
+        session, [attempt(row_id, at=at, outcome=outcome, error_code=error_code, detail=detail)]
     )
 
 
@@ -367,22 +422,35 @@ async def bring_forward(session: AsyncSession, row_ids: Collection[int], *, now:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _next_due_statement() -> Select[tuple[int, Any]]:
+    """Built once (an idle sender asks after every pass): parameters now and exclude."""
+    outbox = _TABLE.c
+    now: BindParameter[datetime] = bindparam("now")
+    live_claim = and_(
+        outbox.claimed_until.is_not(None),
+        outbox.claimed_until >= now,
+        outbox.claimed_until > outbox.not_before,
+    )
+    claimable_at = case((live_claim, outbox.claimed_until), else_=outbox.not_before)
+    return (
+        select(outbox.lane, func.min(claimable_at))
+        .where(
+            outbox.status == PENDING,
+            outbox.recipient_id.not_in(bindparam("exclude", expanding=True)),
+        )
+        .group_by(outbox.lane)
+    )
+
+
+_NEXT_DUE = _next_due_statement()
+
+
 async def next_due_by_lane(
     session: AsyncSession, *, now: datetime, exclude_chats: Collection[int] = ()
 ) -> dict[int, datetime]:
     """Per lane, when its earliest pending row becomes claimable (its not_before, or the end
     of another sender's live claim), so an idle sender sleeps exactly until then."""
-    live_claim = and_(
-        OutboxMessage.claimed_until.is_not(None),
-        OutboxMessage.claimed_until >= now,
-        OutboxMessage.claimed_until > OutboxMessage.not_before,
-    )
-    claimable_at = case((live_claim, OutboxMessage.claimed_until), else_=OutboxMessage.not_before)
-    result = await session.execute(
-        select(OutboxMessage.lane, func.min(claimable_at))
-        .where(_filtered(OutboxMessage.status == PENDING, None, None, exclude_chats))
-        .group_by(OutboxMessage.lane)
-    )
+    result = await session.execute(_NEXT_DUE, {"now": now, "exclude": list(exclude_chats)})
     return {int(lane): _as_utc(moment) for lane, moment in result.tuples() if moment is not None}
 
 

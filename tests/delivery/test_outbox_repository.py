@@ -96,8 +96,7 @@ async def test_complete_rows_and_count(session_factory: Sessions) -> None:
     await _claim(session_factory, now)
     async with session_factory() as session, session.begin():
         session.add(User(id=1, role="resident"))
-        row = await repo.mark_sent(session, sent, now=now, message_id=77)
-        assert row is not None and row.status == "sent" and row.claimed_by is None
+        assert await repo.mark_sent(session, [(sent, now, 77)]) == {sent}
         await repo.record_attempt(session, sent, at=now, outcome="sent")
         await repo.reschedule(session, retried, not_before=now, error="boom")
         await repo.reschedule(session, retried, not_before=now, count_attempt=False)
@@ -106,13 +105,18 @@ async def test_complete_rows_and_count(session_factory: Sessions) -> None:
         assert await repo.mark_chat_unreachable(session, 1, now=now)
         assert not await repo.mark_chat_unreachable(session, 424242, now=now)
         # A completed row stays completed.
-        assert await repo.mark_sent(session, dead, now=now, message_id=1) is None
+        assert await repo.mark_sent(session, [(dead, now, 1)]) == set()
         assert await repo.pending_count_by_lane(session) == {outbox.Lane.NOTICE: 2}
     async with session_factory() as session:
         rows = {r.id: r for r in await session.scalars(select(OutboxMessage))}
         attempts = list(await session.scalars(select(DeliveryAttempt)))
         user = await session.get(User, 1)
-    assert rows[sent].result_message_id == 77 and rows[sent].sent_at is not None
+    assert (rows[sent].status, rows[sent].claimed_by, rows[sent].result_message_id) == (
+        "sent",
+        None,
+        77,
+    )
+    assert rows[sent].sent_at is not None and rows[dead].result_message_id is None
     assert (rows[retried].attempts, rows[retried].last_error) == (1, "boom")
     assert (rows[dead].status, rows[dead].last_error) == ("dead", "forbidden")
     assert rows[released].claimed_until is None and rows[released].status == "pending"
