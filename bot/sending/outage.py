@@ -31,7 +31,9 @@ class RetryPolicy:
     own_backoff_after: int = 3
 
     def delay(self, failures: int, rng: random.Random) -> float:
-        raw = min(self.max_delay, self.base_delay * 2.0 ** max(0, failures - 1))
+        # The exponent stops growing long after max_delay is reached: a sender failing for
+        # hours (and woken at every commit) must not overflow the float and die.
+        raw = min(self.max_delay, self.base_delay * 2.0 ** min(max(0, failures - 1), 64))
         return raw * (1.0 - self.jitter * rng.random())
 
 

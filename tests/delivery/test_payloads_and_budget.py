@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, Telegra
 from aiogram.methods import CopyMessage, EditMessageText, SendMessage
 
 from bot.sending.budget import ARRIVAL_MARGIN, RateBudget, SenderLimits
+from bot.sending.outage import RetryPolicy
 from bot.sending.outcomes import classify
 from bot.sending.payloads import (
     MAX_TEXT_LENGTH,
@@ -116,6 +118,15 @@ def test_budget_per_chat_groups_and_broadcast_reserve() -> None:
     for _ in range(20):
         groups.take(-100, 0.0, broadcast=False)
     assert groups.chat_sends(-100, 0.0) == 0 and groups.chat_sends(-100, 3.0) == 1
+
+
+def test_backoff_stays_at_its_ceiling_however_long_the_failures_last() -> None:
+    # A sender woken at every commit while its database is away counts thousands of
+    # failures within minutes; 2.0 ** 1100 overflowed and ended the sender's loop.
+    policy = RetryPolicy(base_delay=1.0, max_delay=60.0, jitter=0.0)
+    rng = random.Random(7)
+    assert [policy.delay(n, rng) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
+    assert policy.delay(5_000, rng) == 60.0
 
 
 def test_429s_from_several_chats_pause_everything() -> None:
