@@ -286,6 +286,7 @@ async def create_service(settings: Settings, clock: Clock | None = None) -> Serv
         create_event_isolation(settings.database_url),
     )  # fmt: skip
     inbox = Inbox(dispatcher, bot, session_factory, clock, lease=settings.inbox_lease)
+    sender.busy = lambda: inbox.in_flight
     scheduler = create_scheduler(
         [
             ("jobs", settings.job_tick.total_seconds(), jobs.run_due),

@@ -18,7 +18,7 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 DIRECT_PATIENCE = 2.0
 # How often a sender yielding to updates looks again whether they are done.
 YIELD_POLL = 0.1
+# How long a pass waits, during a burst, for the replies of updates still being handled.
+GATHER = 0.02
 
 
 def _worker_id() -> str:
@@ -107,6 +109,8 @@ class Sender:
         self._pass_failed = False
         # Rows pushed behind an outage: due again when a probe gets through.
         self._pushed_back: set[int] = set()
+        # Updates this process is handling now (bot/inbox.py): their replies are on the way.
+        self.busy: Callable[[], int] = lambda: 0
 
     @property
     def counters(self) -> SenderCounters:
@@ -186,6 +190,7 @@ class Sender:
                 await self._until_leading()
                 continue
             try:
+                await self._gather()
                 await self.run_once()
                 # Woken during the pass (a Kirim committed its alert): go again at once,
                 # without asking the database when the next row is due.
@@ -198,6 +203,13 @@ class Sender:
                 log.exception("outbox pass failed; next try in %.1fs", delay)
             if not self._stopping:
                 await self._sleep(delay)
+
+    async def _gather(self) -> None:
+        """During a burst the replies of the updates still being handled join this pass: one
+        claim and one record for several rows rather than for each (README, figure 1: CPU per
+        update −20 %). A reply on its own goes at once."""
+        if self.busy() > 0:
+            await asyncio.sleep(GATHER)
 
     async def _until_leading(self) -> None:
         held = asyncio.ensure_future(self.leadership.held.wait())
