@@ -1,4 +1,5 @@
-"""Each update works in one database session: the conversation state is read once in it."""
+"""Each update works in one database session: the conversation state is read once in it,
+and written once."""
 
 from __future__ import annotations
 
