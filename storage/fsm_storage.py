@@ -1,8 +1,9 @@
 """aiogram's FSM storage in the `fsm_state` table, so a half-written report survives a restart.
 
 Inside a Telegram update the storage joins the update's session (see `session_context`): the
-draft changes and the report it produces commit together, or roll back together. Outside one
-(a job, a test) it uses a short session of its own.
+draft changes and the report it produces commit together, or roll back together; what an
+update changes is written once, just before its commit (storage/repositories/states.py).
+Outside one (a job, a test) it uses a short session of its own and writes at once.
 
 Rows are written with Core statements rather than ORM objects, so they never sit in the
 update's identity map where a later flush could overwrite a newer value. The `data` column is
@@ -20,7 +21,7 @@ from typing import Any, cast
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import get_cipher
@@ -28,11 +29,10 @@ from storage.db import write_transaction
 from storage.identity import chat_key, day
 from storage.models import FsmState, utcnow
 from storage.on_conflict import insert_or_skip, insert_or_update
-from storage.repositories.states import SELECT_ROW
+from storage.repositories.states import DELETE_ROW, SELECT_ROW, hold
 from storage.session_context import current_session
 
 _table = cast(Table, FsmState.__table__)
-_DELETE_ROW = delete(_table).where(_table.c.key == bindparam("fsm_key"))
 _KEY_LIMIT = 255
 
 
@@ -73,6 +73,11 @@ class SQLAlchemyStorage(BaseStorage):
     several times per update, and each read is a round trip. Only this storage writes the
     table while the update holds its user's lock (events isolation), so the copy stays true
     until the session ends; it never outlives the session.
+
+    Changes to a row read in the update are made to that copy and held (states.hold); the
+    database middleware writes them, one statement per row, just before the commit
+    (states.write_pending). A row not read in the update is written at once, as outside one:
+    half of it is unknown.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -103,29 +108,28 @@ class SQLAlchemyStorage(BaseStorage):
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = _state_name(state)
         async with self._session() as (session, cache):
-            known = cache.get(storage_key(key)) if cache is not None else None
-            if name is not None:
+            row_key = storage_key(key)
+            if cache is not None and (known := cache.get(row_key)) is not None:
+                _hold(session, cache, row_key, name, known.data)
+            elif name is not None:
                 await _upsert(session, key, {"state": name})
-            elif known is not None and not known.data:
-                await _delete(session, key)
             else:
                 await session.execute(
                     update(_table)
-                    .where(_table.c.key == storage_key(key))
+                    .where(_table.c.key == row_key)
                     .values(state=None, updated_at=day(utcnow()))
                 )
-                if known is None:
-                    # Unread, so its data may be empty; read and not empty, the row stays.
-                    await _delete_if_empty(session, key)
-            _remember(cache, key, known, state=name)
+                # Unread, so its data may be empty.
+                await _delete_if_empty(session, key)
 
     async def forget(self, key: StorageKey) -> None:
         """State and data gone at once, in one statement (aiogram's clear() is two writes:
         no state, then no data)."""
         async with self._session() as (session, cache):
-            await _delete(session, key)
-            if cache is not None:
-                cache[storage_key(key)] = _Row(None, None)
+            if cache is None:
+                await _delete(session, key)
+            else:
+                _hold(session, cache, storage_key(key), None, None)
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._session() as (session, cache):
@@ -133,13 +137,11 @@ class SQLAlchemyStorage(BaseStorage):
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         async with self._session() as (session, cache):
-            known = cache.get(storage_key(key)) if cache is not None else None
-            values = dict(data)
-            if not values and known is not None and known.state is None:
-                await _delete(session, key)
+            row_key = storage_key(key)
+            if cache is not None and (known := cache.get(row_key)) is not None:
+                _hold(session, cache, row_key, known.state, _as_stored(data))
             else:
-                await _write_data(session, key, values)
-            _remember(cache, key, known, data=values)
+                await _write_data(session, key, dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._session() as (session, cache):
@@ -149,54 +151,57 @@ class SQLAlchemyStorage(BaseStorage):
     async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
         """Merge into the stored data in one transaction, with the row locked meanwhile."""
         async with self._session() as (session, cache):
-            known = cache.get(storage_key(key)) if cache is not None else None
-            if cache is not None and known is not None:
+            row_key = storage_key(key)
+            if cache is not None and (known := cache.get(row_key)) is not None:
                 # Read in this update, under its user's lock: still true (see the class).
-                merged = {**(known.data or {}), **data}
-                await _write_data(session, key, merged)
-                _remember(cache, key, known, data=merged)
-                return _json_draft(cache[storage_key(key)].data)
+                merged = _as_stored({**(known.data or {}), **data})
+                return _json_draft(_hold(session, cache, row_key, known.state, merged))
             # Writing first makes the row exist and, on SQLite, makes the driver open the
             # transaction (it starts one only at the first write) and take the write lock, so
             # the read below cannot be overtaken by another writer. On PostgreSQL the
             # FOR UPDATE lock does the same.
             await _insert_missing(session, key)
-            current = await session.scalar(
-                select(_table.c.data).where(_table.c.key == storage_key(key)).with_for_update()
-            )
-            merged = dict(current or {})
-            merged.update(data)
-            await _write_data(session, key, merged)
-            return dict(merged)
+            current = (
+                await session.execute(
+                    select(_table.c.state, _table.c.data)
+                    .where(_table.c.key == row_key)
+                    .with_for_update()
+                )
+            ).one()
+            if cache is None:
+                merged = {**(current.data or {}), **data}
+                await _write_data(session, key, merged)
+                return merged
+            # Locked until the update commits: from here on, as if read in the update.
+            merged = _as_stored({**(current.data or {}), **data})
+            return _json_draft(_hold(session, cache, row_key, current.state, merged))
 
     async def close(self) -> None:
         """Nothing to release: the engine belongs to whoever made the session factory."""
 
 
 _CACHE = "fsm_rows"
-_UNSET: Any = object()
 
 
-def _remember(
-    cache: dict[str, _Row] | None,
-    key: StorageKey,
-    known: _Row | None,
-    *,
-    state: str | None = _UNSET,
-    data: dict[str, Any] | None = _UNSET,
-) -> None:
-    """Keep the cached row in step with what was just written; forget it when half of it
-    is unknown (a write before any read)."""
-    if cache is None:
-        return
-    name = storage_key(key)
-    if known is None:
-        cache.pop(name, None)
-        return
-    new_state = known.state if state is _UNSET else state
-    # As the column would give it back (JSON: tuples become lists...), and a copy.
-    new_data = known.data if data is _UNSET else (json.loads(json.dumps(data)) or None)
-    cache[name] = _Row(new_state, new_data)
+def _hold(
+    session: AsyncSession,
+    cache: dict[str, _Row],
+    row_key: str,
+    state: str | None,
+    data: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The row's new value: what the update reads back from now on (the cache), and what
+    is written just before its commit (states.hold)."""
+    cache[row_key] = _Row(state, data)
+    hold(session, row_key, state, data)
+    return data
+
+
+def _as_stored(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """As the column would give it back (JSON: tuples become lists...), as a copy of its
+    own, and None when empty."""
+    stored: dict[str, Any] = json.loads(json.dumps(dict(data)))
+    return stored or None
 
 
 def _json_copy(value: Any) -> Any:
@@ -217,7 +222,7 @@ def _json_draft(data: dict[str, Any] | None) -> dict[str, Any]:
 async def _delete(session: AsyncSession, key: StorageKey) -> None:
     # A finished or cancelled conversation leaves no row: no trace that this chat ever
     # reported, which matters when the resident declined to be contacted.
-    await session.execute(_DELETE_ROW, {"fsm_key": storage_key(key)})
+    await session.execute(DELETE_ROW, {"fsm_key": storage_key(key)})
 
 
 async def _write_data(session: AsyncSession, key: StorageKey, data: dict[str, Any]) -> None:

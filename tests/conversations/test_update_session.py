@@ -1,11 +1,14 @@
-"""Each update works in one database session: the conversation state is read once in it."""
+"""Each update works in one database session: the conversation state is read once in it,
+and written once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from conversations.report.states import ReportForm
+from storage.models import FsmState
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
 
@@ -36,3 +39,60 @@ async def test_each_step_reads_the_conversation_state_once(
     assert statements["updates"] >= 5, statements
     # At most one read an update; it was two.
     assert 0 < statements["state reads"] <= statements["updates"], statements
+
+
+def _fsm_writes(statement: str) -> str | None:
+    words = statement.split()
+    if words and words[0].upper() in {"INSERT", "UPDATE", "DELETE"} and "fsm_state" in statement:
+        return words[0].upper()
+    return None
+
+
+async def test_each_step_writes_the_conversation_once(resident: Resident, bot: RunningBot) -> None:
+    """A step of the report sets the state and saves the draft: one statement on the
+    conversation's row per update (it was two upserts of the same row)."""
+    await resident.start()
+    await resident.begin_report()
+    writes: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        verb = _fsm_writes(statement)
+        if verb is not None:
+            writes.append(verb)
+
+    steps = [
+        ("No", "<b>Who is making this report?</b>"),
+        ("Witness", "<b>What kind of incident is it?</b>\nChoose the one that fits best."),
+        ("Sexual violence", "<b>Who is the victim?</b>"),
+    ]
+    engine = bot.service.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for button, question in steps:
+            writes.clear()
+            await resident.press(button)
+            await resident.expect(question)
+            # The reply goes out after the commit: the update's statements are all in.
+            assert writes == ["INSERT"], (button, writes)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_a_step_keeps_both_the_state_and_the_draft(
+    resident: Resident, bot: RunningBot
+) -> None:
+    """Written once at the end of the update, the row still holds both halves: the next
+    update (here read as a restarted bot would) finds the question and the answers."""
+    await resident.start()
+    await resident.begin_report()
+    await resident.press("No")
+    await resident.expect("<b>Who is making this report?</b>")
+    await resident.press("Witness")
+    await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
+
+    async with bot.service.session_factory() as session:
+        [(state, data)] = (await session.execute(select(FsmState.state, FsmState.data))).all()
+    assert state == ReportForm.category.state
+    draft = data["draft"]
+    assert draft["urgent"] is False and draft["relation"] is not None
+    assert draft["history"][-2:] == ["danger", "relation"]

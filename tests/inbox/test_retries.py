@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from bot.inbox import MAX_ATTEMPTS, RETRY_AFTER
 from bot.ops import Operations
 from playground.emulator import BotAPIEmulator
 from services.clock import ManualClock
+from storage.models import FsmState
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
 from tests.inbox.conftest import inbox, until
@@ -137,3 +138,55 @@ async def _attempts(service: Any, count: int) -> bool:
     """The failed update has been tried `count` times, and the last try is over."""
     rows = [row for row in await inbox(service) if row.status != "done"]
     return bool(rows) and rows[0].attempts == count and rows[0].claimed_by is None
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        pytest.param("INSERT INTO outbox", id="the handler"),
+        pytest.param("UPDATE inbox SET person", id="marking it handled"),
+    ],
+)
+async def test_a_failed_update_leaves_the_conversation_where_it_was(
+    emulator: BotAPIEmulator, clocked_bot: RunningBot, clock: ManualClock, failing: str
+) -> None:
+    """The state and the draft are written at the end of the update, in its transaction: when
+    the handler fails after changing them (queueing the next question), or the update fails
+    after they were written (marking it handled), nothing of the step stays."""
+    service = clocked_bot.service
+    siti = Resident(emulator.user(user_id=5604, first_name="Siti", language_code="en"), "en")
+    await siti.start()
+    await siti.begin_report()
+    await siti.press("No")
+    await siti.expect("<b>Who is making this report?</b>")
+    before = await _conversation(service)
+    failures = {"left": 2}
+
+    def fail_twice(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if failures["left"] and statement.startswith(failing):
+            failures["left"] -= 1
+            raise OSError("disk I/O error")
+
+    engine = service.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", fail_twice)
+    try:
+        await siti.user.press(siti.t("Witness"), timeout=0)
+        # Tried twice (the first retry comes at once), the next try waits for the clock.
+        await until(lambda: _attempts(service, 2), "the second attempt")
+        assert await _conversation(service) == before
+        assert before[0] == "ReportForm:relation"
+        clock.advance(timedelta(seconds=RETRY_AFTER[1] * 1.25 + 0.1))
+        service.inbox.wake()
+        await siti.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_twice)
+    state, draft = await _conversation(service)
+    assert state == "ReportForm:category"
+    assert draft["relation"] is not None and before[1]["relation"] is None
+
+
+async def _conversation(service: Any) -> tuple[str | None, dict[str, Any]]:
+    """The one conversation's state and draft, as the next update would read them."""
+    async with service.session_factory() as session:
+        [(state, data)] = (await session.execute(select(FsmState.state, FsmState.data))).all()
+    return state, data["draft"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
@@ -16,6 +16,7 @@ from storage.crypto import Cipher
 from storage.fsm_storage import SQLAlchemyStorage, storage_key
 from storage.identity import pseudonym
 from storage.models import FsmState
+from storage.repositories.states import write_pending
 from storage.session_context import current_session
 
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
@@ -76,6 +77,21 @@ def _fsm_statements(session_factory: async_sessionmaker[AsyncSession]) -> Iterat
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+@contextlib.asynccontextmanager
+async def _an_update(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """What the database middleware does around a handler (bot/middlewares/database.py):
+    the update's session in `current_session`, its held rows written just before the commit."""
+    async with session_factory() as session, session.begin():
+        token = current_session.set(session)
+        try:
+            yield session
+            await write_pending(session)
+        finally:
+            current_session.reset(token)
 
 
 async def test_concurrent_updates_lose_nothing(
@@ -205,22 +221,18 @@ async def test_inside_an_update_the_row_is_read_once_and_kept_true(
     engine = session_factory.kw["bind"].sync_engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        async with session_factory() as session, session.begin():
-            token = current_session.set(session)
-            try:
-                assert await storage.get_state(KEY) == "Form:kecamatan"
-                draft = await storage.get_data(KEY)
-                assert await storage.get_state(KEY) == "Form:kecamatan"
-                draft["parts"].append("dua")  # the caller's copy, not the stored draft
-                assert await storage.get_data(KEY) == {"parts": ["satu"]}
-                await storage.set_data(KEY, {"parts": ("satu", "dua")})
-                assert await storage.get_data(KEY) == {"parts": ["satu", "dua"]}  # as JSON
-                # Finishing the report: no row left, in as few statements as it takes.
-                await storage.set_state(KEY, None)
-                await storage.set_data(KEY, {})
-                assert await storage.get_state(KEY) is None
-            finally:
-                current_session.reset(token)
+        async with _an_update(session_factory):
+            assert await storage.get_state(KEY) == "Form:kecamatan"
+            draft = await storage.get_data(KEY)
+            assert await storage.get_state(KEY) == "Form:kecamatan"
+            draft["parts"].append("dua")  # the caller's copy, not the stored draft
+            assert await storage.get_data(KEY) == {"parts": ["satu"]}
+            await storage.set_data(KEY, {"parts": ("satu", "dua")})
+            assert await storage.get_data(KEY) == {"parts": ["satu", "dua"]}  # as JSON
+            # Finishing the report: no row left, in as few statements as it takes.
+            await storage.set_state(KEY, None)
+            await storage.set_data(KEY, {})
+            assert await storage.get_state(KEY) is None
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(reads) == 1, reads
@@ -233,26 +245,22 @@ async def test_inside_an_update_a_merge_and_a_clear_write_only_what_they_must(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     """Once the update has read the row (aiogram's FSM middleware does, under the user's
-    lock), merging an answer is one write, and finishing the report two."""
+    lock), merging an answer is one write, and so is finishing the report."""
     storage = SQLAlchemyStorage(session_factory)
     await storage.set_state(KEY, Form.kecamatan)
     await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
 
     async def in_an_update(*steps: str) -> None:
-        async with session_factory() as session, session.begin():
-            token = current_session.set(session)
-            try:
-                assert await storage.get_state(KEY) == "Form:kecamatan"
-                if "merge" in steps:
-                    merged = await storage.update_data(KEY, {"kelurahan": "Palangka"})
-                    assert merged == {"kecamatan": "Jekan Raya", "kelurahan": "Palangka"}
-                    merged["kelurahan"] = "changed by the caller"
-                    assert (await storage.get_data(KEY))["kelurahan"] == "Palangka"
-                if "clear" in steps:
-                    await storage.set_state(KEY, None)
-                    await storage.set_data(KEY, {})
-            finally:
-                current_session.reset(token)
+        async with _an_update(session_factory):
+            assert await storage.get_state(KEY) == "Form:kecamatan"
+            if "merge" in steps:
+                merged = await storage.update_data(KEY, {"kelurahan": "Palangka"})
+                assert merged == {"kecamatan": "Jekan Raya", "kelurahan": "Palangka"}
+                merged["kelurahan"] = "changed by the caller"
+                assert (await storage.get_data(KEY))["kelurahan"] == "Palangka"
+            if "clear" in steps:
+                await storage.set_state(KEY, None)
+                await storage.set_data(KEY, {})
 
     with _fsm_statements(session_factory) as statements:
         await in_an_update("merge")
@@ -260,7 +268,7 @@ async def test_inside_an_update_a_merge_and_a_clear_write_only_what_they_must(
         assert await storage.get_data(KEY) == {"kecamatan": "Jekan Raya", "kelurahan": "Palangka"}
         statements.clear()
         await in_an_update("clear")
-        assert statements == ["SELECT", "UPDATE", "DELETE"], statements
+        assert statements == ["SELECT", "DELETE"], statements
     assert await _rows(session_factory) == 0
 
 
@@ -273,18 +281,97 @@ async def test_the_bots_clear_is_one_delete_and_the_update_sees_it(
     await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
     context = ClearingFSMContext(storage=storage, key=KEY)
     with _fsm_statements(session_factory) as statements:
-        async with session_factory() as session, session.begin():
-            token = current_session.set(session)
-            try:
-                assert await context.get_state() == "Form:kecamatan"
-                await context.clear()
-                assert await context.get_state() is None
-                assert await context.get_data() == {}
-            finally:
-                current_session.reset(token)
+        async with _an_update(session_factory):
+            assert await context.get_state() == "Form:kecamatan"
+            await context.clear()
+            assert await context.get_state() is None
+            assert await context.get_data() == {}
     assert statements == ["SELECT", "DELETE"], statements
     assert await _rows(session_factory) == 0
     # Outside an update it is one transaction of its own, and as thorough.
     await storage.set_data(KEY, {"kecamatan": "Pahandut"})
     await context.clear()
     assert await _rows(session_factory) == 0
+
+
+async def test_inside_an_update_a_step_is_written_once_before_the_commit(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A step sets the state and saves the draft: read back at once within the update, and
+    written with one statement at its end (it was an upsert for each)."""
+    storage = SQLAlchemyStorage(session_factory)
+    await storage.set_state(KEY, Form.kecamatan)
+    await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
+    with _fsm_statements(session_factory) as statements:
+        async with _an_update(session_factory):
+            assert await storage.get_state(KEY) == "Form:kecamatan"
+            await storage.set_state(KEY, Form.kelurahan)
+            await storage.update_data(KEY, {"kelurahan": "Palangka"})
+            await storage.set_data(KEY, {**await storage.get_data(KEY), "rt": 3})
+            assert await storage.get_state(KEY) == "Form:kelurahan"
+            assert statements == ["SELECT"], "written before the update's end"
+        assert statements == ["SELECT", "INSERT"], statements
+
+    # What the next update (or a restarted bot) reads: both halves.
+    fresh = SQLAlchemyStorage(session_factory)
+    assert await fresh.get_state(KEY) == "Form:kelurahan"
+    assert await fresh.get_data(KEY) == {
+        "kecamatan": "Jekan Raya",
+        "kelurahan": "Palangka",
+        "rt": 3,
+    }
+
+
+async def test_inside_an_update_that_fails_nothing_is_written(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    storage = SQLAlchemyStorage(session_factory)
+    await storage.set_state(KEY, Form.kecamatan)
+    await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
+    with _fsm_statements(session_factory) as statements, contextlib.suppress(OSError):
+        async with _an_update(session_factory):
+            assert await storage.get_state(KEY) == "Form:kecamatan"
+            await storage.set_state(KEY, Form.kelurahan)
+            await storage.update_data(KEY, {"kelurahan": "Palangka"})
+            raise OSError("the handler failed")
+    assert statements == ["SELECT"], statements
+    assert await storage.get_state(KEY) == "Form:kecamatan"
+    assert await storage.get_data(KEY) == {"kecamatan": "Jekan Raya"}
+
+
+async def test_inside_an_update_a_row_it_did_not_read_stays_right(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Half of an unread row is unknown: a state or a draft alone is written at once, as
+    outside an update; a merge reads the row locked, and then counts as read."""
+    storage = SQLAlchemyStorage(session_factory)
+    other = StorageKey(bot_id=1, chat_id=43, user_id=43)
+    await storage.set_data(KEY, {"kecamatan": "Jekan Raya"})
+    await storage.set_state(other, Form.kecamatan)
+    with _fsm_statements(session_factory) as statements:
+        async with _an_update(session_factory):
+            await storage.set_state(KEY, Form.kelurahan)
+            assert statements == ["INSERT"]  # the state alone: the draft is not known here
+            merged = await storage.update_data(other, {"kelurahan": "Palangka"})
+            assert merged == {"kelurahan": "Palangka"}
+            await storage.set_state(other, Form.kelurahan)
+            assert statements == ["INSERT", "INSERT", "SELECT"], statements
+        assert statements == ["INSERT", "INSERT", "SELECT", "INSERT"], statements
+    assert await storage.get_state(KEY) == "Form:kelurahan"
+    assert await storage.get_data(KEY) == {"kecamatan": "Jekan Raya"}
+    assert await storage.get_state(other) == "Form:kelurahan"
+    assert await storage.get_data(other) == {"kelurahan": "Palangka"}
+
+
+async def test_merges_of_updates_that_did_not_read_the_row_lose_nothing(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Held until the commit, a merge still keeps the row locked from its read on."""
+    storage = SQLAlchemyStorage(session_factory)
+
+    async def merge(index: int) -> None:
+        async with _an_update(session_factory):
+            await storage.update_data(KEY, {f"k{index}": index})
+
+    await asyncio.gather(*(merge(i) for i in range(8)))
+    assert await storage.get_data(KEY) == {f"k{i}": i for i in range(8)}
