@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.identity import day
@@ -24,12 +24,6 @@ _table = cast(Table, FsmState.__table__)
 # Built once: every update of a conversation reads its row.
 SELECT_ROW = select(_table.c.state, _table.c.data).where(_table.c.key == bindparam("fsm_key"))
 DELETE_ROW = delete(_table).where(_table.c.key == bindparam("fsm_key"))
-# A conversation's data alone (SQLAlchemyStorage).
-UPDATE_DATA = (
-    update(_table)
-    .where(_table.c.key == bindparam("fsm_key"))
-    .values(data=bindparam("data"), updated_at=bindparam("updated_at"))
-)
 
 # session.info: {row key: (state, data)}, the rows as this update leaves them.
 _PENDING = "fsm_pending"
@@ -68,7 +62,6 @@ async def forget_stale_states(session: AsyncSession, before: datetime) -> int:
 __all__ = [
     "DELETE_ROW",
     "SELECT_ROW",
-    "UPDATE_DATA",
     "forget_stale_states",
     "hold",
     "write_pending",
