@@ -301,6 +301,15 @@ def echo_process(name: str, emulator: BotAPIEmulator, workdir: Path, bot_id: int
     return BotProcess(name, "bench.echo_bot", emulator, token, env, workdir)
 
 
+def durable_echo_process(
+    name: str, emulator: BotAPIEmulator, database: Database, workdir: Path, bot_id: int
+) -> BotProcess:
+    """bench/durable_echo_bot.py: the echo bot with our bot's inbox, outbox and transactions."""
+    token = new_token(bot_id)
+    env = {"BOT_TOKEN": token, "TELEGRAM_API_URL": emulator.base_url, "DATABASE_URL": database.url}
+    return BotProcess(name, "bench.durable_echo_bot", emulator, token, env, workdir)
+
+
 @contextlib.asynccontextmanager
 async def running(*processes: BotProcess) -> AsyncIterator[tuple[BotProcess, ...]]:
     try:
