@@ -35,6 +35,10 @@ POLL_TIMEOUT = 10
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 
 
+# How long, during a burst, the next getUpdates waits for more updates to arrive (seconds).
+GATHER = 0.02
+
+
 class Poller:
     def __init__(
         self,
@@ -64,6 +68,10 @@ class Poller:
                 return
             # Stored: the next call's offset confirms the batch to Telegram.
             offset = updates[-1].update_id + 1
+            if self._inbox.in_flight:
+                # A burst: the next call brings several updates in one store rather than one
+                # each (README, figure 1). A quiet bot asks again at once.
+                await asyncio.sleep(GATHER)
 
     async def _next_batch(self, offset: int | None, stop: asyncio.Event) -> list[Update]:
         method = GetUpdates(offset=offset, timeout=self._timeout, allowed_updates=self._allowed)

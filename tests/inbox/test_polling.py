@@ -61,8 +61,12 @@ async def test_a_bot_that_dies_mid_update_loses_nothing(
     siti = emulator.user(user_id=5402, first_name="Siti")
     await siti.send_text("tunggu")
     await hold.entered.wait()
+
+    async def confirmed() -> bool:
+        return not emulator.bot.updates.pending and emulator.bot.active_poll is not None
+
+    await until(confirmed, "the next long poll, which tells Telegram not to send it again")
     await crash(first)
-    assert not emulator.bot.updates.pending, "Telegram will not send it again"
     [row] = await inbox(first.service)
     assert row.status == "pending" and row.claimed_by is not None
 
@@ -158,6 +162,7 @@ async def test_polling_rides_out_errors_and_a_rival_poller(
     await siti.wait_for("112")
 
     # A rival poll ends ours with 409 Conflict (Telegram allows one poller per token).
+    await until(lambda: polling_after(502, 2), "our long poll waiting again")
     async with (
         aiohttp.ClientSession() as http,
         http.get(f"{emulator.base_url}/bot{emulator.token}/getUpdates?timeout=0") as answer,
