@@ -3,7 +3,9 @@ apology, a log line and a metric, and holds up nobody else."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -33,11 +35,7 @@ async def test_an_update_failing_every_time_is_parked_with_one_apology(
 ) -> None:
     service = clocked_bot.service
     siti = Resident(emulator.user(user_id=5601, first_name="Siti", language_code="en"), "en")
-    import time
-
-    t0 = time.monotonic()
     await siti.start()
-    print("start", time.monotonic() - t0)
     await siti.begin_report()
     await siti.press("No")
     await siti.expect("<b>Who is making this report?</b>")
@@ -97,24 +95,11 @@ async def test_a_persons_next_update_waits_for_the_retry_of_the_one_before(
     would meet the conversation in the state from before."""
     service = clocked_bot.service
     siti = Resident(emulator.user(user_id=5603, first_name="Siti", language_code="en"), "en")
-    import time
-
-    t0 = time.monotonic()
     await siti.start()
-    print("start", time.monotonic() - t0)
     await siti.begin_report()
     await siti.press("No")
     await siti.expect("<b>Who is making this report?</b>")
-    failures = {"left": 2}
-
-    def fail_twice(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if failures["left"] and statement.startswith("INSERT INTO fsm_state"):
-            failures["left"] -= 1
-            raise OSError("disk I/O error")
-
-    engine = service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", fail_twice)
-    try:
+    with failing_twice(service, "INSERT INTO fsm_state"):
         await siti.user.press(siti.t("Witness"), timeout=0)
         await until(lambda: _attempts(service, 2), "the second attempt")
         await siti.user.send_command("/bantuan")
@@ -126,12 +111,28 @@ async def test_a_persons_next_update_waits_for_the_retry_of_the_one_before(
         clock.advance(timedelta(seconds=RETRY_AFTER[1] * 1.25 + 0.1))
         service.inbox.wake()
         await siti.user.wait_for("/lapor")
-    finally:
-        event.remove(engine, "before_cursor_execute", fail_twice)
     texts = [m.text for m in siti.user.chat.bot_messages()]
     category = texts.index(next(t for t in texts if "What kind of incident" in t))
     help_ = texts.index(next(t for t in texts if "/lapor" in t and t is not texts[category]))
     assert category < help_, "her next message was answered before the failed one"
+
+
+@contextlib.contextmanager
+def failing_twice(service: Any, statement_start: str) -> Iterator[None]:
+    """The next two statements starting with `statement_start` fail, as a full disk would."""
+    failures = {"left": 2}
+
+    def fail_twice(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if failures["left"] and statement.startswith(statement_start):
+            failures["left"] -= 1
+            raise OSError("disk I/O error")
+
+    engine = service.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", fail_twice)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_twice)
 
 
 async def _attempts(service: Any, count: int) -> bool:
@@ -160,16 +161,7 @@ async def test_a_failed_update_leaves_the_conversation_where_it_was(
     await siti.press("No")
     await siti.expect("<b>Who is making this report?</b>")
     before = await _conversation(service)
-    failures = {"left": 2}
-
-    def fail_twice(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if failures["left"] and statement.startswith(failing):
-            failures["left"] -= 1
-            raise OSError("disk I/O error")
-
-    engine = service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", fail_twice)
-    try:
+    with failing_twice(service, failing):
         await siti.user.press(siti.t("Witness"), timeout=0)
         # Tried twice (the first retry comes at once), the next try waits for the clock.
         await until(lambda: _attempts(service, 2), "the second attempt")
@@ -178,8 +170,6 @@ async def test_a_failed_update_leaves_the_conversation_where_it_was(
         clock.advance(timedelta(seconds=RETRY_AFTER[1] * 1.25 + 0.1))
         service.inbox.wake()
         await siti.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
-    finally:
-        event.remove(engine, "before_cursor_execute", fail_twice)
     state, draft = await _conversation(service)
     assert state == "ReportForm:category"
     assert draft["relation"] is not None and before[1]["relation"] is None
