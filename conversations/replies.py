@@ -19,7 +19,6 @@ screen that cannot be edited comes as a new message (`replace_screen`).
 from __future__ import annotations
 
 import contextlib
-import uuid
 from typing import Any
 
 from aiogram import Bot
@@ -53,31 +52,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def queue(chat_id: int, payload: dict[str, Any], *, kind: str = REPLY_KIND) -> int | None:
-    """A reply to `chat_id`, in the update's transaction; its outbox row id (None outside an
-    update, where there is nothing to queue in)."""
+async def queue(chat_id: int, payload: dict[str, Any], *, kind: str = REPLY_KIND) -> bool:
+    """A reply to `chat_id`, in the update's transaction; False outside an update, where
+    there is nothing to queue in. (Its dedupe key is unique, nothing more: the inbox hands an
+    update to its handler once.)"""
     session = current_session.get()
     if session is None:
-        return None
-    return await outbox.enqueue(
-        session,
-        chat_id=chat_id,
-        payload=payload,
-        kind=kind,
-        lane=outbox.Lane.REPLY,
-        # Unique, nothing more: the inbox hands an update to its handler once.
-        dedupe_key=f"{kind}:{uuid.uuid4().hex}",
+        return False
+    await outbox.enqueue_new(
+        session, chat_id=chat_id, payload=payload, kind=kind, lane=outbox.Lane.REPLY
     )
+    return True
 
 
 async def send(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> None:
-    if await queue(chat_id, message_payload(text, **kwargs)) is None:
+    if not await queue(chat_id, message_payload(text, **kwargs)):
         await bot.send_message(chat_id, text, **kwargs)
 
 
 async def reply(message: Message, text: str, **kwargs: Any) -> None:
     """A new message in the chat `message` came from."""
-    if await queue(message.chat.id, message_payload(text, **kwargs)) is None:
+    if not await queue(message.chat.id, message_payload(text, **kwargs)):
         await message.answer(text, **kwargs)
 
 
@@ -112,7 +107,7 @@ async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
         "editMessageText", message.chat.id, message.message_id, text=text, parse_mode="HTML",
         **kwargs,
     )  # fmt: skip
-    if await queue(message.chat.id, payload) is None:
+    if not await queue(message.chat.id, payload):
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(text, **kwargs)
 
@@ -132,7 +127,7 @@ async def edit_markup_of(
 ) -> None:
     """Replace the buttons of the message `message_id` of the chat (None removes them)."""
     payload = _edit("editMessageReplyMarkup", chat_id, message_id, reply_markup=markup)
-    if await queue(chat_id, payload) is None:
+    if not await queue(chat_id, payload):
         with contextlib.suppress(TelegramBadRequest):
             await bot.edit_message_reply_markup(
                 chat_id=chat_id, message_id=message_id, reply_markup=markup
@@ -159,7 +154,7 @@ async def replace_screen(
         payload = {**edit, "or_else": fresh}
     else:
         payload = fresh
-    if await queue(chat_id, payload) is None:
+    if not await queue(chat_id, payload):
         await screens.replace(callback, bot, text, markup)
 
 

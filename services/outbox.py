@@ -9,6 +9,7 @@ delivery hooks (e.g. who wrote a relayed message, services/relay.py), encrypted 
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import IntEnum
 from typing import Any, Protocol
@@ -64,23 +65,45 @@ async def enqueue(
 ) -> int | None:
     """Queue one message to the private chat `chat_id` (a Telegram id); returns its id, or
     None when `dedupe_key` was queued before."""
-    values = {
-        "dedupe_key": dedupe_key,
-        "lane": lane,
-        "kind": kind,
-        "recipient_id": await UserRepo(session).key_of(chat_id),
-        "payload": addressed(payload, chat_id),
-        "report_id": report_id,
-        "status": "pending",
-        "attempts": 0,
-        "not_before": not_before or utcnow(),
-        "created_at": utcnow(),
-    }
+    values = await _row(session, chat_id, payload, kind, lane, dedupe_key)
+    values.update(report_id=report_id, not_before=not_before or values["not_before"])
     new_id = await outbox_rows.insert_once(session, values)
     if new_id is None:
         return None
     await outbox_rows.queued(session)
     return new_id
+
+
+async def enqueue_new(
+    session: AsyncSession, *, chat_id: int, payload: dict[str, Any], kind: str, lane: int
+) -> None:
+    """Queue a message that can be no duplicate and whose id nobody needs (a conversation's
+    reply): written with the others of the transaction in one statement before it commits."""
+    dedupe_key = f"{kind}:{uuid.uuid4().hex}"
+    outbox_rows.hold(session, await _row(session, chat_id, payload, kind, lane, dedupe_key))
+    await outbox_rows.queued(session)
+
+
+async def _row(
+    session: AsyncSession,
+    chat_id: int,
+    payload: dict[str, Any],
+    kind: str,
+    lane: int,
+    dedupe_key: str,
+) -> dict[str, Any]:
+    return {
+        "dedupe_key": dedupe_key,
+        "lane": lane,
+        "kind": kind,
+        "recipient_id": await UserRepo(session).key_of(chat_id),
+        "payload": addressed(payload, chat_id),
+        "report_id": None,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": utcnow(),
+        "created_at": utcnow(),
+    }
 
 
 async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage | None:

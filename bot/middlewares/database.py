@@ -23,6 +23,7 @@ from bot.inbox import InboxDelivery, UpdateTakenOver
 from storage.db import write_turns
 from storage.repositories import Repo
 from storage.repositories import inbox as inbox_rows
+from storage.repositories import outbox as outbox_rows
 from storage.repositories.outbox import QUEUED
 from storage.repositories.states import write_pending
 from storage.session_context import current_session, take_after_commit
@@ -58,9 +59,11 @@ class DatabaseMiddleware(BaseMiddleware):
                         data["db_user"] = await repo.users.seen(user.id)
                     await _remember_incoming(repo, event, data.get("event_chat"))
                     result = await handler(event, data)
-                    # The conversation's row, as the handler left it: one statement, in
-                    # this transaction (a handler that raised has nothing to write).
+                    # The conversation's row and the replies, as the handler left them: one
+                    # statement each, in this transaction (a handler that raised has nothing
+                    # to write).
                     await write_pending(session)
+                    await outbox_rows.write_held(session)
                     if delivery is not None:
                         await _mark_handled(session, delivery)
             except BaseException:

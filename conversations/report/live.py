@@ -29,7 +29,7 @@ async def post(bot: Bot, chat_id: int, text: str, markup: Markup | None = None) 
         await replies.send(bot, chat_id, text, reply_markup=markup)
         return
     payload = {**replies.message_payload(text, reply_markup=markup), replies.QUESTION: True}
-    if await replies.queue(chat_id, payload) is None:
+    if not await replies.queue(chat_id, payload):
         await bot.send_message(chat_id, text, reply_markup=markup)
 
 

@@ -96,3 +96,30 @@ async def test_a_step_keeps_both_the_state_and_the_draft(
     draft = data["draft"]
     assert draft["urgent"] is False and draft["relation"] is not None
     assert draft["history"][-2:] == ["danger", "relation"]
+
+
+async def test_a_steps_replies_are_queued_in_one_statement(
+    resident: Resident, bot: RunningBot
+) -> None:
+    """A press answers with two replies (the question edited to show the choice, the next
+    question): both outbox rows go in with one INSERT (it was one each), and arrive in the
+    order they were said."""
+    await resident.start()
+    await resident.begin_report()
+    inserts: list[int] = []
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if statement.startswith("INSERT INTO outbox"):
+            inserts.append(len(parameters) if isinstance(parameters, list) else 1)
+
+    engine = bot.service.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await resident.press("No")
+        await resident.expect("<b>Who is making this report?</b>")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert inserts == [2], inserts
+    # The next question is the chat's last message: it was not queued before the edit.
+    last = resident.user.chat.bot_messages()[-1]
+    assert "Siapa yang membuat laporan ini?" in (last.text or "")
