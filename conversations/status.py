@@ -40,6 +40,7 @@ async def _answer(
         text,
         limit=options.status_lookup_limit,
         window=options.status_lookup_window,
+        now=options.clock.now(),
     )
     if isinstance(result, TooManyAttempts):
         # Whole minutes, rounded up (never "0"), in words that agree with the number.
