@@ -70,7 +70,7 @@ class Poller:
             offset = updates[-1].update_id + 1
             if self._inbox.in_flight:
                 # A burst: the next call brings several updates in one store rather than one
-                # each (README, figure 1). A quiet bot asks again at once.
+                # each. A quiet bot asks again at once.
                 await asyncio.sleep(GATHER)
 
     async def _next_batch(self, offset: int | None, stop: asyncio.Event) -> list[Update]:

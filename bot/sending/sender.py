@@ -206,8 +206,8 @@ class Sender:
 
     async def _gather(self) -> None:
         """During a burst the replies of the updates still being handled join this pass: one
-        claim and one record for several rows rather than for each (README, figure 1: CPU per
-        update −20 %). A reply on its own goes at once."""
+        claim and one record for several rows rather than for each (README, "Benchmarks":
+        fewer statements and commits per update). A reply on its own goes at once."""
         if self.busy() > 0:
             await asyncio.sleep(GATHER)
 
