@@ -3,12 +3,10 @@ taken when the job fires, and cancelling before and after."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import Settings
 from playground.emulator import BotAPIEmulator, SimulatedUser
 from services import broadcasts
 from services.clock import ManualClock
@@ -21,7 +19,7 @@ from tests.broadcasts.people import (
     latest_broadcast,
     until,
 )
-from tests.fixtures.bot import RunningBot, start_bot
+from tests.fixtures.bot import RunningBot
 from tests.staff.people import Person, becomes
 
 # Friday 27 November 2026, 10:00 WIB.
@@ -35,14 +33,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def bot(
-    settings: Settings, emulator: BotAPIEmulator, clock: ManualClock
-) -> AsyncIterator[RunningBot]:
-    running = await start_bot(settings, emulator, clock=clock)
-    try:
-        yield running
-    finally:
-        await running.stop()
+def bot(bot_on_clock: RunningBot) -> RunningBot:
+    return bot_on_clock
 
 
 async def schedule(person: Person, text: str) -> None:

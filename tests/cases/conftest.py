@@ -3,7 +3,6 @@ when a test moves it, so escalation steps come exactly when a test makes them du
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from services.clock import ManualClock
-from tests.fixtures.bot import RunningBot, make_settings, start_bot
+from tests.fixtures.bot import RunningBot, make_settings
 from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 
@@ -28,11 +27,5 @@ def settings(emulator: BotAPIEmulator, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def bot(
-    settings: Settings, emulator: BotAPIEmulator, clock: ManualClock
-) -> AsyncIterator[RunningBot]:
-    running = await start_bot(settings, emulator, clock=clock)
-    try:
-        yield running
-    finally:
-        await running.stop()
+def bot(bot_on_clock: RunningBot) -> RunningBot:
+    return bot_on_clock

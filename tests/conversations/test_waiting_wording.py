@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from services.clock import ManualClock
 from tests.conversations.resident import Resident
-from tests.fixtures.bot import RunningBot, make_settings, start_bot
+from tests.fixtures.bot import RunningBot, make_settings
 
 
 @pytest.fixture
@@ -26,14 +25,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def bot(
-    settings: Settings, emulator: BotAPIEmulator, clock: ManualClock
-) -> AsyncIterator[RunningBot]:
-    running = await start_bot(settings, emulator, clock=clock)
-    try:
-        yield running
-    finally:
-        await running.stop()
+def bot(bot_on_clock: RunningBot) -> RunningBot:
+    return bot_on_clock
 
 
 async def _guess_until_paused(resident: Resident) -> str:
