@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from playground.emulator import BotAPIEmulator
 from services.report_draft import MAX_DESCRIPTION
@@ -16,6 +14,7 @@ from tests.conversations.resident import (
     Resident,
 )
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.statements import failing
 
 SORRY = (
     "Sorry, I can't use that here. Your answers so far are kept; please answer the question below."
@@ -169,21 +168,10 @@ async def test_a_failure_before_the_commit_is_tried_again_without_an_apology(
     await resident.begin_report()
     await resident.press("No")
     await resident.expect("<b>Who is making this report?</b>")
-    failures = {"left": 1}
-
-    def fail_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if failures["left"] and statement.startswith("INSERT INTO fsm_state"):
-            failures["left"] -= 1
-            raise OSError("disk I/O error")
-
-    engine = bot.service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", fail_once)
-    try:
+    with failing(bot.service, "INSERT INTO fsm_state", times=1) as failed:
         await resident.press("Witness")
         await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
-    finally:
-        event.remove(engine, "before_cursor_execute", fail_once)
-    assert failures["left"] == 0, "the failure was never injected"
+    assert failed, "the failure was never injected"
     sorry = resident.t(
         "Sorry, something went wrong on our side. What you entered so far is kept; "
         "please try again. If someone is in danger now, call 112."

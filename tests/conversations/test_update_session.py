@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from conversations.report.states import ReportForm
 from storage.models import FsmState
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.statements import watching
 
 
 async def test_each_step_reads_the_conversation_state_once(
@@ -29,13 +30,9 @@ async def test_each_step_reads_the_conversation_state_once(
         elif words[:2] == ["UPDATE", "users"] and "unreachable_at" in statement:
             statements["updates"] += 1  # users.seen: once at the start of every update
 
-    engine = bot.service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with watching(bot.service, count):
         await resident.begin_report()
         await resident.answer_until_description()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert statements["updates"] >= 5, statements
     # At most one read an update; it was two.
     assert 0 < statements["state reads"] <= statements["updates"], statements
@@ -65,17 +62,13 @@ async def test_each_step_writes_the_conversation_once(resident: Resident, bot: R
         ("Witness", "<b>What kind of incident is it?</b>\nChoose the one that fits best."),
         ("Sexual violence", "<b>Who is the victim?</b>"),
     ]
-    engine = bot.service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with watching(bot.service, count):
         for button, question in steps:
             writes.clear()
             await resident.press(button)
             await resident.expect(question)
             # The reply goes out after the commit: the update's statements are all in.
             assert writes == ["INSERT"], (button, writes)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_a_step_keeps_both_the_state_and_the_draft(
@@ -112,13 +105,9 @@ async def test_a_steps_replies_are_queued_in_one_statement(
         if statement.startswith("INSERT INTO outbox"):
             inserts.append(len(parameters) if isinstance(parameters, list) else 1)
 
-    engine = bot.service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with watching(bot.service, count):
         await resident.press("No")
         await resident.expect("<b>Who is making this report?</b>")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert inserts == [2], inserts
     # The next question is the chat's last message: it was not queued before the edit.
     last = resident.user.chat.bot_messages()[-1]

@@ -3,14 +3,12 @@ apology, a log line and a metric, and holds up nobody else."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.inbox import MAX_ATTEMPTS, RETRY_AFTER
 from bot.ops import Operations
@@ -19,6 +17,7 @@ from services.clock import ManualClock
 from storage.models import FsmState
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.statements import failing
 from tests.inbox.conftest import inbox, until
 
 APOLOGY = (
@@ -40,17 +39,8 @@ async def test_an_update_failing_every_time_is_parked_with_one_apology(
     await siti.press("No")
     await siti.expect("<b>Who is making this report?</b>")
     # Saving Siti's answer fails, every time (a bug in her handler, say).
-    attempts: list[str] = []
-
-    def fail(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO fsm_state"):
-            attempts.append(statement)
-            raise OSError("disk I/O error")
-
-    engine = service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", fail)
     caplog.set_level(logging.INFO, logger="bot.inbox")
-    try:
+    with failing(service, "INSERT INTO fsm_state", times=0) as attempts:
         # Not answered before the last attempt: the button's spinner turns meanwhile.
         await siti.user.press(siti.t("Witness"), timeout=0)
         # The first retry comes at once; the next ones after 2, 5 and 15 seconds.
@@ -65,8 +55,6 @@ async def test_an_update_failing_every_time_is_parked_with_one_apology(
             service.inbox.wake()
             await until(lambda n=attempt: _attempts(service, n), f"attempt {attempt}")
         await siti.user.wait_for("Sorry, something went wrong on our side.")
-    finally:
-        event.remove(engine, "before_cursor_execute", fail)
 
     async def parked() -> bool:
         return "parked" in [row.status for row in await inbox(service)]
@@ -99,7 +87,7 @@ async def test_a_persons_next_update_waits_for_the_retry_of_the_one_before(
     await siti.begin_report()
     await siti.press("No")
     await siti.expect("<b>Who is making this report?</b>")
-    with failing_twice(service, "INSERT INTO fsm_state"):
+    with failing(service, "INSERT INTO fsm_state", times=2):
         await siti.user.press(siti.t("Witness"), timeout=0)
         await until(lambda: _attempts(service, 2), "the second attempt")
         await siti.user.send_command("/bantuan")
@@ -117,24 +105,6 @@ async def test_a_persons_next_update_waits_for_the_retry_of_the_one_before(
     assert category < help_, "her next message was answered before the failed one"
 
 
-@contextlib.contextmanager
-def failing_twice(service: Any, statement_start: str) -> Iterator[None]:
-    """The next two statements starting with `statement_start` fail, as a full disk would."""
-    failures = {"left": 2}
-
-    def fail_twice(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if failures["left"] and statement.startswith(statement_start):
-            failures["left"] -= 1
-            raise OSError("disk I/O error")
-
-    engine = service.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", fail_twice)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", fail_twice)
-
-
 async def _attempts(service: Any, count: int) -> bool:
     """The failed update has been tried `count` times, and the last try is over."""
     rows = [row for row in await inbox(service) if row.status != "done"]
@@ -142,14 +112,14 @@ async def _attempts(service: Any, count: int) -> bool:
 
 
 @pytest.mark.parametrize(
-    "failing",
+    "statement",
     [
         pytest.param("INSERT INTO outbox", id="the handler"),
         pytest.param("UPDATE inbox SET person", id="marking it handled"),
     ],
 )
 async def test_a_failed_update_leaves_the_conversation_where_it_was(
-    emulator: BotAPIEmulator, clocked_bot: RunningBot, clock: ManualClock, failing: str
+    emulator: BotAPIEmulator, clocked_bot: RunningBot, clock: ManualClock, statement: str
 ) -> None:
     """The state and the draft are written at the end of the update, in its transaction: when
     the handler fails after changing them (queueing the next question), or the update fails
@@ -161,7 +131,7 @@ async def test_a_failed_update_leaves_the_conversation_where_it_was(
     await siti.press("No")
     await siti.expect("<b>Who is making this report?</b>")
     before = await _conversation(service)
-    with failing_twice(service, failing):
+    with failing(service, statement, times=2):
         await siti.user.press(siti.t("Witness"), timeout=0)
         # Tried twice (the first retry comes at once), the next try waits for the clock.
         await until(lambda: _attempts(service, 2), "the second attempt")
