@@ -66,7 +66,10 @@ async def enqueue(
     """Queue one message to the private chat `chat_id` (a Telegram id); returns its id, or
     None when `dedupe_key` was queued before."""
     values = await _row(session, chat_id, payload, kind, lane, dedupe_key)
-    values.update(report_id=report_id, not_before=not_before or values["not_before"])
+    if report_id is not None:
+        values["report_id"] = report_id
+    if not_before is not None:
+        values["not_before"] = not_before
     new_id = await outbox_rows.insert_once(session, values)
     if new_id is None:
         return None
@@ -92,6 +95,7 @@ async def _row(
     lane: int,
     dedupe_key: str,
 ) -> dict[str, Any]:
+    """An outbox row's values: due now, about no report."""
     return {
         "dedupe_key": dedupe_key,
         "lane": lane,
