@@ -25,7 +25,6 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import Message, MessageId
 
 SENT = "sent"
 RETRY_AFTER = "retry_after"
@@ -73,17 +72,23 @@ def _target_message(payload: Mapping[str, Any]) -> int | None:
 
 
 def sent_outcome(result: Any, payload: Mapping[str, Any], chat_id: int) -> Outcome:
-    """Telegram accepted the call: which message it made (or, for an edit, acted on)."""
-    if isinstance(result, Message):
-        private = (result.message_id,) if result.chat.type == "private" else ()
-        return Outcome(SENT, message_id=result.message_id, private_message_ids=private)
-    if isinstance(result, list) and result and all(isinstance(m, Message) for m in result):
-        ids = tuple(m.message_id for m in result)
+    """Telegram accepted the call; `result` is its answer's JSON: which message it made (a
+    Message, a MessageId, a list of Messages) or, for an edit, acted on."""
+    if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+        message_id = result["message_id"]
+        chat = result.get("chat")
+        # A MessageId (copyMessage) names no chat: the chat it went to is the payload's.
+        private = chat.get("type") == "private" if isinstance(chat, dict) else chat_id > 0
+        return Outcome(SENT, message_id=message_id, private_message_ids=(message_id,) * private)
+    if isinstance(result, list) and result and all(_message_id(m) is not None for m in result):
+        ids = tuple(_message_id(m) or 0 for m in result)
         return Outcome(SENT, message_id=ids[0], private_message_ids=ids if chat_id > 0 else ())
-    if isinstance(result, MessageId):
-        private = (result.message_id,) if chat_id > 0 else ()
-        return Outcome(SENT, message_id=result.message_id, private_message_ids=private)
     return Outcome(SENT, message_id=_target_message(payload))
+
+
+def _message_id(message: Any) -> int | None:
+    value = message.get("message_id") if isinstance(message, dict) else None
+    return value if isinstance(value, int) else None
 
 
 def _telegram_outcome(error: TelegramAPIError, payload: Mapping[str, Any]) -> Outcome:

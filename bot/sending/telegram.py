@@ -1,10 +1,10 @@
 """One call to Telegram for a unit, counted in the budget, and what its answer means.
 
-The call goes to the session's transport (`bot.session.make_request`) directly, past the
-request middlewares: RetryAfterMiddleware would sleep out a 429 here and hold up every other
-chat with it (the sender pauses only the chat that was told off and reschedules the row), and
-SentMessagesMiddleware would remember message ids in a transaction of its own (the recorder
-remembers them where it marks the row sent).
+The call goes to the session's transport directly (`BotApiSession.call_json`: the payload
+as JSON, the answer as JSON), past the request middlewares: RetryAfterMiddleware would sleep
+out a 429 here and hold up every other chat with it (the sender pauses only the chat that was
+told off and reschedules the row), and SentMessagesMiddleware would remember message ids in a
+transaction of its own (the recorder remembers them where it marks the row sent).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.methods import GetMe
 
+from bot.api_session import BotApiSession
 from bot.sending.budget import RateBudget, counts_against_limits
 from bot.sending.claiming import Unit
 from bot.sending.outcomes import (
@@ -28,7 +29,7 @@ from bot.sending.outcomes import (
     classify,
     sent_outcome,
 )
-from bot.sending.payloads import PayloadError, build_method, method_name
+from bot.sending.payloads import PayloadError, api_call, method_name
 from bot.sending.questions import LiveQuestions
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ class TelegramCalls:
         max_in_flight: int,
     ) -> None:
         self._bot = bot
+        if not isinstance(bot.session, BotApiSession):
+            raise TypeError("the sender needs the bot's BotApiSession (bot/app.py)")
+        self._session = bot.session
         self._budget = budget
         self._now = now
         self._timeout = timeout
@@ -75,7 +79,7 @@ class TelegramCalls:
 
     async def _call(self, unit: Unit, payload: dict[str, Any]) -> Outcome:
         try:
-            method = build_method(payload, unit.chat, paid_broadcast=unit.paid)
+            method, params = api_call(payload, unit.chat, paid_broadcast=unit.paid)
         except PayloadError as error:
             return Outcome(INVALID_PAYLOAD, detail=str(error))
         async with self._in_flight:
@@ -90,8 +94,8 @@ class TelegramCalls:
             elif counted:
                 self._budget.take(unit.recipient, moment, broadcast=unit.broadcast)
             try:
-                result = await self._bot.session.make_request(
-                    self._bot, method, timeout=self._timeout
+                result = await self._session.call_json(
+                    self._bot, method, params, patience=self._timeout
                 )
             except Exception as error:
                 outcome = classify(error, payload)

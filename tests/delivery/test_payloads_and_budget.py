@@ -11,12 +11,12 @@ from aiogram.methods import CopyMessage, EditMessageText, SendMessage
 
 from bot.sending.budget import ARRIVAL_MARGIN, RateBudget, SenderLimits
 from bot.sending.outage import RetryPolicy
-from bot.sending.outcomes import classify
+from bot.sending.outcomes import SENT, Outcome, classify, sent_outcome
 from bot.sending.payloads import (
     MAX_TEXT_LENGTH,
     SEPARATOR,
     PayloadError,
-    build_method,
+    api_call,
     combinable,
     combined_payload,
     pack,
@@ -34,21 +34,39 @@ def _alert(row_id: int, text: str = "laporan") -> OutboxMessage:
     return _row(row_id, outbox.message(text, keyboard))
 
 
-def test_payloads_become_aiogram_methods_for_the_rows_chat() -> None:
-    method = build_method(outbox.message("<b>hai</b>"), 42)
-    assert isinstance(method, SendMessage) and method.chat_id == 42
-    copy = build_method(outbox.call("copymessage", from_chat_id=1, message_id=5), 42)
-    assert isinstance(copy, CopyMessage) and copy.chat_id == 42
-    inline = build_method(outbox.call("editMessageText", inline_message_id="x", text="t"), 42)
-    assert isinstance(inline, EditMessageText) and inline.chat_id is None
+def test_payloads_become_calls_for_the_rows_chat() -> None:
+    method, params = api_call(outbox.message("<b>hai</b>"), 42)
+    assert method is SendMessage and params["chat_id"] == 42
+    copy, params = api_call(outbox.call("copymessage", from_chat_id=1, message_id=5), 42)
+    assert copy is CopyMessage and params == {"from_chat_id": 1, "message_id": 5, "chat_id": 42}
+    inline, params = api_call(outbox.call("editMessageText", inline_message_id="x", text="t"), 42)
+    assert inline is EditMessageText and "chat_id" not in params
+    _, params = api_call({**outbox.message("x"), "params": {"chat_id": 7, "text": "x"}}, 42)
+    assert params["chat_id"] == 7
+    _, paid = api_call(outbox.message("x"), 42, paid_broadcast=True)
+    assert paid["allow_paid_broadcast"] is True
 
 
 def test_bad_payloads_never_quote_their_params() -> None:
-    with pytest.raises(PayloadError, match="unknown method"):
-        build_method(outbox.call("sendTelepathy", text="rahasia"), 1)
-    with pytest.raises(PayloadError) as error:
-        build_method(outbox.call("sendLocation", latitude="rahasia"), 1)
-    assert "rahasia" not in str(error.value) and "latitude" in str(error.value)
+    with pytest.raises(PayloadError, match="unknown method") as error:
+        api_call(outbox.call("sendTelepathy", text="rahasia"), 1)
+    assert "rahasia" not in str(error.value)
+    with pytest.raises(PayloadError, match="not an object") as error:
+        api_call({"method": "sendMessage", "params": "rahasia"}, 1)
+    assert "rahasia" not in str(error.value)
+
+
+def test_sent_outcomes_read_telegrams_json() -> None:
+    message = {"message_id": 9, "chat": {"id": 5, "type": "private"}, "date": 1, "text": "x"}
+    assert sent_outcome(message, outbox.message("x"), 5).private_message_ids == (9,)
+    group = {**message, "chat": {"id": -5, "type": "group"}}
+    assert sent_outcome(group, outbox.message("x"), -5) == Outcome(SENT, message_id=9)
+    copied = sent_outcome({"message_id": 3}, outbox.call("copyMessage"), 5)
+    assert (copied.message_id, copied.private_message_ids) == (3, (3,))
+    album = sent_outcome([message, {**message, "message_id": 10}], outbox.call("x"), 5)
+    assert album.private_message_ids == (9, 10)
+    edit = outbox.call("editMessageText", message_id=4, text="t")
+    assert sent_outcome(True, edit, 5) == Outcome(SENT, message_id=4)
 
 
 def test_only_plain_alert_texts_combine() -> None:

@@ -328,16 +328,22 @@ async def test_permanent_bad_request_is_dead_lettered(
     unknown = await queue(
         session_factory, chat, "x", payload=outbox.call("sendTelepathy", text="x")
     )
+    # Params are not validated before the call: Telegram's 400 dead-letters them.
+    invalid = await queue(
+        session_factory, chat, "y", payload=outbox.call("sendLocation", latitude="rahasia")
+    )
     sender = make_sender(limits=SenderLimits(per_chat_burst=5))
     await sender.run_once()
 
     stored = await rows(session_factory)
-    assert stored[broken].status == stored[unknown].status == "dead"
+    assert stored[broken].status == stored[unknown].status == stored[invalid].status == "dead"
     reasons = dict(hooks.dead_rows)
     assert reasons[broken].startswith("bad_request: Bad Request: can't parse entities")
     assert "tidak" not in reasons[broken], "the reason quotes what was written"
     assert reasons[unknown].startswith("invalid_payload: unknown method")
-    assert sender.counters.dead == 2
+    assert reasons[invalid].startswith("bad_request: Bad Request")
+    assert "rahasia" not in reasons[invalid]
+    assert sender.counters.dead == 3
 
 
 async def test_other_methods_from_payloads(
