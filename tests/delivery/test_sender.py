@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sending.budget import SenderLimits
 from bot.sending.claiming import YIELD_LIMIT
+from bot.sending.sender import PASS_SPACING
 from playground.emulator import BotAPIEmulator
 from services import outbox
 from storage.db import is_sqlite, write_turns, writers_waiting
@@ -29,6 +31,7 @@ from tests.delivery.conftest import (
     rows,
     wait_until,
 )
+from tests.fixtures.statements import watching
 
 Sessions = async_sessionmaker[AsyncSession]
 People = Callable[[int], int]
@@ -387,6 +390,33 @@ async def test_wake_delivers_at_once(
     await queue(session_factory, people(9301), "ALERT", lane=outbox.Lane.URGENT, kind="alert")
     sender.wake()
     await wait_until(lambda: delivered_texts(emulator) == ["ALERT"], within=10.0)
+
+
+async def test_replies_in_quick_succession_share_passes(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    """Each commit wakes the sender, but a pass follows the one before only PASS_SPACING
+    later: replies queued meanwhile share one claim (and one record) instead of a pass each.
+    The first goes at once."""
+    sender = make_sender(limits=SenderLimits(global_per_second=100))
+    await sender.start()
+    claims: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE outbox SET claimed_until"):
+            claims.append(statement)
+
+    engine = session_factory.kw["bind"]
+    with watching(engine, count):
+        started = time.monotonic()
+        for number in range(12):
+            await queue(session_factory, people(9400 + number), f"balasan {number}")
+            sender.wake()
+        queued_in = time.monotonic() - started
+        await wait_until(lambda: len(delivered_texts(emulator)) == 12, message="all replies")
+    # One pass per spacing while they were queued, and one for the last of them.
+    assert len(claims) <= queued_in / PASS_SPACING + 2, (len(claims), queued_in)
+    assert delivered_texts(emulator)[0] == "balasan 0"
 
 
 async def test_two_senders_share_a_postgresql_outbox(
