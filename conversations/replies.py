@@ -22,9 +22,11 @@ import contextlib
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.default import Default
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from conversations import screens
 from services import outbox
@@ -45,10 +47,25 @@ def message_payload(text: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    # Fields left at their default are left out: aiogram's defaults are placeholders (Default)
-    # for the bot's own settings, not values.
+    # The payload goes to Telegram as it is (BotApiSession.call_json): every value a field
+    # has, its defaults too (ReplyKeyboardRemove's remove_keyboard), but not aiogram's
+    # placeholders (Default) for the bot's own settings, which are not values.
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        return to_jsonable_python(
+            _without_placeholders(value.model_dump(exclude_none=True, by_alias=True))
+        )
+    return value
+
+
+def _without_placeholders(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _without_placeholders(item)
+            for key, item in value.items()
+            if not isinstance(item, Default)
+        }
+    if isinstance(value, list):
+        return [_without_placeholders(item) for item in value]
     return value
 
 
