@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramConflictError
@@ -26,6 +27,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from bot.api_session import BotApiSession
 from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ class Poller:
         backoff: BackoffConfig = BACKOFF,
     ) -> None:
         self._bot = bot
+        if not isinstance(bot.session, BotApiSession):
+            raise TypeError("polling needs the bot's BotApiSession (bot/app.py)")
+        self._session = bot.session
         self._inbox = inbox
         self._allowed = list(allowed_updates) if allowed_updates is not None else None
         self._timeout = timeout
@@ -67,17 +72,27 @@ class Poller:
             if not await self._store(updates, stop):
                 return
             # Stored: the next call's offset confirms the batch to Telegram.
-            offset = updates[-1].update_id + 1
+            offset = updates[-1][0].update_id + 1
             if self._inbox.in_flight:
                 # A burst: the next call brings several updates in one store rather than one
                 # each. A quiet bot asks again at once.
                 await asyncio.sleep(GATHER)
 
-    async def _next_batch(self, offset: int | None, stop: asyncio.Event) -> list[Update]:
-        method = GetUpdates(offset=offset, timeout=self._timeout, allowed_updates=self._allowed)
+    async def _next_batch(
+        self, offset: int | None, stop: asyncio.Event
+    ) -> list[tuple[Update, dict[str, Any]]]:
+        """The next batch, each update parsed and with its JSON as Telegram sent it (what the
+        inbox stores): read as JSON once, rather than parsed and then written out again."""
+        params: dict[str, Any] = {"timeout": self._timeout}
+        if offset is not None:
+            params["offset"] = offset
+        if self._allowed is not None:
+            params["allowed_updates"] = self._allowed
         # Longer than the poll itself, or a quiet poll would end in a timeout error.
-        request_timeout = int(self._bot.session.timeout + self._timeout)
-        request = asyncio.ensure_future(self._bot(method, request_timeout=request_timeout))
+        patience = self._bot.session.timeout + self._timeout
+        request = asyncio.ensure_future(
+            self._session.call_json(self._bot, GetUpdates, params, patience=patience)
+        )
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -89,18 +104,22 @@ class Poller:
                 await request
             return []
         try:
-            updates = request.result()
+            batch = [self._parsed(raw) for raw in request.result()]
         except Exception as error:
             self._failing(_describe(error))
             await self._pause(stop)
             return []
         self._working()
-        return updates
+        return batch
 
-    async def _store(self, updates: list[Update], stop: asyncio.Event) -> bool:
+    def _parsed(self, raw: dict[str, Any]) -> tuple[Update, dict[str, Any]]:
+        return Update.model_validate(raw, context={"bot": self._bot}), raw
+
+    async def _store(
+        self, received: list[tuple[Update, dict[str, Any]]], stop: asyncio.Event
+    ) -> bool:
         """Store the batch, retrying while the database refuses; False if stopped first (the
         batch stays unconfirmed, and Telegram sends it to whoever polls next)."""
-        received = [(update, _as_sent(update)) for update in updates]
         while not stop.is_set():
             try:
                 await self._inbox.store(received)
@@ -135,11 +154,6 @@ def _describe(error: Exception) -> str:
         # Another process polls with this token, or a webhook was set after our start.
         return "Telegram answered 409 Conflict (another poller, or a webhook)"
     return f"getUpdates failed with {type(error).__name__}"
-
-
-def _as_sent(update: Update) -> dict[str, object]:
-    """The update's JSON as Telegram sent it (aiogram keeps which fields were given)."""
-    return update.model_dump(mode="json", exclude_unset=True, by_alias=True)
 
 
 __all__ = ["BACKOFF", "POLL_TIMEOUT", "Poller"]
