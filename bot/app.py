@@ -173,7 +173,7 @@ def create_dispatcher(
     i18n: I18n,
     gazetteer: Gazetteer,
     clock: Clock,
-    on_outbox: Callable[[], None],
+    on_outbox: Callable[[int], None],
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
     # One update at a time per user: two quick taps on Kirim are handled one after the

@@ -23,7 +23,7 @@ from services.clock import Clock
 from services.escalation import run_escalation_step
 from storage.db import write_transaction
 from storage.models import ScheduledJob
-from storage.repositories.outbox import QUEUED
+from storage.repositories.outbox import woken_lane
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class JobRunner:
         session_factory: async_sessionmaker[AsyncSession],
         clock: Clock,
         policy: AlertPolicy,
-        on_outbox: Callable[[], None] | None = None,
+        on_outbox: Callable[[int], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._clock = clock
@@ -89,8 +89,9 @@ class JobRunner:
                 else:
                     log.error("no handler for scheduled job kind %s", kind)
                 scheduling.finish(job, self._clock.now())
-            if session.info.pop(QUEUED, False) and self._on_outbox is not None:
-                self._on_outbox()
+            lane = woken_lane(session)
+            if lane is not None and self._on_outbox is not None:
+                self._on_outbox(lane)
         except Exception:
             # The claim expires and the job is retried; one bad job must not stop the others.
             log.exception("scheduled job %s (%s) failed", job_id, kind)

@@ -73,7 +73,7 @@ async def enqueue(
     new_id = await outbox_rows.insert_once(session, values)
     if new_id is None:
         return None
-    await outbox_rows.queued(session)
+    await outbox_rows.queued(session, lane)
     return new_id
 
 
@@ -84,7 +84,7 @@ async def enqueue_new(
     reply): written with the others of the transaction in one statement before it commits."""
     dedupe_key = f"{kind}:{uuid.uuid4().hex}"
     outbox_rows.hold(session, await _row(session, chat_id, payload, kind, lane, dedupe_key))
-    await outbox_rows.queued(session)
+    await outbox_rows.queued(session, lane)
 
 
 async def _row(

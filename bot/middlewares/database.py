@@ -24,7 +24,7 @@ from storage.db import write_turns
 from storage.repositories import Repo
 from storage.repositories import inbox as inbox_rows
 from storage.repositories import outbox as outbox_rows
-from storage.repositories.outbox import QUEUED
+from storage.repositories.outbox import woken_lane
 from storage.repositories.states import write_pending
 from storage.session_context import current_session, take_after_commit
 
@@ -35,7 +35,7 @@ class DatabaseMiddleware(BaseMiddleware):
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
-        on_outbox: Callable[[], None] | None = None,
+        on_outbox: Callable[[int], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._on_outbox = on_outbox
@@ -75,8 +75,9 @@ class DatabaseMiddleware(BaseMiddleware):
         if delivery is not None:
             delivery.committed = True
         # Committed: messages queued by this update (an alert!) go out now, not at the next tick.
-        if session.info.pop(QUEUED, False) and self._on_outbox is not None:
-            self._on_outbox()
+        lane = woken_lane(session)
+        if lane is not None and self._on_outbox is not None:
+            self._on_outbox(lane)
         failed: Exception | None = None
         for action in take_after_commit(session):
             try:

@@ -39,6 +39,7 @@ from storage.identity import hour, log_name
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
 from storage.repositories.messages import ChatMessageRepo
+from storage.repositories.outbox import woken_lane
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,8 @@ class Recorder:
             for hook in hooks:
                 if hook is not None and with_hooks:
                     await hook(session)
-            queued_more = bool(session.info.get("outbox_dirty"))
-        if queued_more:
+            queued_more = woken_lane(session)
+        if queued_more is not None:
             self._wake()  # a hook queued messages (a re-routed alert, a coordinator's notice)
 
     async def _sent(self, session: AsyncSession, sent: list[Settled]) -> list[Hook | None]:

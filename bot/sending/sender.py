@@ -50,7 +50,7 @@ GATHER = 0.02
 # How long a pass follows the one before at the soonest. Every commit that queues a reply
 # wakes the sender, and during a burst a pass per wake carried about one row: a claim, a
 # record and a look at what is due next for each (README, "Benchmarks"). A bot answering one
-# message at a time still answers at once.
+# message at a time still answers at once, and an alert or a relay never waits for it.
 PASS_SPACING = 0.05
 
 
@@ -113,6 +113,8 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._last_pass = 0.0
+        # Woken for an alert or a relay since the last pass: the next one keeps no spacing.
+        self._urgent = asyncio.Event()
         self._pass_failed = False
         # Rows pushed behind an outage: due again when a probe gets through.
         self._pushed_back: set[int] = set()
@@ -151,9 +153,13 @@ class Sender:
         await self._release_everything()
         await self.leadership.stop()
 
-    def wake(self) -> None:
-        """Call after committing outbox rows: the sender looks at once instead of at its next
-        poll. Safe to call from any code on the sender's event loop, any number of times."""
+    def wake(self, lane: int | None = None) -> None:
+        """Call after committing outbox rows (of `lane` at the most urgent): the sender looks
+        at once instead of at its next poll; replies, notices and broadcasts within
+        PASS_SPACING of the pass before. Safe to call from any code on the sender's event
+        loop, any number of times."""
+        if lane is None or lane < Lane.REPLY:
+            self._urgent.set()
         self._wake.set()
 
     def telegram_answered(self) -> None:
@@ -215,11 +221,15 @@ class Sender:
         """During a burst the replies of the updates still being handled join this pass: one
         claim and one record for several rows rather than for each (README, "Benchmarks":
         fewer statements and commits per update), and so do those queued since the pass before,
-        up to PASS_SPACING ago. A reply on its own goes at once."""
-        wait = GATHER if self.busy() > 0 else 0.0
-        wait = max(wait, self._last_pass + PASS_SPACING - time.monotonic())
-        if wait > 0:
-            await asyncio.sleep(wait)
+        up to PASS_SPACING ago, unless an alert or a relay is waiting. A reply on its own goes
+        at once."""
+        if self.busy() > 0:
+            await asyncio.sleep(GATHER)
+        spacing = self._last_pass + PASS_SPACING - time.monotonic()
+        if spacing > 0 and not self._urgent.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._urgent.wait(), spacing)
+        self._urgent.clear()
         self._last_pass = time.monotonic()
 
     async def _until_leading(self) -> None:

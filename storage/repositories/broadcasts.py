@@ -103,7 +103,7 @@ class BroadcastRepo:
             # A list of parameter sets: executemany, batched by the driver (insertmanyvalues).
             await self._session.execute(statement, rows[start : start + _CHUNK])
         if rows:
-            await outbox_rows.queued(self._session)
+            await outbox_rows.queued(self._session, lane)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         return await self._session.get(Broadcast, broadcast_id)

@@ -56,11 +56,12 @@ _OUTCOME_LENGTH = 16
 _INSERT_ATTEMPT = insert(cast(Table, DeliveryAttempt.__table__))
 
 
-async def queued(session: AsyncSession) -> None:
+async def queued(session: AsyncSession, lane: int) -> None:
     """Rows were queued in this transaction: wake the sender once it commits (in this
-    process through session.info; on PostgreSQL every instance's through NOTIFY, which
-    PostgreSQL delivers at commit and drops on rollback)."""
-    session.info[QUEUED] = True
+    process through session.info, which keeps the most urgent lane queued: `woken_lane`; on
+    PostgreSQL every instance's through NOTIFY, which PostgreSQL delivers at commit and drops
+    on rollback)."""
+    session.info[QUEUED] = min(lane, session.info.get(QUEUED, lane))
     if session.bind.dialect.name != "postgresql":
         return
     transaction = session.get_transaction()
@@ -69,6 +70,13 @@ async def queued(session: AsyncSession) -> None:
         return
     session.info[mark] = True
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+def woken_lane(session: AsyncSession) -> int | None:
+    """The most urgent lane this committed transaction queued rows in (and forgets it), or
+    None when it queued none: what the sender is to be woken for."""
+    lane: int | None = session.info.pop(QUEUED, None)
+    return lane
 
 
 # session.info: rows queued in this transaction and not written yet (`hold`).

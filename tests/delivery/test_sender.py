@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sending import sender as sender_module
 from bot.sending.budget import SenderLimits
 from bot.sending.claiming import YIELD_LIMIT
 from bot.sending.sender import PASS_SPACING
@@ -411,12 +412,35 @@ async def test_replies_in_quick_succession_share_passes(
         started = time.monotonic()
         for number in range(12):
             await queue(session_factory, people(9400 + number), f"balasan {number}")
-            sender.wake()
+            sender.wake(outbox.Lane.REPLY)
         queued_in = time.monotonic() - started
         await wait_until(lambda: len(delivered_texts(emulator)) == 12, message="all replies")
     # One pass per spacing while they were queued, and one for the last of them.
     assert len(claims) <= queued_in / PASS_SPACING + 2, (len(claims), queued_in)
     assert delivered_texts(emulator)[0] == "balasan 0"
+
+
+async def test_an_alert_does_not_wait_for_the_spacing_of_passes(
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    people: People,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reply waits for the spacing (here 30 s), but an alert queued meanwhile cuts it short
+    and both go in the next pass."""
+    monkeypatch.setattr(sender_module, "PASS_SPACING", 30.0)
+    sender = make_sender()
+    await sender.start()
+    await queue(session_factory, people(9501), "pesan pertama", lane=outbox.Lane.RELAY)
+    sender.wake(outbox.Lane.RELAY)
+    await wait_until(lambda: delivered_texts(emulator) == ["pesan pertama"])
+    await queue(session_factory, people(9502), "balasan kedua", lane=outbox.Lane.REPLY)
+    sender.wake(outbox.Lane.REPLY)
+    await queue(session_factory, people(9503), "ALERT", lane=outbox.Lane.ALERT, kind="alert")
+    sender.wake(outbox.Lane.ALERT)
+    await wait_until(lambda: len(delivered_texts(emulator)) == 3, within=10.0)
+    assert delivered_texts(emulator)[1:] == ["ALERT", "balasan kedua"]
 
 
 async def test_two_senders_share_a_postgresql_outbox(
