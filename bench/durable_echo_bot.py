@@ -14,7 +14,9 @@ No encryption, no pseudonyms, no translations, no conversation: only the stores,
 transactions and aiogram. What our bot does to spend less per update is done here too, or this
 would not be a floor: its Bot API session (bot/api_session.py: aiogram's response models are not
 rebuilt after every garbage collection), its frozen start-up heap (bot/heap.py) and its sender
-waiting 20 ms during a burst so that one claim serves many replies (bot/sending/sender.py).
+waiting 20 ms during a burst and passes 50 ms apart at the soonest so that one claim serves
+many replies (bot/sending/sender.py), payloads sent and updates polled as JSON
+(BotApiSession.call_json).
 The bare echo bot of figure 1 has none of these. The engine is our bot's (storage/db.py:
 WAL, synchronous=NORMAL, busy_timeout, one thread trip per statement); writers take turns on
 an in-process lock, as our bot's do (storage/db.py, WriteTurns), instead of sleeping in
@@ -34,6 +36,7 @@ import json
 import logging
 import os
 import signal
+import time
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F
@@ -55,6 +58,7 @@ log = logging.getLogger("bench.durable_echo_bot")
 POLL_TIMEOUT = 10  # aiogram's start_polling default, as bot/polling.py
 PENDING, CLAIMED, SENT, FAILED = 0, 1, 2, 3
 GATHER = 0.02  # seconds, as bot/sending/sender.py
+PASS_SPACING = 0.05  # seconds, as bot/sending/sender.py (for replies)
 
 METADATA = MetaData()
 Table(
@@ -122,14 +126,8 @@ class Store:
         # For the log at the end: how far each transaction was shared.
         self.counts = {"updates": 0, "batches": 0, "passes": 0, "sent": 0}
 
-    async def store(self, updates: list[Update]) -> None:
-        rows = [
-            {
-                "update_id": u.update_id,
-                "payload": u.model_dump_json(exclude_unset=True, by_alias=True),
-            }
-            for u in updates
-        ]
+    async def store(self, updates: list[dict[str, Any]]) -> None:
+        rows = [{"update_id": u["update_id"], "payload": json.dumps(u)} for u in updates]
         async with self.writes, self.engine.begin() as connection:
             await connection.execute(STORE, rows)
         self.counts["batches"] += 1
@@ -174,24 +172,32 @@ async def answer(callback: CallbackQuery, event_update: Update, store: Store) ->
 
 
 async def poll(bot: Bot, store: Store, backlog: asyncio.Queue[Update]) -> None:
-    """Long polling: a batch is committed to the inbox before the next offset confirms it."""
+    """Long polling: a batch is committed to the inbox before the next offset confirms it.
+    Read as JSON and each update parsed once, as bot/polling.py does."""
     offset: int | None = None
-    request_timeout = int(bot.session.timeout + POLL_TIMEOUT)
+    patience = bot.session.timeout + POLL_TIMEOUT
+    session = _session(bot)
     while True:
+        params: dict[str, Any] = {"timeout": POLL_TIMEOUT}
+        if offset is not None:
+            params["offset"] = offset
         try:
-            updates = await bot(
-                GetUpdates(offset=offset, timeout=POLL_TIMEOUT), request_timeout=request_timeout
-            )
-            if updates:
-                await store.store(updates)
+            raw = await session.call_json(bot, GetUpdates, params, patience=patience)
+            if raw:
+                await store.store(raw)
         except Exception:
             log.exception("getUpdates or storing failed; trying again in 1 s")
             await asyncio.sleep(1.0)
             continue
-        for update in updates:
-            backlog.put_nowait(update)
-        if updates:
-            offset = updates[-1].update_id + 1
+        for update in raw:
+            backlog.put_nowait(Update.model_validate(update, context={"bot": bot}))
+        if raw:
+            offset = raw[-1]["update_id"] + 1
+
+
+def _session(bot: Bot) -> BotApiSession:
+    assert isinstance(bot.session, BotApiSession)
+    return bot.session
 
 
 async def handle(
@@ -214,10 +220,13 @@ async def send(bot: Bot, store: Store, backlog: asyncio.Queue[Update], stop: asy
     (bot/sending/sender.py, GATHER): one claim and one record for many rows, not two
     transactions for every reply. Once stopping, it returns after a pass that nothing woke
     it from meanwhile."""
+    last_pass = 0.0
     while True:
         await store.wake.wait()
         if backlog.qsize():
             await asyncio.sleep(GATHER)
+        await asyncio.sleep(max(last_pass + PASS_SPACING - time.monotonic(), 0.0))
+        last_pass = time.monotonic()
         store.wake.clear()
         try:
             await send_pass(bot, store)
@@ -231,8 +240,12 @@ async def send_pass(bot: Bot, store: Store) -> None:
     claimed = await store.claim()
     if not claimed:
         return
+    session = _session(bot)
     results = await asyncio.gather(
-        *(bot(METHODS[method].model_validate_json(params)) for _, method, params in claimed),
+        *(
+            session.call_json(bot, METHODS[method], json.loads(params), patience=30.0)
+            for _, method, params in claimed
+        ),
         return_exceptions=True,
     )
     outcomes = []
