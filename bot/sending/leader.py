@@ -37,8 +37,9 @@ class Leadership:
         self.held = asyncio.Event()
         self.held.set()
 
-    async def start(self, on_notify: Callable[[], None]) -> None:
-        """Begin; `on_notify` is called when another instance queued rows."""
+    async def start(self, on_notify: Callable[[int | None], None]) -> None:
+        """Begin; `on_notify` is called when another instance queued rows, with the most
+        urgent lane it queued (None: unknown)."""
 
     async def stop(self) -> None:
         return None
@@ -49,12 +50,12 @@ class PostgresLeadership(Leadership):
         super().__init__()
         self.held.clear()
         self._engine = engine
-        self._on_notify: Callable[[], None] = lambda: None
+        self._on_notify: Callable[[int | None], None] = lambda lane: None
         self._retry = retry
         self._heartbeat = heartbeat
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, on_notify: Callable[[], None]) -> None:
+    async def start(self, on_notify: Callable[[int | None], None]) -> None:
         self._on_notify = on_notify
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="sender leadership")
@@ -91,7 +92,7 @@ class PostgresLeadership(Leadership):
         await listener.add_listener(NOTIFY_CHANNEL, self._notified)
         log.info("sender: this instance sends")
         self.held.set()
-        self._on_notify()  # what was queued meanwhile
+        self._on_notify(None)  # what was queued meanwhile
         try:
             while True:
                 await asyncio.sleep(self._heartbeat)
@@ -103,8 +104,12 @@ class PostgresLeadership(Leadership):
             with contextlib.suppress(Exception):
                 await connection.invalidate()
 
-    def _notified(self, *_: Any) -> None:
-        self._on_notify()
+    def _notified(self, *arguments: Any) -> None:
+        # asyncpg calls (connection, pid, channel, payload); the payload is the lane
+        # (storage/repositories/outbox.queued).
+        payload = arguments[3] if len(arguments) > 3 else ""
+        lane = int(payload) if isinstance(payload, str) and payload.isdigit() else None
+        self._on_notify(lane)
 
 
 __all__ = ["Leadership", "PostgresLeadership"]

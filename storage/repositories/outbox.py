@@ -64,12 +64,16 @@ async def queued(session: AsyncSession, lane: int) -> None:
     session.info[QUEUED] = min(lane, session.info.get(QUEUED, lane))
     if session.bind.dialect.name != "postgresql":
         return
-    transaction = session.get_transaction()
-    mark = ("outbox_notified", id(transaction))
-    if session.info.get(mark):
+    # Again only for a more urgent lane than the transaction named before (the sender does
+    # not space its passes for alerts: bot/sending/sender.py, PASS_SPACING).
+    mark = ("outbox_notified", id(session.get_transaction()))
+    notified: int | None = session.info.get(mark)
+    if notified is not None and notified <= lane:
         return
-    session.info[mark] = True
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    session.info[mark] = lane
+    await session.execute(
+        text("SELECT pg_notify(:channel, :lane)"), {"channel": NOTIFY_CHANNEL, "lane": str(lane)}
+    )
 
 
 def woken_lane(session: AsyncSession) -> int | None:

@@ -67,3 +67,32 @@ async def test_one_instance_sends_and_another_takes_over(
     await wait_until(lambda: all_settled(session_factory), message="recorded")
     assert second.counters.sent == 1
     assert delivered_texts(emulator).count("AFTER") == 1
+
+
+async def test_notify_names_the_most_urgent_lane_queued(
+    session_factory: Sessions, engines: list[AsyncEngine]
+) -> None:
+    """The sender spaces its passes for replies, not for alerts (bot/sending/sender.py): a
+    NOTIFY says which lane woke it, once per lane more urgent than the transaction's last."""
+    lanes: list[int | None] = []
+    leadership = PostgresLeadership(engines[0], retry=0.1)
+    await leadership.start(lanes.append)
+    try:
+        await wait_until(leadership.held.is_set, message="leading")
+        await queue(session_factory, 8300, "balasan", lane=outbox.Lane.REPLY)
+        async with session_factory() as session, session.begin():
+            for number, lane in enumerate(
+                (outbox.Lane.REPLY, outbox.Lane.ALERT, outbox.Lane.REPLY)
+            ):
+                await outbox.enqueue(
+                    session,
+                    chat_id=8301,
+                    payload=outbox.message(f"pesan {number}"),
+                    kind="notice",
+                    lane=lane,
+                    dedupe_key=f"notify:{number}",
+                )
+        await wait_until(lambda: len(lanes) == 4, message="four notifications")
+        assert lanes == [None, outbox.Lane.REPLY, outbox.Lane.REPLY, outbox.Lane.ALERT]
+    finally:
+        await leadership.stop()
