@@ -399,7 +399,8 @@ async def test_replies_in_quick_succession_share_passes(
     """Each commit wakes the sender, but a pass follows the one before only PASS_SPACING
     later: replies queued meanwhile share one claim (and one record) instead of a pass each.
     The first goes at once."""
-    sender = make_sender(limits=SenderLimits(global_per_second=100))
+    # No idle passes (the tests' 50 ms poll): only wakes make passes here.
+    sender = make_sender(limits=SenderLimits(global_per_second=100), idle_poll=30.0)
     await sender.start()
     claims: list[str] = []
 
