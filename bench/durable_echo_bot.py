@@ -49,7 +49,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.echo_bot import AGAIN
-from bot.api_session import BotApiSession
+from bot.api_session import BotApiSession, api_session
 from bot.heap import freeze_start_up_heap
 from storage.db import create_engine
 
@@ -176,7 +176,7 @@ async def poll(bot: Bot, store: Store, backlog: asyncio.Queue[Update]) -> None:
     Read as JSON and each update parsed once, as bot/polling.py does."""
     offset: int | None = None
     patience = bot.session.timeout + POLL_TIMEOUT
-    session = _session(bot)
+    session = api_session(bot)
     while True:
         params: dict[str, Any] = {"timeout": POLL_TIMEOUT}
         if offset is not None:
@@ -193,11 +193,6 @@ async def poll(bot: Bot, store: Store, backlog: asyncio.Queue[Update]) -> None:
             backlog.put_nowait(Update.model_validate(update, context={"bot": bot}))
         if raw:
             offset = raw[-1]["update_id"] + 1
-
-
-def _session(bot: Bot) -> BotApiSession:
-    assert isinstance(bot.session, BotApiSession)
-    return bot.session
 
 
 async def handle(
@@ -240,7 +235,7 @@ async def send_pass(bot: Bot, store: Store) -> None:
     claimed = await store.claim()
     if not claimed:
         return
-    session = _session(bot)
+    session = api_session(bot)
     results = await asyncio.gather(
         *(
             session.call_json(bot, METHODS[method], json.loads(params), patience=30.0)

@@ -98,6 +98,14 @@ class BotApiSession(AiohttpSession):
         raise ClientDecodeError("Telegram's answer says neither ok nor why", ValueError(), decoded)
 
 
+def api_session(bot: Bot) -> BotApiSession:
+    """The bot's session, which must be a BotApiSession (bot/app.py builds it so) for
+    `call_json`."""
+    if not isinstance(bot.session, BotApiSession):
+        raise TypeError("the bot's session must be a BotApiSession (bot/app.py)")
+    return bot.session
+
+
 def _with_defaults(
     bot: Bot, method: type[TelegramMethod[Any]], params: Mapping[str, Any]
 ) -> dict[str, Any]:

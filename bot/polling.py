@@ -27,7 +27,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from bot.api_session import BotApiSession
+from bot.api_session import api_session
 from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,7 @@ class Poller:
         backoff: BackoffConfig = BACKOFF,
     ) -> None:
         self._bot = bot
-        if not isinstance(bot.session, BotApiSession):
-            raise TypeError("polling needs the bot's BotApiSession (bot/app.py)")
-        self._session = bot.session
+        self._session = api_session(bot)
         self._inbox = inbox
         self._allowed = list(allowed_updates) if allowed_updates is not None else None
         self._timeout = timeout
@@ -89,7 +87,7 @@ class Poller:
         if self._allowed is not None:
             params["allowed_updates"] = self._allowed
         # Longer than the poll itself, or a quiet poll would end in a timeout error.
-        patience = self._bot.session.timeout + self._timeout
+        patience = self._session.timeout + self._timeout
         request = asyncio.ensure_future(
             self._session.call_json(self._bot, GetUpdates, params, patience=patience)
         )

@@ -17,7 +17,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.methods import GetMe
 
-from bot.api_session import BotApiSession
+from bot.api_session import api_session
 from bot.sending.budget import RateBudget, counts_against_limits
 from bot.sending.claiming import Unit
 from bot.sending.outcomes import (
@@ -46,9 +46,7 @@ class TelegramCalls:
         max_in_flight: int,
     ) -> None:
         self._bot = bot
-        if not isinstance(bot.session, BotApiSession):
-            raise TypeError("the sender needs the bot's BotApiSession (bot/app.py)")
-        self._session = bot.session
+        self._session = api_session(bot)
         self._budget = budget
         self._now = now
         self._timeout = timeout
