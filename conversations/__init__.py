@@ -19,6 +19,7 @@ from conversations import (
     staff,
     status,
 )
+from conversations.filters import PRIVATE_CHAT, Matches
 
 
 def setup() -> Router:
@@ -27,8 +28,8 @@ def setup() -> Router:
     # Private chats only: one filter for the whole tree (a router whose filter says no is
     # skipped with everything under it), so no handler can answer where others read along.
     private = Router(name="private_chats")
-    private.message.filter(group_chats.PRIVATE)
-    private.callback_query.filter(F.message.chat.type == "private")
+    private.message.filter(PRIVATE_CHAT)
+    private.callback_query.filter(Matches(F.message.chat.type == "private"))
     # The report's buttons, most of all updates, first: aiogram tries each callback handler
     # before them in turn (about 40, with their filters), and none of those can take them
     # (each module's buttons carry its own prefix; these are "r:" in a report's states).

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
 from conversations.callbacks import ReportCb
+from conversations.filters import PRIVATE_CHAT
 from conversations.menu import main_menu
 
 
@@ -36,5 +37,5 @@ def setup() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(finished_report_button, ReportCb.filter())
     router.callback_query.register(stale_button)
-    router.message.register(anything_else, F.chat.type == "private")
+    router.message.register(anything_else, PRIVATE_CHAT)
     return router

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
-
-PRIVATE = F.chat.type == "private"
+from conversations.filters import PRIVATE_CHAT
 
 
 async def command_in_a_group(message: Message) -> None:
@@ -28,5 +27,5 @@ async def command_in_a_group(message: Message) -> None:
 def setup() -> Router:
     router = Router(name=__name__)
     # Any command addressed to this bot (Command checks a /command@name is ours).
-    router.message.register(command_in_a_group, ~PRIVATE, Command(re.compile(r".+")))
+    router.message.register(command_in_a_group, ~PRIVATE_CHAT, Command(re.compile(r".+")))
     return router

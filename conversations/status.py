@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
 from conversations.callbacks import MenuCb
+from conversations.filters import NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from conversations.report import flow
 from conversations.texts import STATUS_LABELS, duration, label, quote
@@ -132,6 +133,6 @@ def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(status_command, Command("status"))
     router.callback_query.register(status_button, MenuCb.filter(F.action == "status"))
-    router.message.register(code_typed, StatusForm.code, F.text, ~F.text.startswith("/"))
-    router.message.register(code_expected, StatusForm.code)
+    router.message.register(code_typed, StateFilter(StatusForm.code), TEXT, NOT_A_COMMAND)
+    router.message.register(code_expected, StateFilter(StatusForm.code))
     return router

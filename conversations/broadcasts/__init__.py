@@ -7,7 +7,7 @@ middle of a report (the report answers unknown commands in its own states).
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
 from conversations.broadcasts import (
     audience,
@@ -18,12 +18,13 @@ from conversations.broadcasts import (
     refusals,
     subscribe,
 )
+from conversations.filters import PRIVATE_CHAT
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     # Broadcasts are composed and subscriptions asked for in a private chat only.
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PRIVATE_CHAT)
     router.include_routers(
         subscribe.setup(),
         compose.setup(),

@@ -4,9 +4,9 @@ own formatting, links and media arrive exactly as written."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.enums import ContentType
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -16,6 +16,7 @@ from conversations import replies
 from conversations.broadcasts import audience, history
 from conversations.broadcasts.callbacks import BroadcastCb
 from conversations.broadcasts.states import BroadcastForm
+from conversations.filters import NOT_A_COMMAND
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
 from services import broadcasts
@@ -123,6 +124,6 @@ def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(broadcast_command, Command("siaran"), IsCoordinator())
     router.message.register(
-        message_received, BroadcastForm.compose, ~F.text.startswith("/"), IsCoordinator()
+        message_received, StateFilter(BroadcastForm.compose), NOT_A_COMMAND, IsCoordinator()
     )
     return router

@@ -7,6 +7,7 @@ Pressing Send twice sends once: the draft becomes "scheduled" in one compare-and
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -17,6 +18,7 @@ from conversations.broadcasts.audience import gone_text
 from conversations.broadcasts.callbacks import BroadcastCb, CancelBroadcastCb
 from conversations.broadcasts.states import BroadcastForm
 from conversations.broadcasts.texts import audience_text
+from conversations.filters import NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from conversations.staff.filters import IsCoordinator
 from conversations.staff.texts import local_moment, zone_name
@@ -184,9 +186,9 @@ def setup() -> Router:
     )
     router.callback_query.register(discard, BroadcastCb.filter(F.action == "drop"), IsCoordinator())
     router.message.register(
-        when_typed, BroadcastForm.when, F.text, ~F.text.startswith("/"), IsCoordinator()
+        when_typed, StateFilter(BroadcastForm.when), TEXT, NOT_A_COMMAND, IsCoordinator()
     )
     router.message.register(
-        when_expected, BroadcastForm.when, ~F.text.startswith("/"), IsCoordinator()
+        when_expected, StateFilter(BroadcastForm.when), NOT_A_COMMAND, IsCoordinator()
     )
     return router

@@ -6,7 +6,7 @@ Registered after the broadcast handlers: these only see what the role filter ref
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.broadcasts.callbacks import BROADCAST_CALLBACKS
 from conversations.broadcasts.states import BroadcastForm
+from conversations.filters import NOT_A_COMMAND
 from services.roles import COORDINATOR
 from storage.repositories import Repo
 
@@ -62,5 +63,5 @@ def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(broadcast_command, Command("siaran"))
     router.callback_query.register(broadcast_button, BroadcastButton())
-    router.message.register(broadcast_answer, StateFilter(BroadcastForm), ~F.text.startswith("/"))
+    router.message.register(broadcast_answer, StateFilter(BroadcastForm), NOT_A_COMMAND)
     return router

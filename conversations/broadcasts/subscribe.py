@@ -18,6 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
 from conversations.callbacks import SubscribeCb
+from conversations.filters import PRIVATE_CHAT, Matches
 from conversations.options import ConversationOptions
 from conversations.report import flow
 from conversations.staff.texts import place_name
@@ -248,7 +249,7 @@ def setup() -> Router:
     router.callback_query.register(place_chosen, SubscribeCb.filter(F.action.in_({"kel", "city"})))
     router.my_chat_member.register(
         blocked_the_bot,
-        F.chat.type == "private",
-        F.new_chat_member.status == ChatMemberStatus.KICKED,
+        PRIVATE_CHAT,
+        Matches(F.new_chat_member.status == ChatMemberStatus.KICKED),
     )
     return router

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -11,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.guard import changeable_case
+from conversations.filters import NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.cases import NotAllowed, add_note
@@ -76,6 +78,6 @@ async def note_expected(message: Message) -> None:
 def setup() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(ask_note, CaseCb.filter(F.action == cb.NOTE))
-    router.message.register(note_written, NoteForm.text, F.text, ~F.text.startswith("/"))
-    router.message.register(note_expected, NoteForm.text, ~F.text.startswith("/"))
+    router.message.register(note_written, StateFilter(NoteForm.text), TEXT, NOT_A_COMMAND)
+    router.message.register(note_expected, StateFilter(NoteForm.text), NOT_A_COMMAND)
     return router

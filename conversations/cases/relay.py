@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from conversations import replies
 from conversations.callbacks import CaseCb
 from conversations.cases.guard import changeable_case, refuse
+from conversations.filters import NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
 from services.alerting import load_report
@@ -138,6 +139,6 @@ def setup() -> Router:
     router.callback_query.register(ask_message, CaseCb.filter(F.action == cb.CONTACT))
     router.callback_query.register(ask_reply, CaseCb.filter(F.action == cb.REPLY))
     writing = StateFilter(RelayForm.to_reporter, RelayForm.to_officer)
-    router.message.register(written, writing, F.text, ~F.text.startswith("/"))
-    router.message.register(text_expected, writing, ~F.text.startswith("/"))
+    router.message.register(written, writing, TEXT, NOT_A_COMMAND)
+    router.message.register(text_expected, writing, NOT_A_COMMAND)
     return router

@@ -6,15 +6,16 @@ button press and typed answer, and what others get is in refusals.py (registered
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
+from conversations.filters import PRIVATE_CHAT
 from conversations.insight import export, refusals, statistics
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     # Statistics and exports hold case data: only in a private chat, never in a group.
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PRIVATE_CHAT)
     router.include_routers(statistics.setup(), export.setup())
     # Must be last: it answers what the role filters above refused.
     router.include_router(refusals.setup())

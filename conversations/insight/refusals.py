@@ -6,13 +6,14 @@ when the role filter said no (a coordinator demoted meanwhile included).
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
+from conversations.filters import NOT_A_COMMAND
 from conversations.insight.callbacks import InsightCb
 from conversations.insight.states import InsightForm
 from storage.repositories import Repo
@@ -50,5 +51,5 @@ def setup() -> Router:
     router = Router(name=__name__)
     router.message.register(command_refused, Command("statistik", "ekspor"))
     router.callback_query.register(button_refused, InsightCb.filter())
-    router.message.register(answer_refused, InsightForm.period, ~F.text.startswith("/"))
+    router.message.register(answer_refused, StateFilter(InsightForm.period), NOT_A_COMMAND)
     return router

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations import replies
+from conversations.filters import NO_TEXT, NOT_A_COMMAND, TEXT
 from conversations.insight.callbacks import CUSTOM, EXPORT, STATISTICS, InsightCb
 from conversations.insight.export import ask_format
 from conversations.insight.periods import (
@@ -408,7 +409,9 @@ def setup() -> Router:
         period_chosen, InsightCb.filter(F.tool == STATISTICS), IsCoordinator()
     )
     router.message.register(
-        dates_typed, InsightForm.period, F.text, ~F.text.startswith("/"), IsCoordinator()
+        dates_typed, StateFilter(InsightForm.period), TEXT, NOT_A_COMMAND, IsCoordinator()
     )
-    router.message.register(dates_expected, InsightForm.period, ~F.text, IsCoordinator())
+    router.message.register(
+        dates_expected, StateFilter(InsightForm.period), NO_TEXT, IsCoordinator()
+    )
     return router

@@ -7,10 +7,12 @@ gets a friendly re-prompt and leaves the draft untouched.
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from conversations.filters import COMMAND, NOT_A_COMMAND, TEXT, Matches
 from conversations.report import flow
 from conversations.report import keyboards as kb
 from conversations.report.buttons import choose_kecamatan, choose_kelurahan
@@ -26,8 +28,6 @@ from services.report_draft import (
     MAX_NAME,
     Attachment,
 )
-
-NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 def _is(text: str | None, button_label: str) -> bool:
@@ -174,7 +174,7 @@ async def _description_saved(ctx: StepContext) -> None:
     )
 
 
-_MEDIA = F.photo | F.video | F.voice | F.audio | F.document | F.video_note
+_MEDIA = Matches(F.photo | F.video | F.voice | F.audio | F.document | F.video_note)
 
 
 async def evidence_file(message: Message, ctx: StepContext) -> None:
@@ -293,18 +293,22 @@ async def unexpected(message: Message, ctx: StepContext) -> None:
 
 def setup() -> Router:
     router = Router(name=__name__)
-    router.message.register(typed_kecamatan, ReportForm.kecamatan, F.text, NOT_A_COMMAND)
-    router.message.register(typed_kelurahan, ReportForm.kelurahan, F.text, NOT_A_COMMAND)
-    router.message.register(typed_landmark, ReportForm.landmark, F.text, NOT_A_COMMAND)
-    router.message.register(typed_held_at, ReportForm.held_at, F.text, NOT_A_COMMAND)
-    router.message.register(shared_location, ReportForm.location, F.location)
-    router.message.register(location_reply_buttons, ReportForm.location, F.text)
-    router.message.register(typed_description, ReportForm.description, F.text, NOT_A_COMMAND)
-    router.message.register(voice_description, ReportForm.description, F.voice)
-    router.message.register(evidence_file, ReportForm.evidence, _MEDIA)
-    router.message.register(typed_name, ReportForm.name, F.text, NOT_A_COMMAND)
-    router.message.register(shared_contact, ReportForm.phone, F.contact)
-    router.message.register(phone_reply_buttons, ReportForm.phone, F.text)
-    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(typed_kecamatan, StateFilter(ReportForm.kecamatan), TEXT, NOT_A_COMMAND)
+    router.message.register(typed_kelurahan, StateFilter(ReportForm.kelurahan), TEXT, NOT_A_COMMAND)
+    router.message.register(typed_landmark, StateFilter(ReportForm.landmark), TEXT, NOT_A_COMMAND)
+    router.message.register(typed_held_at, StateFilter(ReportForm.held_at), TEXT, NOT_A_COMMAND)
+    router.message.register(shared_location, StateFilter(ReportForm.location), Matches(F.location))
+    router.message.register(location_reply_buttons, StateFilter(ReportForm.location), TEXT)
+    router.message.register(
+        typed_description, StateFilter(ReportForm.description), TEXT, NOT_A_COMMAND
+    )
+    router.message.register(
+        voice_description, StateFilter(ReportForm.description), Matches(F.voice)
+    )
+    router.message.register(evidence_file, StateFilter(ReportForm.evidence), _MEDIA)
+    router.message.register(typed_name, StateFilter(ReportForm.name), TEXT, NOT_A_COMMAND)
+    router.message.register(shared_contact, StateFilter(ReportForm.phone), Matches(F.contact))
+    router.message.register(phone_reply_buttons, StateFilter(ReportForm.phone), TEXT)
+    router.message.register(unknown_command, COMMAND)
     router.message.register(unexpected)
     return router

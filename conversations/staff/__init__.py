@@ -7,15 +7,16 @@ that reads free text. See staff.mmd for the /petugas and /jadwal flows.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
+from conversations.filters import PRIVATE_CHAT
 from conversations.staff import invite, officers, piket, redeem, refusals, roster
 
 
 def setup() -> Router:
     router = Router(name=__name__)
     # Staff work happens in a private chat: an invitation link posted in a group is given away.
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PRIVATE_CHAT)
     router.include_routers(
         redeem.setup(), invite.setup(), officers.setup(), roster.setup(), piket.setup()
     )

@@ -10,7 +10,7 @@ staff.mmd.
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
+from conversations.filters import NO_TEXT, NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from conversations.staff import places
 from conversations.staff.callbacks import OfficerCb
@@ -544,10 +545,12 @@ def setup() -> Router:
     )
     router.message.register(
         kelurahan_typed,
-        StaffForm.officer_kelurahan,
-        F.text,
-        ~F.text.startswith("/"),
+        StateFilter(StaffForm.officer_kelurahan),
+        TEXT,
+        NOT_A_COMMAND,
         coordinator,
     )
-    router.message.register(kelurahan_expected, StaffForm.officer_kelurahan, ~F.text, coordinator)
+    router.message.register(
+        kelurahan_expected, StateFilter(StaffForm.officer_kelurahan), NO_TEXT, coordinator
+    )
     return router

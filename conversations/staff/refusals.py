@@ -7,13 +7,14 @@ what, never with what they typed.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
+from conversations.filters import NOT_A_COMMAND
 from conversations.staff.callbacks import STAFF_CALLBACKS
 from conversations.staff.states import StaffForm
 from services.roles import COORDINATOR, OFFICER
@@ -78,5 +79,5 @@ def setup() -> Router:
     router.message.register(coordinator_command, Command(*COORDINATOR_COMMANDS))
     router.message.register(officer_command, Command(*OFFICER_COMMANDS))
     router.callback_query.register(staff_button, StaffButton())
-    router.message.register(staff_answer, StateFilter(StaffForm), ~F.text.startswith("/"))
+    router.message.register(staff_answer, StateFilter(StaffForm), NOT_A_COMMAND)
     return router

@@ -9,13 +9,14 @@ once the line was understood. See staff.mmd.
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
+from conversations.filters import NO_TEXT, NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from conversations.staff import places
 from conversations.staff.callbacks import PlaceCb, RosterCb, ShiftOfficerCb
@@ -388,7 +389,7 @@ def setup() -> Router:
     router.callback_query.register(ask_shift, RosterCb.filter(F.action == "add"), coordinator)
     router.callback_query.register(officer_chosen, ShiftOfficerCb.filter(), coordinator)
     router.message.register(
-        shift_typed, StaffForm.shift, F.text, ~F.text.startswith("/"), coordinator
+        shift_typed, StateFilter(StaffForm.shift), TEXT, NOT_A_COMMAND, coordinator
     )
-    router.message.register(shift_expected, StaffForm.shift, ~F.text, coordinator)
+    router.message.register(shift_expected, StateFilter(StaffForm.shift), NO_TEXT, coordinator)
     return router

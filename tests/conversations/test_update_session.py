@@ -3,15 +3,20 @@ and written once."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from conversations.report.states import ReportForm
+from playground.emulator import BotAPIEmulator
 from storage.models import FsmState
 from tests.conversations.resident import Resident
-from tests.fixtures.bot import RunningBot
+from tests.fixtures.bot import COORDINATOR_ID, RunningBot
 from tests.fixtures.statements import watching
+from tests.staff.people import Person
 
 
 async def test_each_step_reads_the_conversation_state_once(
@@ -112,3 +117,31 @@ async def test_a_steps_replies_are_queued_in_one_statement(
     # The next question is the chat's last message: it was not queued before the edit.
     last = resident.user.chat.bot_messages()[-1]
     assert "Siapa yang membuat laporan ini?" in (last.text or "")
+
+
+async def test_no_update_hands_work_to_a_thread(
+    resident: Resident, bot: RunningBot, emulator: BotAPIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram runs a filter or handler that is not a coroutine (a bare `F` expression, a
+    `State` given as a filter) through `asyncio.to_thread`: a thread's round trip, about 0.1 ms
+    of CPU, for every check of every update that reaches it. A whole report, typed answers
+    included, and a coordinator's commands check every router's filters without one."""
+    handed: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def watched(work: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        handed.append(repr(getattr(work, "func", work)))
+        return await to_thread(work, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", watched)
+    await resident.start()
+    await resident.begin_report()
+    await resident.answer_until_description(landmark="Dekat sekolah")
+    await resident.describe("Tetangga saya dipukul.")
+    await resident.finish_anonymously()
+    await resident.send()
+    coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
+    await coordinator.command("/jadwal", "Kalampangan", expect="Duty roster of Kalampangan")
+    await coordinator.command("/kasus", expect="")
+    await coordinator.say("halo", expect="")
+    assert handed == []
