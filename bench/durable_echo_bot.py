@@ -39,7 +39,7 @@ import signal
 import time
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.echo_bot import AGAIN
 from bot.api_session import BotApiSession, api_session
 from bot.heap import freeze_start_up_heap
+from conversations.filters import TEXT
 from storage.db import create_engine
 
 log = logging.getLogger("bench.durable_echo_bot")
@@ -271,7 +272,8 @@ async def main() -> None:
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
     dispatcher = Dispatcher()
-    dispatcher.message.register(echo, F.text)
+    # Checked on the loop as the bot checks its rules, not in a thread (conversations/filters.py).
+    dispatcher.message.register(echo, TEXT)
     dispatcher.callback_query.register(answer)
     store = Store(engine)
     backlog: asyncio.Queue[Update] = asyncio.Queue()
