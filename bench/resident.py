@@ -8,6 +8,7 @@ found by msgid in the catalogs, like the tests, so a reworded question does not 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -157,9 +158,17 @@ class EchoUser:
         self.timeout = timeout
         self.updates = 0
 
-    async def run(self, kinds: tuple[str, ...] = REPORT_UPDATES) -> None:
+    async def run(
+        self, kinds: tuple[str, ...] = REPORT_UPDATES, *, period: float = 0.0, offset: float = 0.0
+    ) -> None:
+        """Each update as soon as the last is answered; with a `period`, the k-th update not
+        before `offset + k * period` seconds from now (figure 1's floor at the bot's pace)."""
         last: BotMessage | None = None
+        started = time.monotonic()
         for index, kind in enumerate(kinds):
+            due = started + offset + index * period
+            if period and due > time.monotonic():
+                await asyncio.sleep(due - time.monotonic())
             self.updates += 1
             if kind == "press" and last is not None:
                 answer = await self.user.press("again", message=last, timeout=self.timeout)
