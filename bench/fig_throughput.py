@@ -81,16 +81,17 @@ async def residents_run(
 async def echo_run(
     emulator: BotAPIEmulator, bot: BotProcess, first_id: int, count: int, rate: float = 0.0
 ) -> Sample:
-    """The echo users as fast as the bot answers; with a `rate`, at that many updates per
-    second together, spread evenly (the residents' pace with our bot)."""
+    """The echo users as fast as the bot answers; with a `rate`, each pausing before an
+    update for as long as makes that many updates a second together (the residents' pace with
+    our bot, which is held to a message a second per chat)."""
     people = [EchoUser(emulator.user(first_id + i, token=bot.token)) for i in range(count)]
-    period = count / rate if rate else 0.0
+    # Less the time an answer takes (about a sender's pass spacing, 50 ms).
+    think = max(count / rate - 0.05, 0.0) if rate else 0.0
     bot_cpu, bench_cpu = bot.cpu_seconds(), _own_cpu()
     started = time.monotonic()
     with bot.measured():
         await gather_all(
-            person.run(REPORT_UPDATES, period=period, offset=period * i / count)
-            for i, person in enumerate(people)
+            person.run(REPORT_UPDATES, think=think, seed=i) for i, person in enumerate(people)
         )
     elapsed = time.monotonic() - started
     return Sample(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import time
 from dataclasses import dataclass
@@ -159,16 +160,16 @@ class EchoUser:
         self.updates = 0
 
     async def run(
-        self, kinds: tuple[str, ...] = REPORT_UPDATES, *, period: float = 0.0, offset: float = 0.0
+        self, kinds: tuple[str, ...] = REPORT_UPDATES, *, think: float = 0.0, seed: int = 0
     ) -> None:
-        """Each update as soon as the last is answered; with a `period`, the k-th update not
-        before `offset + k * period` seconds from now (figure 1's floor at the bot's pace)."""
+        """Each update as soon as the last is answered; with `think`, after a pause of about
+        that long (half to one and a half times, at random; the first pause up to that long,
+        so that people do not start together). Figure 1's floor at our bot's pace."""
         last: BotMessage | None = None
-        started = time.monotonic()
+        rng = random.Random(seed)
         for index, kind in enumerate(kinds):
-            due = started + offset + index * period
-            if period and due > time.monotonic():
-                await asyncio.sleep(due - time.monotonic())
+            if think:
+                await asyncio.sleep(think * (rng.random() if index == 0 else rng.uniform(0.5, 1.5)))
             self.updates += 1
             if kind == "press" and last is not None:
                 answer = await self.user.press("again", message=last, timeout=self.timeout)
