@@ -13,11 +13,11 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
+    Executable,
     Integer,
     ScalarSelect,
     Select,
     Table,
-    Update,
     and_,
     bindparam,
     case,
@@ -124,40 +124,45 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
 _ANY_LANE = (-(2**31), 2**31 - 1)
 
 
-def _claim_statement() -> Update:
+def _claim_statement() -> Executable:
     """Built once (a claim every pass): parameters now, until, worker, exclude, and two lane
     ranges with a limit each (`claim_due`'s lanes, and the rows it may take besides).
 
     FOR UPDATE SKIP LOCKED (PostgreSQL): two senders claiming at once each get other rows,
     and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
-    takes its write lock before reading, so the same holds there."""
+    takes its write lock before reading, so the same holds there.
+
+    A Core UPDATE whose RETURNING the ORM loads as rows (populating those already in the
+    session): an ORM-enabled UPDATE first works out which objects in the session it changes,
+    and a claim took 2.4 ms of CPU instead of 1.4 (README, "Benchmarks")."""
+    table = cast(Table, OutboxMessage.__table__)
     now: BindParameter[datetime] = bindparam("now")
 
     def chosen(lanes: str) -> ScalarSelect[int]:
         due = and_(
-            OutboxMessage.status == PENDING,
-            OutboxMessage.not_before <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            OutboxMessage.lane >= bindparam(f"{lanes}_min"),
-            OutboxMessage.lane <= bindparam(f"{lanes}_max"),
-            OutboxMessage.recipient_id.not_in(bindparam("exclude", expanding=True)),
+            table.c.status == PENDING,
+            table.c.not_before <= now,
+            or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+            table.c.lane >= bindparam(f"{lanes}_min"),
+            table.c.lane <= bindparam(f"{lanes}_max"),
+            table.c.recipient_id.not_in(bindparam("exclude", expanding=True)),
         )
         return (
-            select(OutboxMessage.id)
+            select(table.c.id)
             .where(due)
-            .order_by(OutboxMessage.lane, OutboxMessage.id)
+            .order_by(table.c.lane, table.c.id)
             .limit(bindparam(f"{lanes}_limit", type_=Integer))
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
 
-    return (
-        update(OutboxMessage)
-        .where(or_(OutboxMessage.id.in_(chosen("lanes")), OutboxMessage.id.in_(chosen("also"))))
+    claim = (
+        update(table)
+        .where(or_(table.c.id.in_(chosen("lanes")), table.c.id.in_(chosen("also"))))
         .values(claimed_until=bindparam("until"), claimed_by=bindparam("worker"))
-        .returning(OutboxMessage)
-        .execution_options(populate_existing=True)
+        .returning(*table.c)
     )
+    return select(OutboxMessage).from_statement(claim).execution_options(populate_existing=True)
 
 
 _CLAIM = _claim_statement()
