@@ -15,7 +15,8 @@ _BY_DRAFT_OR_CODE = select(Report).where(
 )
 
 # Built once: asked for every alert delivered.
-_OWNER = select(Report.owner_id).where(Report.id == bindparam("report_id"))
+# Locked (PostgreSQL; SQLite has one writer anyway): see `owner_of`.
+_OWNER = select(Report.owner_id).where(Report.id == bindparam("report_id")).with_for_update()
 
 
 class ReportRepo:
@@ -34,7 +35,10 @@ class ReportRepo:
         return report
 
     async def owner_of(self, report_id: int) -> int | None:
-        """The officer who took the report, without loading it."""
+        """The officer who took the report, without loading it; the row stays locked until
+        this transaction ends. For the sender's record of an alert: a Terima in progress
+        (its conditional UPDATE locks the row) is waited for, so either the record sees its
+        owner or the Terima sees the alert sent, and one of them says who took the case."""
         owner: int | None = await self._session.scalar(_OWNER, {"report_id": report_id})
         return owner
 
