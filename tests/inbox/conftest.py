@@ -18,12 +18,7 @@ from services.clock import ManualClock
 from storage.models import InboxUpdate
 from storage.repositories import inbox as inbox_rows
 from tests.fixtures.bot import RunningBot, start_bot
-
-
-@pytest.fixture(autouse=True)
-def conversational_pace(emulator: BotAPIEmulator) -> None:
-    emulator.rate_limits.per_chat_per_second = 20
-    emulator.rate_limits.per_chat_burst = 20
+from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from playground.demo.demo import Demo
+from tests.fixtures.pace import allow_bursts, sender_bursts
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags that keep Chromium from phoning home: CI has no internet, and the demo must not need it.
@@ -37,8 +38,23 @@ needs_browser = pytest.mark.skipif(_browser_missing() is not None, reason=_brows
 
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """The demo as `make demo` runs it: each chat paced at Telegram's 1 message a second."""
     running = Demo(port=0, data_dir=tmp_path / "demo")
     await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def bursting_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Demo]:
+    """The demo at the conversation tests' pace (tests/fixtures/pace.py): the emulator and
+    the demo's sender both allow bursts in a chat."""
+    sender_bursts(monkeypatch)
+    running = Demo(port=0, data_dir=tmp_path / "demo")
+    await running.start()
+    allow_bursts(running.emulator)
     try:
         yield running
     finally:

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from playground.demo.demo import Demo
-from tests.fixtures.pace import allow_bursts
 from tests.playground.conftest import needs_browser
 from tests.playground.page import ChatPage, first_line, t, tn
 
@@ -88,10 +87,10 @@ async def file_report(resident: ChatPage, photo: bytes = PNG, *, caption: str | 
     return match.group(0)
 
 
-async def test_report_reaches_the_officer_who_takes_it(browser: Any, demo: Demo) -> None:
+async def test_report_reaches_the_officer_who_takes_it(browser: Any, bursting_demo: Demo) -> None:
     # The whole report at the pace of the conversation tests (the strict 1 message/s per chat,
     # as in the demo, is the next test's).
-    allow_bursts(demo.emulator)
+    demo = bursting_demo
     page, errors = await open_page(browser, demo, viewport={"width": 1400, "height": 900})
     resident = ChatPage(page, "resident")
     officer = ChatPage(page, "officer")
@@ -172,8 +171,10 @@ async def _newest_button(chat: ChatPage, prefix: str) -> None:
     not BROADCASTS,
     reason="the /siaran broadcast wizard (conversations/broadcasts) does not exist yet",
 )
-async def test_coordinator_broadcast_reaches_the_resident(browser: Any, demo: Demo) -> None:
-    allow_bursts(demo.emulator)
+async def test_coordinator_broadcast_reaches_the_resident(
+    browser: Any, bursting_demo: Demo
+) -> None:
+    demo = bursting_demo
     page, errors = await open_page(browser, demo, viewport={"width": 1400, "height": 900})
     resident = ChatPage(page, "resident")
     coordinator = ChatPage(page, "coordinator")
