@@ -44,6 +44,7 @@ from storage.models import (
 from storage.repositories import case_access
 from storage.repositories import cases as case_rows
 from storage.repositories.audit import AuditRepo
+from storage.repositories.outbox import OutboxRow
 from storage.repositories.reports import ReportRepo
 from storage.repositories.staff import StaffRepo
 
@@ -200,11 +201,11 @@ async def _withdraw_alerts(
     await case_rows.cancel_unsent_alerts(session, report.id, owner_id)
     sent = await case_rows.sent_alerts(session, report.id)
     for row in sent:
-        await edit_taken_alert(session, row, report, owner_id, owner_name)
+        await edit_taken_alert(session, OutboxRow.of(row), report, owner_id, owner_name)
 
 
 async def edit_taken_alert(
-    session: AsyncSession, row: OutboxMessage, report: Report, owner_id: int, owner_name: str
+    session: AsyncSession, row: OutboxRow, report: Report, owner_id: int, owner_name: str
 ) -> None:
     assert row.result_message_id is not None and row.recipient_id is not None
     chat_id = row.recipient_id  # staff: their Telegram id

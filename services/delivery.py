@@ -14,10 +14,11 @@ from services.i18n import translator
 from services.officers import CASE_MESSAGE_KINDS
 from services.roles import coordinator_ids
 from services.subscriptions import unsubscribe
-from storage.models import OutboxMessage, User
+from storage.models import User
 from storage.repositories import case_access
 from storage.repositories.audit import AuditRepo
 from storage.repositories.broadcasts import broadcast_of_row
+from storage.repositories.outbox import OutboxRow
 from storage.repositories.reports import ReportRepo
 from storage.repositories.users import UserRepo
 
@@ -36,7 +37,7 @@ class CaseDeliveryHooks:
         self._policy = policy
         self._clock = clock
 
-    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+    async def withheld(self, session: AsyncSession, rows: list[OutboxRow]) -> set[int]:
         """A message about a case reaches only someone who may see that case as it goes out:
         a role or a kelurahan taken away after it was queued takes it back, whatever queued
         it (an escalation reminding everyone alerted so far, a relay, a reminder)."""
@@ -49,7 +50,7 @@ class CaseDeliveryHooks:
             await case_access.cancel_unseen(session, CASE_MESSAGE_KINDS, row_ids=about_cases)
         )
 
-    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+    async def delivered(self, session: AsyncSession, row: OutboxRow, message_id: int) -> None:
         if row.kind == CARD_KIND and row.report_id is not None and row.recipient_id is not None:
             # A card sent (a case handed to an officer): it follows the case from now on.
             await shown(session, row.report_id, (row.recipient_id, message_id))
@@ -71,7 +72,7 @@ class CaseDeliveryHooks:
             name = await display_name(session, report.owner_id)
             await edit_taken_alert(session, row, report, report.owner_id, name)
 
-    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+    async def unreachable(self, session: AsyncSession, row: OutboxRow) -> None:
         # Any 403 (a broadcast copy, a notice, an alert): someone who blocked the bot wants no
         # awareness messages. Only /langganan subscribes them again. The broadcast's count of
         # "blocked" needs nothing here: it reads the row's status.
@@ -83,7 +84,7 @@ class CaseDeliveryHooks:
             )
             await reroute_after_unreachable(session, row.report_id, self._policy, self._clock.now())
 
-    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+    async def dead(self, session: AsyncSession, row: OutboxRow, reason: str) -> None:
         broadcast_id = broadcast_of_row(row)
         if broadcast_id is not None and broadcasts.SOURCE_GONE in reason:
             await broadcasts.stop_source_gone(session, broadcast_id, self._clock.now())
@@ -128,7 +129,7 @@ class CaseDeliveryHooks:
         await reroute_after_unreachable(session, row.report_id, self._policy, self._clock.now())
 
 
-async def _reply_dead(session: AsyncSession, row: OutboxMessage) -> None:
+async def _reply_dead(session: AsyncSession, row: OutboxRow) -> None:
     """A reply Telegram refuses for good (a bug of ours): the person would wait for an answer
     that never comes. They get the apology a failed update gets, once."""
     chat_id = (row.payload or {}).get("chat_id")

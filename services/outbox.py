@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
 from storage.repositories import outbox as outbox_rows
+from storage.repositories.outbox import OutboxRow
 from storage.repositories.users import UserRepo
 
 
@@ -117,29 +118,29 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
 class DeliveryHooks(Protocol):
     """What the rules want to know about deliveries; called by the sender in its transaction."""
 
-    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+    async def withheld(self, session: AsyncSession, rows: list[OutboxRow]) -> set[int]:
         """Of the rows just claimed, about to be sent, the ids of those that must not go out
         any more (cancelled here, in the claim's transaction)."""
 
-    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+    async def delivered(self, session: AsyncSession, row: OutboxRow, message_id: int) -> None:
         """The row reached Telegram (message_id of the sent message)."""
 
-    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+    async def unreachable(self, session: AsyncSession, row: OutboxRow) -> None:
         """Telegram answered 403: the recipient blocked the bot (the row will not be retried)."""
 
-    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+    async def dead(self, session: AsyncSession, row: OutboxRow, reason: str) -> None:
         """The row can never be delivered (bad request, retries exhausted)."""
 
 
 class NoHooks:
-    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+    async def withheld(self, session: AsyncSession, rows: list[OutboxRow]) -> set[int]:
         return set()
 
-    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+    async def delivered(self, session: AsyncSession, row: OutboxRow, message_id: int) -> None:
         return None
 
-    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+    async def unreachable(self, session: AsyncSession, row: OutboxRow) -> None:
         return None
 
-    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+    async def dead(self, session: AsyncSession, row: OutboxRow, reason: str) -> None:
         return None

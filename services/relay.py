@@ -19,8 +19,9 @@ from services.quiet_hours import QuietHours
 from services.roles import coordinator_ids
 from services.text_limits import quote, utf16_length
 from storage.crypto import get_cipher
-from storage.models import OutboxMessage, Report, User
+from storage.models import Report, User
 from storage.repositories.audit import AuditRepo
+from storage.repositories.outbox import OutboxRow
 
 # In UTF-16 units, as Telegram counts (an emoji is two): with the header it stays under 4096.
 MAX_RELAY = 3000
@@ -136,7 +137,7 @@ async def relay_to_officer(
     return report
 
 
-async def relay_dead(session: AsyncSession, row: OutboxMessage) -> None:
+async def relay_dead(session: AsyncSession, row: OutboxRow) -> None:
     """Telegram refused a relayed message for good: tell whoever wrote it, so that nobody
     waits for an answer to a message that never arrived."""
     report = await load_report(session, row.report_id or 0)
@@ -160,7 +161,7 @@ async def relay_dead(session: AsyncSession, row: OutboxMessage) -> None:
 
 
 async def _tell(
-    session: AsyncSession, chat_id: int, text: str, row: OutboxMessage, report: Report
+    session: AsyncSession, chat_id: int, text: str, row: OutboxRow, report: Report
 ) -> None:
     await outbox.enqueue(
         session,

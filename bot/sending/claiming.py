@@ -28,8 +28,8 @@ from bot.sending.payloads import (
 )
 from services.outbox import DeliveryHooks, Lane
 from storage.db import writers_waiting
-from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
+from storage.repositories.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ Transaction = Callable[[], contextlib.AbstractAsyncContextManager[AsyncSession]]
 class Unit:
     """One Telegram call: a row, or several alerts combined into one message."""
 
-    rows: list[OutboxMessage]
+    rows: list[OutboxRow]
     payload: dict[str, Any]
     # Sent with allow_paid_broadcast, outside the bot-wide window (alerts only).
     paid: bool = False
@@ -105,7 +105,7 @@ class Claims:
         # Combined alerts Telegram refused: these rows go one by one from now on.
         self.no_combine: set[int] = set()
 
-    async def take(self, limit: int, *, alerts_only: bool) -> list[OutboxMessage]:
+    async def take(self, limit: int, *, alerts_only: bool) -> list[OutboxRow]:
         async with self._transaction() as session:
             # Read the clock once the turn is ours: rows committed while this claim waited
             # for it (the alert of the update before) are due too, not left for a pass later.
@@ -128,8 +128,8 @@ class Claims:
         return rows + broadcasts[:spare]
 
     async def _without_withheld(
-        self, session: AsyncSession, rows: list[OutboxMessage]
-    ) -> list[OutboxMessage]:
+        self, session: AsyncSession, rows: list[OutboxRow]
+    ) -> list[OutboxRow]:
         """The rules' last word before a send (a case message to someone who may no longer see
         the case is cancelled): asked in the claim's transaction, so nothing changes between."""
         if not rows:
@@ -158,7 +158,7 @@ class Claims:
         waiting: Iterable[int],
         broadcasts: int,
         alerts_only: bool,
-    ) -> list[OutboxMessage]:
+    ) -> list[OutboxRow]:
         return await repo.claim_due(
             session,
             now=now,
@@ -170,9 +170,9 @@ class Claims:
             also=(Lane.BROADCAST, broadcasts),
         )
 
-    def plan(self, rows: list[OutboxMessage], moment: float) -> tuple[list[Unit], list[int]]:
+    def plan(self, rows: list[OutboxRow], moment: float) -> tuple[list[Unit], list[int]]:
         """Units to send now, within each chat's budget, and the row ids held back."""
-        by_chat: dict[int, list[OutboxMessage]] = {}
+        by_chat: dict[int, list[OutboxRow]] = {}
         for row in rows:
             by_chat.setdefault(row.recipient_id or 0, []).append(row)
         units: list[Unit] = []
@@ -192,7 +192,7 @@ class Claims:
         units.sort(key=lambda unit: (unit.lane, unit.rows[0].id))
         return units, held
 
-    def _units_for(self, rows: list[OutboxMessage], allowed: int) -> list[Unit]:
+    def _units_for(self, rows: list[OutboxRow], allowed: int) -> list[Unit]:
         """One unit per row, except that alerts which would otherwise wait for this chat's
         budget share one message: the last of several alerts for one officer must not queue
         behind the others (README, "Durable delivery")."""

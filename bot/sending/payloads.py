@@ -13,7 +13,7 @@ from aiogram.methods import TelegramMethod
 
 from services.outbox import Lane
 from storage.identity import is_pseudonym
-from storage.models import OutboxMessage
+from storage.repositories.outbox import OutboxRow
 
 MAX_TEXT_LENGTH = 4096
 # Telegram refuses inline keyboards with more buttons than this.
@@ -103,12 +103,12 @@ def _inline_rows(params: Mapping[str, Any]) -> list[Any] | None:
     return list(rows) if isinstance(rows, list) else None
 
 
-def payload_of(row: OutboxMessage) -> dict[str, Any]:
+def payload_of(row: OutboxRow) -> dict[str, Any]:
     """A row's payload; {} once it was forgotten (rows done with: repositories/outbox)."""
     return row.payload or {}
 
 
-def combinable(row: OutboxMessage) -> bool:
+def combinable(row: OutboxRow) -> bool:
     """A plain alert text (sendMessage with at most an inline keyboard). Evidence copies and
     map pins are other methods and go one by one."""
     if row.lane > Lane.ALERT or row.kind != "alert":
@@ -123,20 +123,20 @@ def combinable(row: OutboxMessage) -> bool:
 
 @dataclass
 class _Pack:
-    rows: list[OutboxMessage]
+    rows: list[OutboxRow]
     length: int
     buttons: int
     parse_mode: Any
 
 
-def _measure(row: OutboxMessage) -> tuple[int, int, Any]:
+def _measure(row: OutboxRow) -> tuple[int, int, Any]:
     params = payload_of(row)["params"]
     rows = _inline_rows(params) or []
     buttons = sum(len(r) if isinstance(r, list) else 1 for r in rows)
     return _utf16_length(params["text"]), buttons, params.get("parse_mode")
 
 
-def pack(rows: Sequence[OutboxMessage]) -> list[list[OutboxMessage]]:
+def pack(rows: Sequence[OutboxRow]) -> list[list[OutboxRow]]:
     """Group combinable rows, in order, into messages within Telegram's limits; rows with
     another parse mode than their neighbours start a new group."""
     separator = _utf16_length(SEPARATOR)
@@ -158,7 +158,7 @@ def pack(rows: Sequence[OutboxMessage]) -> list[list[OutboxMessage]]:
     return [p.rows for p in packs]
 
 
-def combined_payload(rows: Sequence[OutboxMessage]) -> dict[str, Any]:
+def combined_payload(rows: Sequence[OutboxRow]) -> dict[str, Any]:
     """One sendMessage: the texts joined by a separator line, the keyboards' rows one after
     the other (services/cases.py rebuilds such a keyboard when one case is taken)."""
     first = payload_of(rows[0])["params"]

@@ -36,10 +36,9 @@ from bot.sending.outcomes import (
 )
 from services.outbox import DeliveryHooks, Lane
 from storage.identity import hour, log_name
-from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
 from storage.repositories.messages import ChatMessageRepo
-from storage.repositories.outbox import woken_lane
+from storage.repositories.outbox import OutboxRow, woken_lane
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +140,7 @@ class Recorder:
                 )
             await repo.release(session, unit.row_ids, worker_id=self._worker_id)
 
-    def exhausted(self, row: OutboxMessage) -> bool:
+    def exhausted(self, row: OutboxRow) -> bool:
         """Notices and broadcasts give up at some point; alerts, relays and replies never."""
         return row.lane > Lane.REPLY and row.attempts + 1 >= self._retry.max_attempts
 
@@ -198,7 +197,7 @@ class Recorder:
         await repo.record_attempts(session, attempts)
         return hooks
 
-    def _delivered_hook(self, row: OutboxMessage, message_id: int) -> Hook:
+    def _delivered_hook(self, row: OutboxRow, message_id: int) -> Hook:
         # The row as claimed: once sent, a resident's row no longer says what it held (a
         # report's question names its conversation in its payload, services/delivery.py).
         return lambda hook_session: self._hooks.delivered(hook_session, row, message_id)
@@ -217,7 +216,7 @@ class Recorder:
         self,
         session: AsyncSession,
         unit: Unit,
-        row: OutboxMessage,
+        row: OutboxRow,
         outcome: Outcome,
         now: datetime,
         pushed_until: datetime | None,
@@ -251,7 +250,7 @@ class Recorder:
         return None
 
     async def _dead(
-        self, session: AsyncSession, row: OutboxMessage, outcome: Outcome, now: datetime
+        self, session: AsyncSession, row: OutboxRow, outcome: Outcome, now: datetime
     ) -> Hook | None:
         reason = f"{outcome.status}: {outcome.detail}"
         fresh = await repo.mark_dead(session, row.id, reason=reason)
@@ -262,9 +261,7 @@ class Recorder:
         # hooks read who wrote a relay from its payload).
         return lambda hook_session: self._hooks.dead(hook_session, row, reason)
 
-    def _retry_at(
-        self, row: OutboxMessage, now: datetime, pushed_until: datetime | None
-    ) -> datetime:
+    def _retry_at(self, row: OutboxRow, now: datetime, pushed_until: datetime | None) -> datetime:
         """Behind the outage (brought forward when a probe gets through), and after a row's
         own backoff once it failed often on its own."""
         wait = max((pushed_until - now).total_seconds(), 0.0) if pushed_until else 0.0
@@ -274,7 +271,7 @@ class Recorder:
         return now + timedelta(seconds=wait)
 
     async def _attempt(
-        self, session: AsyncSession, row: OutboxMessage, outcome: Outcome, now: datetime
+        self, session: AsyncSession, row: OutboxRow, outcome: Outcome, now: datetime
     ) -> None:
         await repo.record_attempt(
             session,

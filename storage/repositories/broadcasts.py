@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Broadcast, DeliveryAttempt, OutboxMessage, ScheduledJob, utcnow
 from storage.on_conflict import insert_or_skip
 from storage.repositories import outbox as outbox_rows
+from storage.repositories.outbox import OutboxRow
 
 # The outbox kind of a broadcast's copies (services/broadcasts.py enqueues them).
 OUTBOX_KIND = "broadcast"
@@ -31,9 +32,9 @@ def row_key(broadcast_id: int, user_id: int) -> str:
     return f"broadcast:{broadcast_id}:{user_id}"
 
 
-def broadcast_of_row(row: OutboxMessage) -> int | None:
+def broadcast_of_row(row: OutboxRow) -> int | None:
     """The broadcast an outbox row is a copy for (row_key read back); None for other rows."""
-    if row.kind != OUTBOX_KIND or row.dedupe_key is None:
+    if row.kind != OUTBOX_KIND or not row.dedupe_key:
         return None
     parts = row.dedupe_key.split(":")
     if len(parts) != 3 or parts[0] != "broadcast" or not parts[1].isdigit():

@@ -8,6 +8,7 @@ lock at once (waiting on busy_timeout) instead of failing when a read lock canno
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -123,6 +124,38 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
     return row
 
 
+@dataclass(slots=True)
+class OutboxRow:
+    """An outbox row as a claim returned it: its values, not an ORM object (the sender only
+    reads them, and loading claimed rows through the ORM cost a pass more than the claim's
+    SQL: README, "Benchmarks"). The hooks get these, and so does anything that edits a sent
+    row's message (`of` turns an ORM row into one)."""
+
+    id: int
+    lane: int
+    kind: str
+    recipient_id: int | None
+    payload: dict[str, Any] | None
+    report_id: int | None = None
+    dedupe_key: str = ""
+    status: str = PENDING
+    attempts: int = 0
+    not_before: datetime | None = None
+    claimed_until: datetime | None = None
+    claimed_by: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    result_message_id: int | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> OutboxRow:
+        return cls(**{name: getattr(row, name) for name in _ROW_FIELDS})
+
+
+_ROW_FIELDS = tuple(field.name for field in fields(OutboxRow))
+
+
 # Lane bounds that leave nothing out, for a claim not narrowed to some lanes.
 _ANY_LANE = (-(2**31), 2**31 - 1)
 
@@ -135,9 +168,9 @@ def _claim_statement() -> Executable:
     and neither waits for the other. SQLite has one writer and drops the clause; the UPDATE
     takes its write lock before reading, so the same holds there.
 
-    A Core UPDATE whose RETURNING the ORM loads as rows (populating those already in the
-    session): an ORM-enabled UPDATE first works out which objects in the session it changes,
-    and a claim took 2.4 ms of CPU instead of 1.4 (README, "Benchmarks")."""
+    Core throughout, its rows returned as `OutboxRow`s: an ORM-enabled UPDATE first works out
+    which objects in the session it changes, and the ORM's loading of the rows set up a loader
+    for every column on every claim (README, "Benchmarks")."""
     now: BindParameter[datetime] = bindparam("now")
 
     def chosen(lanes: str) -> ScalarSelect[int]:
@@ -162,9 +195,9 @@ def _claim_statement() -> Executable:
         update(_TABLE)
         .where(or_(_TABLE.c.id.in_(chosen("lanes")), _TABLE.c.id.in_(chosen("also"))))
         .values(claimed_until=bindparam("until"), claimed_by=bindparam("worker"))
-        .returning(*_TABLE.c)
+        .returning(*(_TABLE.c[name] for name in _ROW_FIELDS))
     )
-    return select(OutboxMessage).from_statement(claim).execution_options(populate_existing=True)
+    return claim
 
 
 _CLAIM = _claim_statement()
@@ -181,7 +214,7 @@ async def claim_due(
     max_lane: int | None = None,
     exclude_chats: Collection[int] = (),
     also: tuple[int, int] = (0, 0),
-) -> list[OutboxMessage]:
+) -> list[OutboxRow]:
     """Claim up to `limit` due rows, lane first then id, for `lease`.
 
     `min_lane`/`max_lane` narrow the claim; `also` = (lane, count): in the same statement,
@@ -204,7 +237,8 @@ async def claim_due(
         "also_limit": max(also_limit, 0),
         "exclude": list(exclude_chats),
     }
-    rows: list[OutboxMessage] = list(await session.scalars(_CLAIM, parameters))
+    result = await session.execute(_CLAIM, parameters)
+    rows = [OutboxRow(*values) for values in result.tuples()]
     # RETURNING does not keep the subquery's order.
     rows.sort(key=lambda row: (row.lane, row.id))
     return rows

@@ -21,6 +21,7 @@ from playground.emulator import BotAPIEmulator, Call
 from services import outbox
 from services.clock import SystemClock
 from storage.models import OutboxMessage
+from storage.repositories.outbox import OutboxRow
 from tests.fixtures.bot import make_settings
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -37,10 +38,10 @@ class RecordingHooks:
     # How many rows the hook found sent with the same message (a combined alert has several).
     sharing_message: list[int] = field(default_factory=list)
 
-    async def withheld(self, session: AsyncSession, rows: list[OutboxMessage]) -> set[int]:
+    async def withheld(self, session: AsyncSession, rows: list[OutboxRow]) -> set[int]:
         return set()
 
-    async def delivered(self, session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+    async def delivered(self, session: AsyncSession, row: OutboxRow, message_id: int) -> None:
         self.delivered_rows.append((row.id, message_id))
         # (Not by recipient: these tests' chats are nobody's staff, and a resident's sent
         # row no longer names them.)
@@ -52,10 +53,10 @@ class RecordingHooks:
         )
         self.sharing_message.append(int(sharing or 0))
 
-    async def unreachable(self, session: AsyncSession, row: OutboxMessage) -> None:
+    async def unreachable(self, session: AsyncSession, row: OutboxRow) -> None:
         self.unreachable_rows.append(row.id)
 
-    async def dead(self, session: AsyncSession, row: OutboxMessage, reason: str) -> None:
+    async def dead(self, session: AsyncSession, row: OutboxRow, reason: str) -> None:
         self.dead_rows.append((row.id, reason))
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from playground.emulator import BotAPIEmulator
 from services import outbox
-from storage.models import DeliveryAttempt, OutboxMessage
+from storage.models import DeliveryAttempt
+from storage.repositories.outbox import OutboxRow
 from tests.delivery.conftest import RecordingHooks, SenderFactory, delivered_texts, queue, rows
 from tests.fixtures.commits import counted_commits
 
@@ -70,7 +71,7 @@ async def test_a_broken_hook_costs_only_its_own_row_the_hook(
     ids = await _queue_alerts(session_factory, people, 4)
     recording = hooks.delivered
 
-    async def broken_for_one(session: AsyncSession, row: OutboxMessage, message_id: int) -> None:
+    async def broken_for_one(session: AsyncSession, row: OutboxRow, message_id: int) -> None:
         if row.id == ids[1]:
             raise RuntimeError("a broken delivery hook")
         await recording(session, row, message_id)

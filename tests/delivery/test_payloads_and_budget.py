@@ -22,14 +22,14 @@ from bot.sending.payloads import (
     pack,
 )
 from services import outbox
-from storage.models import OutboxMessage
+from storage.repositories.outbox import OutboxRow
 
 
-def _row(row_id: int, payload: dict[str, Any], kind: str = "alert", lane: int = 0) -> OutboxMessage:
-    return OutboxMessage(id=row_id, recipient_id=42, kind=kind, lane=lane, payload=payload)
+def _row(row_id: int, payload: dict[str, Any], kind: str = "alert", lane: int = 0) -> OutboxRow:
+    return OutboxRow(id=row_id, recipient_id=42, kind=kind, lane=lane, payload=payload)
 
 
-def _alert(row_id: int, text: str = "laporan") -> OutboxMessage:
+def _alert(row_id: int, text: str = "laporan") -> OutboxRow:
     keyboard = {"inline_keyboard": [[{"text": "Terima", "callback_data": f"take:{row_id}"}]]}
     return _row(row_id, outbox.message(text, keyboard))
 
