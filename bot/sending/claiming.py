@@ -104,14 +104,19 @@ class Claims:
         self.yielding_since: float | None = None
         # Combined alerts Telegram refused: these rows go one by one from now on.
         self.no_combine: set[int] = set()
+        # The last claim took every due row but those of the chats that had to wait (and
+        # when each may go again), and nothing was given back since (`nothing_else_due`).
+        self.took_all = False
+        self._passed_over: dict[int, float] = {}
 
     async def take(self, limit: int, *, alerts_only: bool) -> list[OutboxRow]:
+        self.took_all = False
         async with self._transaction() as session:
             # Read the clock once the turn is ours: rows committed while this claim waited
             # for it (the alert of the update before) are due too, not left for a pass later.
             now = self._now()
             moment = now.timestamp()
-            waiting = self._budget.waiting_chats(moment)
+            waiting = self._passed_over = self._budget.waiting_chats(moment)
             alerts_only = self.yield_to_updates(moment) or alerts_only
             # Broadcasts in the same statement, as many as the other lanes could leave room
             # for; those they do not leave room for are given back at once.
@@ -125,7 +130,18 @@ class Claims:
             if broadcasts[spare:]:
                 ids = [row.id for row in broadcasts[spare:]]
                 await repo.release(session, ids, worker_id=self._worker_id)
+        # Fewer than asked for, in every lane, and none given back: nothing else is due
+        # outside the chats that must wait.
+        taken = len(claimed) - len(broadcasts)
+        self.took_all = taken < limit and len(broadcasts) < most and not broadcasts[spare:]
         return rows + broadcasts[:spare]
+
+    def nothing_else_due(self, moment: float) -> bool:
+        """Whether the rows pending now can only be those of the chats the last claim passed
+        over, which still wait: then nothing else becomes due before a wake-up the sender
+        knows of (rows are queued due at once and wake it; only its own reschedules, which
+        the recorder reports, are due later)."""
+        return self.took_all and all(ready > moment for ready in self._passed_over.values())
 
     async def _without_withheld(
         self, session: AsyncSession, rows: list[OutboxRow]
@@ -216,6 +232,7 @@ class Claims:
         ids = list(row_ids)
         if not ids:
             return
+        self.took_all = False
         async with self._transaction() as session:
             await repo.release(session, ids, worker_id=self._worker_id)
 

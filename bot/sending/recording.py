@@ -84,6 +84,9 @@ class Recorder:
         self._worker_id = worker_id
         self._wake = wake
         self.counters = SenderCounters()
+        # A row was given back or rescheduled (due later, or again): the sender asks the
+        # database what is due next rather than trusting its last claim (and clears this).
+        self.deferred = False
 
     async def delivered(self, settled: list[Settled]) -> None:
         """A wave's deliveries in one transaction. Should it fail (a broken hook), each unit
@@ -111,6 +114,7 @@ class Recorder:
     ) -> None:
         """Anything but a delivery (or a delivery whose wave could not be recorded), at once.
         `pushed_until`: the end of an outage a transient failure waits behind."""
+        self.deferred = True
         try:
             await self._record([(unit, outcome, now)], with_hooks=True, pushed_until=pushed_until)
         except Exception:
@@ -128,6 +132,7 @@ class Recorder:
     ) -> None:
         """Telegram's 400 to the way the rows were sent, not (yet) to the rows: note it on
         each and give them back, to go the other way."""
+        self.deferred = True
         async with self._transaction() as session:
             for row_id in unit.row_ids:
                 await repo.record_attempt(

@@ -116,6 +116,9 @@ class Sender:
         # Woken for an alert or a relay since the last pass: the next one keeps no spacing.
         self._urgent = asyncio.Event()
         self._pass_failed = False
+        # The database's last answer to "what is due next" was "nothing": while every claim
+        # since took all that was due, there is no need to ask again (`_due_by_lane`).
+        self._nothing_due = False
         # Rows pushed behind an outage: due again when a probe gets through.
         self._pushed_back: set[int] = set()
         # Updates this process is handling now (bot/inbox.py): their replies are on the way.
@@ -211,6 +214,7 @@ class Sender:
                 failures = 0
             except Exception:
                 # The database is away (or a hook is broken): keep trying, slower and slower.
+                self._nothing_due = False
                 failures += 1
                 delay = self._retry.delay(failures, self._rng)
                 log.exception("outbox pass failed; next try in %.1fs", delay)
@@ -233,6 +237,8 @@ class Sender:
         self._last_pass = time.monotonic()
 
     async def _until_leading(self) -> None:
+        # Another instance sent meanwhile: its claims may still be live.
+        self._nothing_due = False
         held = asyncio.ensure_future(self.leadership.held.wait())
         woken = asyncio.ensure_future(self._wake.wait())
         try:
@@ -257,8 +263,7 @@ class Sender:
         if paused > moment:
             return min(paused - moment, self._idle_poll)
         waiting = self._budget.waiting_chats(moment)
-        async with self._sessions() as session:
-            due = await repo.next_due_by_lane(session, now=now, exclude_chats=waiting)
+        due = await self._due_by_lane(now, waiting)
         candidates = [moment + self._idle_poll, *waiting.values()]
         if self._claims.yielding(moment):
             # Rows of the lanes held back are due, but must wait for the updates (or the
@@ -274,12 +279,28 @@ class Sender:
         # Never a busy loop, even when a computed moment is already past.
         return max(min(candidates) - moment, 0.005)
 
+    async def _due_by_lane(self, now: datetime, waiting: dict[int, float]) -> dict[int, datetime]:
+        """When each lane's next row is due, outside the waiting chats. Asked of the database
+        unless it said "nothing" last time, nothing was given back or rescheduled since, and
+        this pass's claim took all that was due but the rows of chats that still wait: then
+        nothing else is pending (those chats' turns are candidates of their own), and a query
+        after each pass was 0.6 ms of CPU per update (README, "Benchmarks")."""
+        known = self._nothing_due and not self._recorder.deferred
+        if known and self._claims.nothing_else_due(now.timestamp()):
+            return {}
+        self._recorder.deferred = False
+        async with self._sessions() as session:
+            due = await repo.next_due_by_lane(session, now=now, exclude_chats=waiting)
+        self._nothing_due = not due
+        return due
+
     # --- one pass -------------------------------------------------------------------------
 
     async def run_once(self) -> int:
         """Claim what is due and may be sent now, send it, record it; returns rows sent."""
         self._wake.clear()
         self._pass_failed = False
+        self._claims.took_all = False  # until this pass's claim says otherwise
         if self._stopping or not await self._telegram_there():
             return 0
         moment = self._moment()
