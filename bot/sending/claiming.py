@@ -104,13 +104,13 @@ class Claims:
         self.yielding_since: float | None = None
         # Combined alerts Telegram refused: these rows go one by one from now on.
         self.no_combine: set[int] = set()
-        # The last claim took every due row but those of the chats that had to wait (and
-        # when each may go again), and nothing was given back since (`nothing_else_due`).
-        self.took_all = False
+        # What the last claim may have left due (`left_behind`), and the chats it passed over
+        # with when each may go again; None once rows were given back, or without a claim.
+        self.left: dict[int, datetime] | None = None
         self._passed_over: dict[int, float] = {}
 
     async def take(self, limit: int, *, alerts_only: bool) -> list[OutboxRow]:
-        self.took_all = False
+        self.left = None
         async with self._transaction() as session:
             # Read the clock once the turn is ours: rows committed while this claim waited
             # for it (the alert of the update before) are due too, not left for a pass later.
@@ -130,18 +130,19 @@ class Claims:
             if broadcasts[spare:]:
                 ids = [row.id for row in broadcasts[spare:]]
                 await repo.release(session, ids, worker_id=self._worker_id)
-        # Fewer than asked for, in every lane, and none given back: nothing else is due
-        # outside the chats that must wait.
-        taken = len(claimed) - len(broadcasts)
-        self.took_all = taken < limit and len(broadcasts) < most and not broadcasts[spare:]
+        if not alerts_only:
+            self.left = _left_behind(claimed, broadcasts, now, limit=limit, most=most, spare=spare)
         return rows + broadcasts[:spare]
 
-    def nothing_else_due(self, moment: float) -> bool:
-        """Whether the rows pending now can only be those of the chats the last claim passed
-        over, which still wait: then nothing else becomes due before a wake-up the sender
-        knows of (rows are queued due at once and wake it; only its own reschedules, which
-        the recorder reports, are due later)."""
-        return self.took_all and all(ready > moment for ready in self._passed_over.values())
+    def left_behind(self, moment: float) -> dict[int, datetime] | None:
+        """Lanes in which the last claim may have left rows due (it got as many as it asked
+        for), as `repo.next_due_by_lane` would give them: due already, so the sender waits
+        for the budget alone. None when it cannot tell: no claim this pass, rows given back,
+        only alerts claimed, or a chat it passed over may go again already (its rows are
+        due, and no turn of the budget stands for them)."""
+        if self.left is None or any(ready <= moment for ready in self._passed_over.values()):
+            return None
+        return self.left
 
     async def _without_withheld(
         self, session: AsyncSession, rows: list[OutboxRow]
@@ -232,9 +233,28 @@ class Claims:
         ids = list(row_ids)
         if not ids:
             return
-        self.took_all = False
+        self.left = None
         async with self._transaction() as session:
             await repo.release(session, ids, worker_id=self._worker_id)
+
+
+def _left_behind(
+    claimed: list[OutboxRow],
+    broadcasts: list[OutboxRow],
+    now: datetime,
+    *,
+    limit: int,
+    most: int,
+    spare: int,
+) -> dict[int, datetime]:
+    # A claim takes lane by lane: what a full one left is in its last lane or beyond.
+    left: dict[int, datetime] = {}
+    others = [row.lane for row in claimed if row.lane < Lane.BROADCAST]
+    if others and len(others) >= limit:
+        left[max(others)] = now
+    if len(broadcasts) >= most or broadcasts[spare:]:
+        left[Lane.BROADCAST] = now
+    return left
 
 
 __all__ = ["YIELD_LIMIT", "Claims", "Unit"]

@@ -116,9 +116,9 @@ class Sender:
         # Woken for an alert or a relay since the last pass: the next one keeps no spacing.
         self._urgent = asyncio.Event()
         self._pass_failed = False
-        # The database's last answer to "what is due next" was "nothing": while every claim
-        # since took all that was due, there is no need to ask again (`_due_by_lane`).
-        self._nothing_due = False
+        # The database's last answer to "what is due next" had no row waiting for a later
+        # moment or another sender's claim (`_due_by_lane`).
+        self._all_due_now = False
         # Rows pushed behind an outage: due again when a probe gets through.
         self._pushed_back: set[int] = set()
         # Updates this process is handling now (bot/inbox.py): their replies are on the way.
@@ -214,7 +214,7 @@ class Sender:
                 failures = 0
             except Exception:
                 # The database is away (or a hook is broken): keep trying, slower and slower.
-                self._nothing_due = False
+                self._all_due_now = False
                 failures += 1
                 delay = self._retry.delay(failures, self._rng)
                 log.exception("outbox pass failed; next try in %.1fs", delay)
@@ -238,7 +238,7 @@ class Sender:
 
     async def _until_leading(self) -> None:
         # Another instance sent meanwhile: its claims may still be live.
-        self._nothing_due = False
+        self._all_due_now = False
         held = asyncio.ensure_future(self.leadership.held.wait())
         woken = asyncio.ensure_future(self._wake.wait())
         try:
@@ -280,19 +280,22 @@ class Sender:
         return max(min(candidates) - moment, 0.005)
 
     async def _due_by_lane(self, now: datetime, waiting: dict[int, float]) -> dict[int, datetime]:
-        """When each lane's next row is due, outside the waiting chats. Asked of the database
-        unless it said "nothing" last time, nothing was given back or rescheduled since, and
-        this pass's claim took all that was due but the rows of chats that still wait: then
-        nothing else is pending (those chats' turns are candidates of their own), and a query
-        after each pass was 0.6 ms of CPU per update (README, "Benchmarks")."""
-        known = self._nothing_due and not self._recorder.deferred
-        if known and self._claims.nothing_else_due(now.timestamp()):
-            return {}
+        """When each lane's next row is due, outside the waiting chats. The claim of this pass
+        tells, without asking the database again, when the database said last time that every
+        pending row was due already and nothing was rescheduled or given back since: rows are
+        queued due at once (and wake the sender), so what is pending then is what the claim
+        left behind, due now, or rows of the chats that wait, whose turns are candidates of
+        their own. A query after each pass was 0.6 ms of CPU per update (README,
+        "Benchmarks")."""
+        if self._all_due_now and not self._recorder.deferred:
+            left = self._claims.left_behind(now.timestamp())
+            if left is not None:
+                return left
         self._recorder.deferred = False
         async with self._sessions() as session:
             due = await repo.next_due_by_lane(session, now=now, exclude_chats=waiting)
-        self._nothing_due = not due
-        return due
+        self._all_due_now = due.all_due_by(now)
+        return due.earliest
 
     # --- one pass -------------------------------------------------------------------------
 
@@ -300,7 +303,7 @@ class Sender:
         """Claim what is due and may be sent now, send it, record it; returns rows sent."""
         self._wake.clear()
         self._pass_failed = False
-        self._claims.took_all = False  # until this pass's claim says otherwise
+        self._claims.left = None  # until this pass's claim says otherwise
         if self._stopping or not await self._telegram_there():
             return 0
         moment = self._moment()

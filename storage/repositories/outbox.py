@@ -496,8 +496,8 @@ async def bring_forward(session: AsyncSession, row_ids: Collection[int], *, now:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _next_due_statement() -> Select[tuple[int, Any]]:
-    """Built once (an idle sender asks after every pass): parameters now and exclude."""
+def _next_due_statement() -> Select[tuple[int, Any, Any]]:
+    """Built once (an idle sender asks after a pass): parameters now and exclude."""
     outbox = _TABLE.c
     now: BindParameter[datetime] = bindparam("now")
     live_claim = and_(
@@ -507,7 +507,7 @@ def _next_due_statement() -> Select[tuple[int, Any]]:
     )
     claimable_at = case((live_claim, outbox.claimed_until), else_=outbox.not_before)
     return (
-        select(outbox.lane, func.min(claimable_at))
+        select(outbox.lane, func.min(claimable_at), func.max(claimable_at))
         .where(
             outbox.status == PENDING,
             outbox.recipient_id.not_in(bindparam("exclude", expanding=True)),
@@ -519,13 +519,32 @@ def _next_due_statement() -> Select[tuple[int, Any]]:
 _NEXT_DUE = _next_due_statement()
 
 
+@dataclass(frozen=True)
+class Due:
+    """Per lane, when its earliest and its latest pending row become claimable (a row's
+    not_before, or the end of another sender's live claim on it)."""
+
+    earliest: dict[int, datetime]
+    latest: dict[int, datetime]
+
+    def all_due_by(self, moment: datetime) -> bool:
+        """Nothing pending waits for a later moment or for another sender's claim."""
+        return all(at <= moment for at in self.latest.values())
+
+
 async def next_due_by_lane(
     session: AsyncSession, *, now: datetime, exclude_chats: Collection[int] = ()
-) -> dict[int, datetime]:
-    """Per lane, when its earliest pending row becomes claimable (its not_before, or the end
-    of another sender's live claim), so an idle sender sleeps exactly until then."""
+) -> Due:
+    """When each lane's pending rows become claimable, so an idle sender sleeps exactly
+    until the earliest (and knows whether any waits beyond `now`)."""
     result = await session.execute(_NEXT_DUE, {"now": now, "exclude": list(exclude_chats)})
-    return {int(lane): _as_utc(moment) for lane, moment in result.tuples() if moment is not None}
+    earliest: dict[int, datetime] = {}
+    latest: dict[int, datetime] = {}
+    for lane, first, last in result.tuples():
+        if first is not None:
+            earliest[int(lane)] = _as_utc(first)
+            latest[int(lane)] = _as_utc(last)
+    return Due(earliest, latest)
 
 
 def _as_utc(moment: datetime | str) -> datetime:

@@ -132,18 +132,19 @@ async def test_next_due_by_lane(session_factory: Sessions) -> None:
     async with session_factory() as session, session.begin():
         await repo.reschedule(session, alert, not_before=later, count_attempt=False)
         due = await repo.next_due_by_lane(session, now=now)
-        assert abs((due[0] - later).total_seconds()) < 0.01
-        assert due[outbox.Lane.BROADCAST] <= now
-        assert (
-            await repo.next_due_by_lane(
-                session, now=now, exclude_chats=[pseudonym(1), pseudonym(2)]
-            )
-            == {}
+        assert abs((due.earliest[0] - later).total_seconds()) < 0.01
+        assert due.earliest[outbox.Lane.BROADCAST] <= now
+        assert not due.all_due_by(now)
+        nothing = await repo.next_due_by_lane(
+            session, now=now, exclude_chats=[pseudonym(1), pseudonym(2)]
         )
+        assert nothing.earliest == {} and nothing.all_due_by(now)
         assert await repo.bring_forward(session, [alert], now=now) == 1
-        assert (await repo.next_due_by_lane(session, now=now))[0] <= now
+        due = await repo.next_due_by_lane(session, now=now)
+        assert due.earliest[0] <= now and due.all_due_by(now)
     # Rows another sender holds come back when its lease ends.
     await _claim(session_factory, now)
     async with session_factory() as session:
         due = await repo.next_due_by_lane(session, now=now)
-    assert abs((due[outbox.Lane.BROADCAST] - (now + LEASE)).total_seconds()) < 0.01
+    assert abs((due.earliest[outbox.Lane.BROADCAST] - (now + LEASE)).total_seconds()) < 0.01
+    assert not due.all_due_by(now)
