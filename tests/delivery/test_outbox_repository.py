@@ -148,3 +148,32 @@ async def test_next_due_by_lane(session_factory: Sessions) -> None:
         due = await repo.next_due_by_lane(session, now=now)
     assert abs((due.earliest[outbox.Lane.BROADCAST] - (now + LEASE)).total_seconds()) < 0.01
     assert not due.all_due_by(now)
+
+
+async def test_a_wave_is_marked_sent_each_row_with_its_own_message(
+    session_factory: Sessions,
+) -> None:
+    first, second, third, done = await _queue(session_factory, 4, lane=outbox.Lane.REPLY)
+    now = datetime.now(UTC)
+    async with session_factory() as session, session.begin():
+        await repo.mark_dead(session, done, reason="forbidden")
+    async with session_factory() as session, session.begin():
+        marked = await repo.mark_sent(
+            session,
+            [
+                (first, now, 11),
+                (second, now + timedelta(seconds=1), 12),
+                (third, now, 11),  # combined with the first: the same message
+                (done, now, 13),  # completed before (another sender's): left alone
+            ],
+        )
+    assert marked == {first, second, third}
+    async with session_factory() as session:
+        rows = {r.id: r for r in await session.scalars(select(OutboxMessage))}
+    assert [rows[i].result_message_id for i in (first, second, third, done)] == [11, 12, 11, None]
+    assert rows[second].sent_at is not None and rows[first].sent_at is not None
+    assert abs((rows[second].sent_at - rows[first].sent_at).total_seconds() - 1) < 0.01
+    assert {rows[i].status for i in (first, second, third)} == {"sent"}
+    assert rows[done].status == "dead" and rows[done].sent_at is None
+    # Rows to residents forget whom they were for and what they said, once sent.
+    assert all(rows[i].payload is None and rows[i].recipient_id is None for i in rows)
