@@ -285,7 +285,7 @@ class Sender:
         pending row was due already and nothing was rescheduled or given back since: rows are
         queued due at once (and wake the sender), so what is pending then is what the claim
         left behind, due now, or rows of the chats that wait, whose turns are candidates of
-        their own. A query after each pass was 0.6 ms of CPU per update (README,
+        their own. Figure 1 had made a query after nearly every pass (README,
         "Benchmarks")."""
         if self._all_due_now and not self._recorder.deferred:
             left = self._claims.left_behind(now.timestamp())

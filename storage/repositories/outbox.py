@@ -128,9 +128,9 @@ async def by_dedupe_key(session: AsyncSession, dedupe_key: str) -> OutboxMessage
 @dataclass(slots=True)
 class OutboxRow:
     """An outbox row as a claim returned it: its values, not an ORM object (the sender only
-    reads them, and loading claimed rows through the ORM cost a pass more than the claim's
-    SQL: README, "Benchmarks"). The hooks get these, and so does anything that edits a sent
-    row's message (`of` turns an ORM row into one)."""
+    reads them, and the ORM set up a loader for each column on every claim: README,
+    "Benchmarks"). The hooks get these, and so does anything that edits a sent row's
+    message (`of` turns an ORM row into one)."""
 
     id: int
     lane: int
@@ -273,8 +273,8 @@ _FORGET = {
 
 
 # Core, built once for each size of wave (at most the sender's batch): a wave's rows in one
-# statement, each with when it was sent and the message it became (a second statement for
-# those, executemany, was 0.3 ms of CPU a wave in figure 1: README, "Benchmarks").
+# statement, each with when it was sent and the message it became (they were a second
+# statement, executemany, for most waves of figure 1: README, "Benchmarks").
 @functools.cache
 def _mark_sent_statement(size: int) -> Executable:
     ids = [bindparam(f"id_{k}", type_=Integer) for k in range(size)]
