@@ -25,6 +25,8 @@ from storage.repositories.outbox import OutboxRow
 from tests.fixtures.bot import make_settings
 
 Sessions = async_sessionmaker[AsyncSession]
+# people(user_id): the chat id of a user the emulator knows (the `people` fixture).
+People = Callable[[int], int]
 FAST_RETRY = RetryPolicy(base_delay=0.05, max_delay=0.2, max_attempts=4)
 
 

@@ -7,26 +7,22 @@ forgot would wait that long and the test would time out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sending import Sender
 from bot.sending.budget import SenderLimits
 from playground.emulator import BotAPIEmulator
 from services import outbox
 from tests.delivery.conftest import (
+    People,
     SenderFactory,
+    Sessions,
     all_settled,
     delivered_texts,
     queue,
     wait_until,
 )
 from tests.fixtures.statements import watching
-
-Sessions = async_sessionmaker[AsyncSession]
-People = Callable[[int], int]
 
 IDLE_POLL = 60.0
 NEXT_DUE = "SELECT outbox.lane, min("
