@@ -507,12 +507,12 @@ def _next_due_statement() -> Select[tuple[int, Any, Any]]:
         outbox.claimed_until > outbox.not_before,
     )
     claimable_at = case((live_claim, outbox.claimed_until), else_=outbox.not_before)
+    # The earliest outside the chats left out (they wait for their turn); the latest of all:
+    # a row rescheduled in a chat that waits is due later too.
+    elsewhere = outbox.recipient_id.not_in(bindparam("exclude", expanding=True))
     return (
-        select(outbox.lane, func.min(claimable_at), func.max(claimable_at))
-        .where(
-            outbox.status == PENDING,
-            outbox.recipient_id.not_in(bindparam("exclude", expanding=True)),
-        )
+        select(outbox.lane, func.min(case((elsewhere, claimable_at))), func.max(claimable_at))
+        .where(outbox.status == PENDING)
         .group_by(outbox.lane)
     )
 
@@ -522,8 +522,9 @@ _NEXT_DUE = _next_due_statement()
 
 @dataclass(frozen=True)
 class Due:
-    """Per lane, when its earliest and its latest pending row become claimable (a row's
-    not_before, or the end of another sender's live claim on it)."""
+    """Per lane, when its earliest pending row outside the chats left out and its latest
+    pending row of all become claimable (a row's not_before, or the end of another sender's
+    live claim on it)."""
 
     earliest: dict[int, datetime]
     latest: dict[int, datetime]
@@ -544,7 +545,7 @@ async def next_due_by_lane(
     for lane, first, last in result.tuples():
         if first is not None:
             earliest[int(lane)] = _as_utc(first)
-            latest[int(lane)] = _as_utc(last)
+        latest[int(lane)] = _as_utc(last)
     return Due(earliest, latest)
 
 
