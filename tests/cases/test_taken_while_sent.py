@@ -49,6 +49,7 @@ async def test_an_alert_landing_during_a_terima_is_edited_to_say_who_took_it(
         # Andi's Terima, up to its commit: Rina's alert is not sent yet as far as it knows.
         taken = await take_case(terima, report_id, ANDI, bot.service.clock.now(), None)
         assert taken.won
+        terima_pid = await terima.scalar(text("SELECT pg_backend_pid()"))
         hold.release()  # the sender now records Rina's alert, while the Terima is open
 
         async def recorded_or_waiting() -> bool:
@@ -60,7 +61,14 @@ async def test_an_alert_landing_during_a_terima_is_edited_to_say_who_took_it(
                         OutboxMessage.kind == "alert",
                     )
                 )
-                waiting = await look.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+                # Something waits for the Terima's transaction (the record, for the report).
+                waiting = await look.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks"
+                        " WHERE NOT granted AND :terima = ANY(pg_blocking_pids(pid))"
+                    ),
+                    {"terima": terima_pid},
+                )
             return status == "sent" or bool(waiting)
 
         await eventually(recorded_or_waiting)
