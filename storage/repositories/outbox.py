@@ -522,16 +522,16 @@ _NEXT_DUE = _next_due_statement()
 
 @dataclass(frozen=True)
 class Due:
-    """Per lane, when its earliest pending row outside the chats left out and its latest
-    pending row of all become claimable (a row's not_before, or the end of another sender's
-    live claim on it)."""
+    """Per lane, when its earliest pending row outside the chats left out becomes claimable
+    (a row's not_before, or the end of another sender's live claim on it); and when the
+    latest pending row of all does (None: nothing pending)."""
 
     earliest: dict[int, datetime]
-    latest: dict[int, datetime]
+    latest: datetime | None
 
     def all_due_by(self, moment: datetime) -> bool:
         """Nothing pending waits for a later moment or for another sender's claim."""
-        return all(at <= moment for at in self.latest.values())
+        return self.latest is None or self.latest <= moment
 
 
 async def next_due_by_lane(
@@ -541,11 +541,12 @@ async def next_due_by_lane(
     until the earliest (and knows whether any waits beyond `now`)."""
     result = await session.execute(_NEXT_DUE, {"now": now, "exclude": list(exclude_chats)})
     earliest: dict[int, datetime] = {}
-    latest: dict[int, datetime] = {}
+    latest: datetime | None = None
     for lane, first, last in result.tuples():
         if first is not None:
             earliest[int(lane)] = _as_utc(first)
-        latest[int(lane)] = _as_utc(last)
+        last_at = _as_utc(last)
+        latest = last_at if latest is None else max(latest, last_at)
     return Due(earliest, latest)
 
 

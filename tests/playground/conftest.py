@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -36,15 +37,21 @@ def _browser_missing() -> str | None:
 needs_browser = pytest.mark.skipif(_browser_missing() is not None, reason=_browser_missing() or "")
 
 
-@pytest.fixture
-async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
-    """The demo as `make demo` runs it: each chat paced at Telegram's 1 message a second."""
+@contextlib.asynccontextmanager
+async def _running_demo(tmp_path: Path) -> AsyncIterator[Demo]:
     running = Demo(port=0, data_dir=tmp_path / "demo")
     await running.start()
     try:
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """The demo as `make demo` runs it: each chat paced at Telegram's 1 message a second."""
+    async with _running_demo(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture
@@ -52,13 +59,9 @@ async def bursting_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Asyn
     """The demo at the conversation tests' pace (tests/fixtures/pace.py): the emulator and
     the demo's sender both allow bursts in a chat."""
     sender_bursts(monkeypatch)
-    running = Demo(port=0, data_dir=tmp_path / "demo")
-    await running.start()
-    allow_bursts(running.emulator)
-    try:
+    async with _running_demo(tmp_path) as running:
+        allow_bursts(running.emulator)
         yield running
-    finally:
-        await running.stop()
 
 
 @pytest.fixture
