@@ -1,5 +1,5 @@
 """Figure 6, what privacy costs an update: keyed pseudonyms and blind indexes (HMAC-SHA256)
-and encryption at rest (Fernet), as the report conversation does them.
+and encryption at rest (AES-256-GCM), as the report conversation does them.
 
 Residents walk whole reports through the bot, run in this process (the emulator too) so the
 cipher's methods can be counted; then each method is timed alone on values of the sizes the
@@ -125,8 +125,8 @@ async def run(options: Options) -> Figure:
         "pseudonym": "pseudonyms asked for per update",
         "_pseudonym": "of which computed (HMAC-SHA256) per update",
         "blind_index": "blind indexes (HMAC-SHA256) per update",
-        "encrypt": "values encrypted (Fernet) per update",
-        "decrypt": "values decrypted (Fernet) per update",
+        "encrypt": "values encrypted (AES-256-GCM) per update",
+        "decrypt": "values decrypted (AES-256-GCM) per update",
     }
     for name in METHODS:
         figure.add(labels[name], "", counts[name])

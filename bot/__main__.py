@@ -88,7 +88,7 @@ async def _keys_rotate(settings: Settings) -> int:
     try:
         from storage.crypto import get_cipher
 
-        summary = await rotate_keys(engine, get_cipher(), keys[0])
+        summary = await rotate_keys(engine, get_cipher())
     finally:
         await engine.dispose()
     for column, count in summary.rotated.items():

@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = DEFAULT_DATABASE_URL
     coordinator_ids: IdList = Field(default_factory=list)
-    # Comma-separated Fernet keys: the first encrypts, all decrypt (for rotation).
+    # Comma-separated keys (`python -m bot genkey`): the first encrypts, all decrypt (rotation).
     data_key: SecretStr | None = None
     ack_timeout: Duration = timedelta(minutes=15)
     urgent_ack_timeout: Duration = timedelta(minutes=5)

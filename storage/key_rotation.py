@@ -1,12 +1,13 @@
 """`python -m bot keys rotate`: re-encrypt every encrypted column with the first DATA_KEY.
 
-Run it while the bot runs with `DATA_KEY=new,old` (MultiFernet reads both, writes with the
+Run it while the bot runs with `DATA_KEY=new,old` (the cipher reads with both, writes with the
 new one). Rows are found from the models themselves (every EncryptedText/EncryptedJSON
-column of every table), read raw, re-encrypted with `MultiFernet.rotate` and written back in
+column of every table), read raw, re-encrypted with the first key and written back in
 small batches, each its own short transaction, so the bot keeps working in between. A row
 the bot changed meanwhile is skipped (the UPDATE only matches the token we read), and it was
 written with the new key anyway. Values already under the first key are left alone, so the
-command can be re-run after an interruption.
+command can be re-run after an interruption; Fernet tokens from before the current format
+(storage/crypto.py) are rewritten whatever their key.
 
 The blind index of reports (reporter_chat_index) and residents' pseudonyms (users.id and what
 names them: storage/identity.py) come from the *last* key (crypto.py). They are recomputed
@@ -22,7 +23,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Column, Table, Text, delete, literal, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -65,25 +65,16 @@ def encrypted_columns() -> list[tuple[Table, list[Column[object]]]]:
     return found
 
 
-def _is_current(primary: Fernet, token: str) -> bool:
-    try:
-        primary.decrypt(token.encode("ascii"))
-    except InvalidToken:
-        return False
-    return True
-
-
 async def rotate_keys(
-    engine: AsyncEngine, cipher: Cipher, primary_key: str, *, batch: int = BATCH
+    engine: AsyncEngine, cipher: Cipher, *, batch: int = BATCH
 ) -> RotationSummary:
-    primary = Fernet(primary_key.encode())
     summary = RotationSummary()
     for table, columns in encrypted_columns():
         pk = list(table.primary_key.columns)
         if len(pk) != 1:
             raise RuntimeError(f"{table.name}: key rotation needs a one-column primary key")
         for column in columns:
-            count = await _rotate_column(engine, cipher, primary, table, pk[0], column, batch)
+            count = await _rotate_column(engine, cipher, table, pk[0], column, batch)
             summary.rotated[f"{table.name}.{column.name}"] = count[0]
             summary.skipped_changed += count[1]
     summary.reindexed = await _reindex_reports(engine, cipher, batch)
@@ -94,7 +85,6 @@ async def rotate_keys(
 async def _rotate_column(
     engine: AsyncEngine,
     cipher: Cipher,
-    primary: Fernet,
     table: Table,
     pk: Column[object],
     column: Column[object],
@@ -115,7 +105,7 @@ async def _rotate_column(
                 break
             last = rows[-1][0]
             for key, token in rows:
-                if _is_current(primary, token):
+                if cipher.is_current(token):
                     continue
                 fresh = cipher.rotate(token)
                 result = await connection.execute(

@@ -52,15 +52,15 @@ async def test_residents_follow_a_new_index_key(
         # Step 2 of the README: DATA_KEY=new,old, rotate: re-encrypted, still the old index.
         both = Cipher([new_key, old_key])
         configure_cipher(both)
-        assert (await rotate_keys(engine, both, new_key)).residents_rekeyed == 0
+        assert (await rotate_keys(engine, both)).residents_rekeyed == 0
 
         # Step 3: the old key retired. Its pseudonyms no longer come out of the index key.
         only_new = Cipher([new_key])
         configure_cipher(only_new)
         assert only_new.pseudonym(RESIDENT) != old_alias
-        summary = await rotate_keys(engine, only_new, new_key)
+        summary = await rotate_keys(engine, only_new)
         assert summary.residents_rekeyed == 1
-        assert (await rotate_keys(engine, only_new, new_key)).residents_rekeyed == 0
+        assert (await rotate_keys(engine, only_new)).residents_rekeyed == 0
 
         async with sessions() as session:
             repo = Repo.over(session)

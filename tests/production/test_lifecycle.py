@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, literal, select, type_coerce, update
 from sqlalchemy.orm import selectinload
 
 import storage.crypto
@@ -15,7 +15,7 @@ from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from services.report_draft import Attachment
 from services.retention import anonymise_closed_cases
-from storage.crypto import Cipher, configure_cipher
+from storage.crypto import Cipher, KeyError_, configure_cipher
 from storage.db import create_engine, create_session_factory
 from storage.key_rotation import encrypted_columns, rotate_keys
 from storage.models import CaseNote, FsmState, Report, ReporterMessage, utcnow
@@ -121,27 +121,27 @@ async def test_key_rotation_leaves_everything_readable_with_the_new_key(
     configure_cipher(both)
     engine = create_engine(settings.database_url)
     try:
-        summary = await rotate_keys(engine, both, new_key)
+        summary = await rotate_keys(engine, both)
         assert summary.total == len(before)
         # Re-running finds nothing left under the old key.
-        assert (await rotate_keys(engine, both, new_key)).total == 0
+        assert (await rotate_keys(engine, both)).total == 0
     finally:
         await engine.dispose()
 
     after = await _raw_tokens(settings)
     assert len(after) == len(before)
-    new_only, old_only = Fernet(new_key.encode()), Fernet(old_key.encode())
+    new_only, old_only = Cipher([new_key]), Cipher([old_key])
     for token in after:
-        new_only.decrypt(token.encode())
-        with pytest.raises(InvalidToken):
-            old_only.decrypt(token.encode())
+        new_only.decrypt(token)
+        with pytest.raises(KeyError_):
+            old_only.decrypt(token)
 
     # Drop the old key: everything reads, and the chat-link index follows the new last key.
     only_new = Cipher([new_key])
     configure_cipher(only_new)
     engine = create_engine(settings.database_url)
     try:
-        summary = await rotate_keys(engine, only_new, new_key)
+        summary = await rotate_keys(engine, only_new)
         assert summary.total == 0 and summary.reindexed == 1
         async with create_session_factory(engine)() as session:
             reports = list(await session.scalars(select(Report).order_by(Report.id)))
@@ -174,4 +174,50 @@ async def test_keys_rotate_command(
     out = capsys.readouterr().out
     assert "reports.description: 1 values re-encrypted" in out
     for token in await _raw_tokens(settings):
-        Fernet(new_key.encode()).decrypt(token.encode())
+        Cipher([new_key]).decrypt(token)
+
+
+async def test_values_written_as_fernet_tokens_still_read_and_rotation_rewrites_them(
+    settings: Settings, emulator: BotAPIEmulator, plain_cipher: None
+) -> None:
+    # A database from before AES-GCM (storage/crypto.py) holds Fernet tokens of the same key.
+    key = settings.data_keys()[0]
+    running = await start_bot(settings, emulator)
+    try:
+        await file_report(running.service, "Langkai", evidence=[PHOTO], consent=True)
+    finally:
+        await running.stop()
+    cipher, fernet = Cipher([key]), Fernet(key.encode())
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            for table, columns in encrypted_columns():
+                pk = next(iter(table.primary_key.columns))
+                for column in columns:
+                    raw = type_coerce(column, Text)
+                    rows = list(await connection.execute(select(pk, raw).where(raw.is_not(None))))
+                    for row_id, token in rows:
+                        legacy = fernet.encrypt(cipher.decrypt(token).encode()).decode()
+                        await connection.execute(
+                            update(table)
+                            .where(pk == row_id)
+                            .values({column.name: literal(legacy, Text)})
+                        )
+        legacy_tokens = await _raw_tokens(settings)
+        assert legacy_tokens and not any(cipher.is_current(t) for t in legacy_tokens)
+
+        configure_cipher(cipher)
+        async with create_session_factory(engine)() as session:
+            report = await session.scalar(select(Report))
+            assert report is not None
+            assert report.description == "Tetangga memukul anaknya setiap malam."
+
+        # Rotation with the same key rewrites every one of them, and leaves them readable.
+        assert (await rotate_keys(engine, cipher)).total == len(legacy_tokens)
+        assert all(cipher.is_current(t) for t in await _raw_tokens(settings))
+        async with create_session_factory(engine)() as session:
+            report = await session.scalar(select(Report))
+            assert report is not None
+            assert report.description == "Tetangga memukul anaknya setiap malam."
+    finally:
+        await engine.dispose()

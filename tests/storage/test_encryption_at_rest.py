@@ -6,12 +6,13 @@ import json
 import uuid
 from pathlib import Path
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.crypto import Cipher
+from storage.crypto import Cipher, KeyError_
 from storage.db import is_sqlite
 from storage.fsm_storage import SQLAlchemyStorage, storage_key
 from storage.gazetteer_seed import seed_gazetteer
@@ -108,3 +109,15 @@ async def test_sensitive_values_are_not_stored_in_clear(
     assert isinstance(location, str)
     assert "2109871357" not in location
     assert json.loads(cipher.decrypt(location)) == LOCATION
+
+
+def test_a_stored_value_read_with_another_key_or_altered_is_refused() -> None:
+    key, other = Cipher.generate_key(), Cipher.generate_key()
+    token = Cipher([key]).encrypt(MARKER)
+    # Two tokens of one value differ (a fresh nonce each), and carry no clear text.
+    assert token != Cipher([key]).encrypt(MARKER) and MARKER not in token
+    assert Cipher([other, key]).decrypt(token) == MARKER
+    altered = token[:20] + ("B" if token[20] != "B" else "C") + token[21:]
+    for cipher, value in [(Cipher([other]), token), (Cipher([key]), altered)]:
+        with pytest.raises(KeyError_):
+            cipher.decrypt(value)
