@@ -212,3 +212,26 @@ async def test_choosing_the_language_already_in_use_sends_nothing(
         async with bot.service.session_factory() as session:
             user = await stored_user(session, resident.user.id)
             assert user is not None and user.language == language
+
+
+async def test_a_toast_refused_with_429_is_sent_again_after_retry_after(
+    resident: Resident, emulator: BotAPIEmulator
+) -> None:
+    """Telegram tells the bot to slow down when it answers a press: it waits as told and
+    answers then, and the update does not fail."""
+    await resident.start()
+    await resident.user.send_command("/bahasa")
+    await resident.user.wait_for(resident.t("Choose your language:"))
+    emulator.fail_next(
+        "answerCallbackQuery", 429, "Too Many Requests: retry after 1", retry_after=1
+    )
+    answer = await resident.user.press("🇮🇩 Bahasa Indonesia")
+    assert answer is not None and answer.text == resident.t("This is already your language.")
+    await resident.user.wait_idle()
+    sorry = resident.t(
+        "Sorry, something went wrong on our side. What you entered so far is kept; "
+        "please try again. If someone is in danger now, call 112."
+    )
+    assert sorry not in resident.user.chat.transcript()
+    refused = [c for c in emulator.calls if c.method == "answerCallbackQuery" and not c.ok]
+    assert [c.error_code for c in refused] == [429]
