@@ -38,10 +38,11 @@ _PSEUDONYMS_KEPT = 4096
 # The first byte of a token: Fernet's own version byte, and ours.
 _FERNET = 0x80
 _AES_GCM = 0x01
-_NONCE = 12
+# The version byte and the key's id, authenticated with each value.
+_HEADER = 1 + 4
 # A random 96-bit nonce per value: NIST SP 800-38D allows 2**32 of them per key, decades of
 # this bot's writes; rotating DATA_KEY starts a new count.
-_HEADER = 1 + 4
+_NONCE = 12
 
 
 class KeyError_(Exception):
@@ -62,6 +63,7 @@ class Cipher:
         self._legacy = MultiFernet(fernets)
         aeads = [_aead_key(key) for key in keys]
         self._header, self._aead = aeads[0]
+        # Should two keys' 4-byte ids ever collide, the first key's wins.
         self._by_header = {header: aead for header, aead in reversed(aeads)}
         # The blind index must not change when keys rotate, or lookups would miss old rows:
         # it is derived from the *last* (oldest) key, which stays in the list during rotation.
