@@ -36,8 +36,8 @@ from sqlalchemy.types import TypeDecorator
 PSEUDONYM_FLOOR = 1 << 62
 _PSEUDONYMS_KEPT = 4096
 # The first byte of a token: Fernet's own version byte, and ours.
-_FERNET = 0x80
-_AES_GCM = 0x01
+_FERNET = b"\x80"
+_AES_GCM = b"\x01"
 # The version byte and the key's id, authenticated with each value.
 _HEADER = 1 + 4
 # A random 96-bit nonce per value: NIST SP 800-38D allows 2**32 of them per key, decades of
@@ -85,7 +85,7 @@ class Cipher:
     def decrypt(self, token: str) -> str:
         try:
             raw = base64.urlsafe_b64decode(token)
-            if raw[:1] == bytes((_FERNET,)):
+            if raw[:1] == _FERNET:
                 return self._legacy.decrypt(token.encode("ascii")).decode("utf-8")
             aead = self._by_header.get(raw[:_HEADER])
             if aead is None:
@@ -134,7 +134,7 @@ def _aead_key(key: str) -> tuple[bytes, AESGCM]:
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"lapor-aman/at-rest/aes-256-gcm"
     ).derive(base64.urlsafe_b64decode(key))
     key_id = hashlib.sha256(b"lapor-aman/key-id/" + secret).digest()[:4]
-    return bytes((_AES_GCM,)) + key_id, AESGCM(secret)
+    return _AES_GCM + key_id, AESGCM(secret)
 
 
 def configure_cipher(cipher: Cipher) -> None:
