@@ -97,7 +97,8 @@ async def make_sender(
             "stop_timeout": 5.0,
         }
         options.update(overrides)
-        sender = Sender(telegram_bot, session_factory, hooks, SystemClock(), **options)
+        clock = options.pop("clock", None) or SystemClock()
+        sender = Sender(telegram_bot, session_factory, hooks, clock, **options)
         made.append(sender)
         return sender
 

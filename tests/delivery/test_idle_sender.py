@@ -7,12 +7,15 @@ forgot would wait that long and the test would time out.
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.sending import Sender
 from bot.sending.budget import SenderLimits
 from playground.emulator import BotAPIEmulator
 from services import outbox
+from services.clock import ManualClock
 from tests.delivery.conftest import (
     People,
     SenderFactory,
@@ -26,6 +29,8 @@ from tests.fixtures.statements import watching
 
 IDLE_POLL = 60.0
 NEXT_DUE = "SELECT outbox.lane, min("
+# A standing clock for the budget, ahead of the rows' (real) times: what a test queues is due.
+AHEAD = timedelta(seconds=60)
 
 
 async def idle_sender(sessions: Sessions, make_sender: SenderFactory, **options: Any) -> Sender:
@@ -128,3 +133,64 @@ async def test_what_a_full_claim_left_behind_goes_in_the_next_pass(
     sender.wake()
     await wait_until(lambda: all_settled(session_factory), within=8.0, message="all five")
     assert [delivered_texts(emulator, chat) for chat in chats] == [[f"kabar {n}"] for n in range(5)]
+
+
+def _alert(number: int) -> dict[str, object]:
+    button = {"text": f"Terima K{number}", "callback_data": f"t:{number}"}
+    keyboard = {"inline_keyboard": [[button]]}
+    return outbox.message(f"<b>Laporan K{number}</b>", keyboard)
+
+
+async def test_alerts_whose_combined_message_was_refused_go_one_by_one_at_once(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    # Four alerts for an officer whose chat may take three now go as one message, which
+    # Telegram refuses: given back, they go one by one. The chat still has room, so no turn
+    # of the budget stands for them: only the database can tell the sender they are due.
+    # The budget's clock stands still until the chat's room is used up (AHEAD).
+    emulator.rate_limits.per_chat_burst = 10
+    officer = people(5601)
+    emulator.fail_next("sendMessage", 400, "Bad Request: message is too long", chat_id=officer)
+    clock = ManualClock(datetime.now(UTC) + AHEAD)
+    sender = await idle_sender(session_factory, make_sender, clock=clock)
+    for n in range(4):
+        await queue(
+            session_factory, officer, f"a{n}", lane=outbox.Lane.URGENT, kind="alert",
+            payload=_alert(n),
+        )  # fmt: skip
+    sender.wake()
+    await wait_until(
+        lambda: len(delivered_texts(emulator, officer)) == 2,
+        within=8.0,
+        message="the two alerts the chat had room for, one by one",
+    )
+    clock.advance(timedelta(seconds=5))
+    await wait_until(lambda: all_settled(session_factory), within=8.0, message="all four")
+    assert sorted(delivered_texts(emulator, officer)) == [f"<b>Laporan K{n}</b>" for n in range(4)]
+
+
+async def test_a_chat_passed_over_by_a_long_pass_gets_its_turn_when_the_pass_ends(
+    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+) -> None:
+    # A chat waiting for its turn is left out of a pass's claim; when that pass lasts past the
+    # turn, the chat's rows are due and no turn of the budget stands for them any more.
+    emulator.rate_limits.per_chat_burst = 10
+    waiting, other = people(5701), people(5702)
+    clock = ManualClock(datetime.now(UTC) + AHEAD)
+    sender = await idle_sender(session_factory, make_sender, clock=clock)
+    for n in range(4):
+        await queue(session_factory, waiting, f"pesan {n}")
+    sender.wake()
+    await wait_until(
+        lambda: len(delivered_texts(emulator, waiting)) == 3,
+        message="three at once, then the chat waits for its turn",
+    )
+    hold = emulator.hold_answers("sendMessage", other)
+    await queue(session_factory, other, "lama")
+    sender.wake()
+    await asyncio.wait_for(hold.reached.wait(), 8.0)
+    clock.advance(timedelta(seconds=5))  # the waiting chat's turn comes during the send
+    hold.release()
+    await wait_until(lambda: all_settled(session_factory), within=8.0, message="the fourth")
+    assert delivered_texts(emulator, waiting) == [f"pesan {n}" for n in range(4)]
+    assert delivered_texts(emulator, other) == ["lama"]
