@@ -32,12 +32,15 @@ from bench.harness import (
     start_emulator,
 )
 from bench.resident import REPORT_UPDATES, EchoUser, Resident, places
-from bench.stats import Figure, at_least, below
+from bench.stats import Figure, at_least, at_most, below
 from playground.emulator import BotAPIEmulator
 
 USER_BASE = 1_000_000
 DURABLE = "durable echo (inbox + outbox, SQLite)"
 PACED = "durable echo at our bot's pace (SQLite)"
+# bench/unthrottled_bot.py: our bot with its sender's own limits lifted, so residents go as
+# fast as it answers, as figure 1 ran when the 8 -> 4 ms target was set (README, "Benchmarks").
+LIFTED = "our bot, sender's limits lifted (SQLite)"
 
 
 @dataclass
@@ -129,6 +132,11 @@ async def run(options: Options) -> Figure:
         name: bot_process(f"bot-{name}", emulator, config, options.workdir, 610_001 + index)
         for index, (name, config) in enumerate(configs.items())
     }
+    lifted_config = BotConfig(sqlite_database(options.workdir, "throughput-lifted"))
+    lifted = bot_process(
+        "bot-lifted", emulator, lifted_config, options.workdir, 618_001,
+        module="bench.unthrottled_bot",
+    )  # fmt: skip
     echo = echo_process("echo", emulator, options.workdir, 619_001)
     durable = durable_echo_process(
         "durable-echo",
@@ -142,12 +150,13 @@ async def run(options: Options) -> Figure:
     for name, bot in bots.items():
         # Reports are routed to an on-duty officer of their kelurahan, as in production.
         await data.staffed_database(configs[name], emulator, bot.token)
-    samples: dict[str, list[Sample]] = {name: [] for name in [*bots, *echoes, "paced"]}
+    await data.staffed_database(lifted_config, emulator, lifted.token)
+    samples: dict[str, list[Sample]] = {name: [] for name in [*bots, *echoes, "paced", "lifted"]}
     try:
-        async with running(*bots.values(), *echoes.values()):
+        async with running(*bots.values(), lifted, *echoes.values()):
             # Warm-up: first-use costs (imports, statement caches, connections) are not
             # what a busy bot pays per update.
-            for bot in bots.values():
+            for bot in [*bots.values(), lifted]:
                 await residents_run(emulator, bot, USER_BASE - 100, 3)
             for bot in echoes.values():
                 await echo_run(emulator, bot, USER_BASE - 100, 3)
@@ -166,9 +175,12 @@ async def run(options: Options) -> Figure:
                 samples["paced"].append(
                     await echo_run(emulator, durable, first + 5_000, residents, rate=pace)
                 )
+                samples["lifted"].append(
+                    await residents_run(emulator, lifted, first + 7_000, residents)
+                )
     finally:
         await emulator.stop()
-        for config in configs.values():
+        for config in [*configs.values(), lifted_config]:
             await config.database.drop()
 
     for name in bots:
@@ -208,6 +220,16 @@ async def run(options: Options) -> Figure:
     figure.add(f"updates/s, {PACED}", "", [s.updates_per_second for s in paced_runs])
     figure.add(
         f"bot CPU per update, {PACED}", "ms", [1000 * s.bot_cpu / s.updates for s in paced_runs]
+    )
+    lifted_runs = samples["lifted"]
+    figure.add(f"updates/s, {LIFTED}", "", [s.updates_per_second for s in lifted_runs])
+    figure.add(
+        f"bot CPU per update, {LIFTED}",
+        "ms",
+        [1000 * s.bot_cpu / s.updates for s in lifted_runs],
+        # The issue's own measure: 8 ms per update when it was set, the floor then the
+        # durable echo bot at full speed (above).
+        at_most(4.0, " ms"),
     )
     figure.add(
         f"bot CPU per update above that floor, {lead}",

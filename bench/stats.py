@@ -45,6 +45,10 @@ def at_least(value: float, unit: str = "") -> Goal:
     return Goal(f"≥ {value:g}{unit}", lambda measured: measured >= value)
 
 
+def at_most(value: float, unit: str = "") -> Goal:
+    return Goal(f"≤ {value:g}{unit}", lambda measured: measured <= value)
+
+
 def below(value: float, unit: str = "") -> Goal:
     return Goal(f"< {value:g}{unit}", lambda measured: measured < value)
 
