@@ -6,8 +6,10 @@ status change, escalation job), in bulk through the model types (encrypted as th
 Then, several times: start the bot (start-up = process start to its first getUpdates at the
 emulator), let residents file reports, an officer list cases and a coordinator ask for the
 year's statistics, and read the process's resident memory. Database size per 1,000 reports is
-measured twice: the bulk cases, and reports made through the whole conversation (which also
-keep the message ids /hapus needs for 48 hours).
+measured for the bulk cases and for reports made through the whole conversation (which also
+keep the message ids /hapus needs for 48 hours), the latter as the runs leave the file and
+again after what the night's housekeeping does to it (storage/compaction.py), whose duration
+(writers wait meanwhile) is a row too. Each run starts from a compacted file.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bench.harness import (
 from bench.resident import Resident, places
 from bench.stats import Figure, below
 from playground.emulator import BotAPIEmulator
+from storage.compaction import Compaction, compact
 from storage.models import utcnow
 
 RESIDENT_BASE = 5_000_000
@@ -64,6 +67,14 @@ async def exercise(
     return len(codes)
 
 
+async def _compact(config: BotConfig) -> Compaction:
+    """What the night's housekeeping does to the file (storage/compaction.py)."""
+    async with data.database(config) as sessions:
+        done = await compact(sessions)
+    assert done is not None  # a SQLite file
+    return done
+
+
 async def run(options: Options) -> Figure:
     users = 20_000 if options.quick else 100_000
     cases = 4_000 if options.quick else 20_000
@@ -84,6 +95,8 @@ async def run(options: Options) -> Figure:
     rss_busy: list[float] = []
     rss_peak: list[float] = []
     flow_bytes: list[float] = []
+    compacted_bytes: list[float] = []
+    compaction_seconds: list[float] = []
     echo_rss = 0.0
     try:
         async with data.database(config) as sessions:
@@ -92,6 +105,8 @@ async def run(options: Options) -> Figure:
             before_cases = database.size_bytes()
             await data.add_cases(sessions, cases, officers)
         after_cases = database.size_bytes()
+        # Each run starts from a compacted file, as after a night's housekeeping.
+        compacted = (await _compact(config)).bytes_after
         for index, bot in enumerate(bots):
             size = database.size_bytes()
             async with running(bot):
@@ -108,6 +123,10 @@ async def run(options: Options) -> Figure:
                 rss_busy.append(bot.rss_bytes() / MB)
                 rss_peak.append((bot.peak_rss_bytes() or bot.rss_bytes()) / MB)
             flow_bytes.append((database.size_bytes() - size) / made * 1000 / MB)
+            night = await _compact(config)
+            compaction_seconds.append(night.seconds)
+            compacted_bytes.append((night.bytes_after - compacted) / made * 1000 / MB)
+            compacted = night.bytes_after
         # A bare aiogram bot, after the same few seconds: importing aiogram builds the pydantic
         # schemas of every Telegram type (the bot defers them: bot/deferred_schemas.py).
         echo = echo_process("echo-footprint", emulator, options.workdir, 649_001)
@@ -129,6 +148,14 @@ async def run(options: Options) -> Figure:
         [(after_cases - before_cases) / cases * 1000 / MB],
     )
     figure.add("database per 1,000 reports through the conversation", "MB", flow_bytes)
+    figure.add(
+        "database per 1,000 reports through the conversation, after the night's compaction",
+        "MB",
+        compacted_bytes,
+    )
+    figure.add(
+        "the night's compaction of the whole file (writers wait meanwhile)", "s", compaction_seconds
+    )
     figure.add("database file", "MB", [after_cases / MB], note="before the runs' reports")
     figure.notes.append(
         f"{reporters} residents reporting at once, then /kasus (officer) and /statistik for the "
