@@ -6,7 +6,8 @@ after their payload is dropped. SQLite reuses the room a shrunken row leaves onl
 that sort into the same page, and these tables only grow at their end: the room stays empty
 and the file grows by about what was forgotten. After figure 1's residents had made 153
 reports, 93% of the inbox's pages and 82% of the outbox's were unused; VACUUM rewrote that
-12.9 MB file into 3.5 MB (README, "Data lifecycle"). PostgreSQL reuses such room by itself (autovacuum).
+12.9 MB file into 3.5 MB (README, "Data lifecycle"). PostgreSQL reuses such room by
+itself (autovacuum).
 """
 
 from __future__ import annotations
