@@ -22,7 +22,6 @@ from bot.housekeeping import COMPACT_HOUR, housekeeping
 from playground.emulator import BotAPIEmulator
 from services import outbox
 from services.clock import ManualClock
-from storage.crypto import Cipher
 from storage.models import Base, OutboxMessage
 from storage.repositories import outbox as outbox_rows
 from tests.fixtures.bot import RunningBot, make_settings, start_bot
@@ -30,7 +29,7 @@ from tests.fixtures.database import MigratedTemplates
 
 Sessions = async_sessionmaker[AsyncSession]
 RECIPIENTS = 300
-# About what an encrypted broadcast with a button takes.
+# About as long as a broadcast's text.
 TEXT = "Kenali tanda kekerasan pada anak dan laporkan. " * 12
 
 
@@ -42,7 +41,7 @@ async def sqlite_file(tmp_path: Path, migrated_templates: MigratedTemplates) -> 
 
 
 @pytest.fixture
-def settings(emulator: BotAPIEmulator, sqlite_file: Path, cipher: Cipher) -> Settings:
+def settings(emulator: BotAPIEmulator, sqlite_file: Path) -> Settings:
     return make_settings(emulator, f"sqlite+aiosqlite:///{sqlite_file}")
 
 
