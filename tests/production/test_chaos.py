@@ -24,6 +24,8 @@ The leases are 8 s here (30 s by default): the waits they cause are real, only s
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import os
 import re
 import signal
@@ -38,7 +40,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select, text
 
 from bot.app import Service, create_service
-from playground.emulator import BotAPIEmulator
+from playground.emulator import BotAPIEmulator, SimulatedUser
 from storage.crypto import Cipher
 from storage.db import is_sqlite
 from storage.identity import chat_key
@@ -255,6 +257,26 @@ async def test_webhook_instances_killed_at_three_moments_lose_nothing(
     in_flight = InFlight(service)
     restarts: list[asyncio.Task[None]] = []
 
+    probes = itertools.count(790_001)
+    newcomers: list[SimulatedUser] = []
+
+    async def while_down() -> None:
+        """Updates keep coming while an instance is down: those the proxy gives it first, it
+        passes on to the other. The wave's own may all be answered by then, so newcomers'
+        /start come until one was passed on (each goes first to either upstream)."""
+        before = proxy.passed_on
+
+        async def passed_on() -> bool:
+            return proxy.passed_on > before
+
+        for _ in range(20):
+            newcomer = emulator.user(user_id=next(probes))
+            newcomers.append(newcomer)
+            await newcomer.send_command("/start")
+            with contextlib.suppress(AssertionError):
+                await until(passed_on, "a request passed on", 1.0)
+                return
+
     async def kill_and_restart(instance: Instance) -> set[str]:
         """Returns the alerts the instance was sending when it died."""
         pid = instance.kill_now()
@@ -262,6 +284,7 @@ async def test_webhook_instances_killed_at_three_moments_lose_nothing(
 
         async def again() -> None:
             await instance.reap()
+            await while_down()
             await asyncio.sleep(1)
             await instance.start()
 
@@ -382,6 +405,8 @@ async def test_webhook_instances_killed_at_three_moments_lose_nothing(
         # The alert whose answer was held: the survivor sent it again after the lease.
         assert alerts_seen(emulator, officers)[sending_killed[0]] == 2
         assert proxy.passed_on > 0, "the proxy passed requests on to the surviving instance"
+        for newcomer in newcomers:  # the survivor answered them while the other was down
+            await newcomer.wait_for("Selamat datang", timeout=PATIENCE)
         assert set(await inbox_statuses(service)) == {"done"}
     finally:
         for instance in instances:
