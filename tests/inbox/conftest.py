@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -12,30 +12,16 @@ from aiogram.types import Message
 from sqlalchemy import select
 
 from bot.app import Service
-from bot.config import Settings
-from playground.emulator import BotAPIEmulator
 from services.clock import ManualClock
 from storage.models import InboxUpdate
 from storage.repositories import inbox as inbox_rows
-from tests.fixtures.bot import RunningBot, start_bot
+from tests.fixtures.bot import RunningBot
 from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
-
-
-@pytest.fixture
-async def clocked_bot(
-    settings: Settings, emulator: BotAPIEmulator, clock: ManualClock
-) -> AsyncIterator[RunningBot]:
-    """The bot polling the emulator, its rules (leases, retries) on the test's clock."""
-    running = await start_bot(settings, emulator, clock)
-    try:
-        yield running
-    finally:
-        await running.stop()
 
 
 class Hold:

@@ -8,7 +8,6 @@ forgotten one by one, and new rows only ever go at the table's end.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +23,7 @@ from services import outbox
 from services.clock import ManualClock
 from storage.models import Base, OutboxMessage
 from storage.repositories import outbox as outbox_rows
-from tests.fixtures.bot import RunningBot, make_settings, start_bot
+from tests.fixtures.bot import RunningBot, make_settings
 from tests.fixtures.database import MigratedTemplates
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -43,17 +42,6 @@ async def sqlite_file(tmp_path: Path, migrated_templates: MigratedTemplates) -> 
 @pytest.fixture
 def settings(emulator: BotAPIEmulator, sqlite_file: Path) -> Settings:
     return make_settings(emulator, f"sqlite+aiosqlite:///{sqlite_file}")
-
-
-@pytest.fixture
-async def running(
-    settings: Settings, emulator: BotAPIEmulator, clock: ManualClock
-) -> AsyncIterator[RunningBot]:
-    bot = await start_bot(settings, emulator, clock)
-    try:
-        yield bot
-    finally:
-        await bot.stop()
 
 
 @pytest.fixture
@@ -100,9 +88,9 @@ async def broadcast_sent(sessions: Sessions, now: datetime) -> None:
 
 
 async def test_the_night_run_compacts_the_file_of_a_running_bot_and_keeps_every_row(
-    emulator: BotAPIEmulator, running: RunningBot, sqlite_file: Path, clock: ManualClock
+    emulator: BotAPIEmulator, clocked_bot: RunningBot, sqlite_file: Path, clock: ManualClock
 ) -> None:
-    sessions, settings = running.service.session_factory, running.service.settings
+    sessions, settings = clocked_bot.service.session_factory, clocked_bot.service.settings
     resident = emulator.user(7_399_001)
     await resident.send_command("/start")
     consent = await resident.wait_for("Apakah Anda setuju")
