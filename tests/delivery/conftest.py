@@ -109,6 +109,14 @@ async def make_sender(
             await sender.stop()
 
 
+def alert_payload(number: int) -> dict[str, object]:
+    """An officer's alert for report K<number>, with its Terima button (first line its title)."""
+    keyboard = {
+        "inline_keyboard": [[{"text": f"Terima K{number}", "callback_data": f"take:{number}"}]]
+    }
+    return outbox.message(f"<b>Laporan K{number}</b>\n{'isi ' * 10}", keyboard)
+
+
 async def queue(
     sessions: Sessions,
     chat_id: int,

@@ -25,6 +25,7 @@ from storage.models import DeliveryAttempt, OutboxMessage, User
 from tests.delivery.conftest import (
     RecordingHooks,
     SenderFactory,
+    alert_payload,
     all_settled,
     delivered_calls,
     delivered_texts,
@@ -46,13 +47,6 @@ async def _attempts(sessions: Sessions, row_id: int) -> list[str]:
             .order_by(DeliveryAttempt.id)
         )
         return list(found)
-
-
-def _alert(number: int) -> dict[str, object]:
-    keyboard = {
-        "inline_keyboard": [[{"text": f"Terima K{number}", "callback_data": f"take:{number}"}]]
-    }
-    return outbox.message(f"<b>Laporan K{number}</b>\n{'isi ' * 10}", keyboard)
 
 
 async def test_alert_overtakes_a_broadcast_in_progress(
@@ -271,7 +265,7 @@ async def test_alerts_waiting_for_one_officer_are_combined(
             f"a{n}",
             lane=outbox.Lane.URGENT,
             kind="alert",
-            payload=_alert(n),
+            payload=alert_payload(n),
         )
         for n in range(5)
     ]
