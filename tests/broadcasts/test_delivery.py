@@ -170,13 +170,15 @@ async def test_a_message_deleted_midway_stops_the_broadcast_and_says_why(
     after = await counts(bot, 1)
     sent = copies(emulator, (user.id for user in users))
     assert after.delivered == sum(sent.values()) > 0 and set(sent.values()) == {1}
-    # Only the copies already on their way when the first refusal came were refused too.
+    # Only the copies already on their way when the first refusal came were refused too: the
+    # first is failed, and one still in flight then is cancelled with the rest if its refusal
+    # comes after the broadcast stopped (storage/repositories/broadcasts.py).
     refused = [
         call
         for call in emulator.calls_of("copyMessage")
         if not call.ok and int(call.params["chat_id"]) >= FIRST_RESIDENT
     ]
-    assert 0 < after.failed == len(refused) <= 20
+    assert 0 < after.failed <= len(refused) <= 20
     assert after.cancelled > 0 and after.delivered + after.failed + after.cancelled == 120
     assert (await latest_broadcast(bot)).status == broadcasts.CANCELLED
     # The progress message says sending ended and loses its cancel button; why is below.
