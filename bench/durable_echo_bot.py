@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.echo_bot import AGAIN
 from bot.api_session import BotApiSession, api_session
 from bot.heap import freeze_start_up_heap
+from bot.sending.sender import GATHER, PASS_SPACING
 from conversations.filters import TEXT
 from storage.db import create_engine
 
@@ -58,8 +59,6 @@ log = logging.getLogger("bench.durable_echo_bot")
 
 POLL_TIMEOUT = 10  # aiogram's start_polling default, as bot/polling.py
 PENDING, CLAIMED, SENT, FAILED = 0, 1, 2, 3
-GATHER = 0.02  # seconds, as bot/sending/sender.py
-PASS_SPACING = 0.05  # seconds, as bot/sending/sender.py (for replies)
 
 METADATA = MetaData()
 Table(
