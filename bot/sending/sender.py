@@ -228,11 +228,13 @@ class Sender:
         claim and one record for several rows rather than for each (README, "Benchmarks":
         fewer statements and commits per update), and so do those queued since the pass before,
         up to PASS_SPACING ago, unless an alert or a relay is waiting. A reply on its own goes
-        at once."""
+        at once, and so do a broadcast's next copies when the sender timed the pass itself, as
+        the budget frees room (spaced, they kept less of their rate: README "Benchmarks")."""
         if self.busy() > 0:
             await asyncio.sleep(GATHER)
         spacing = self._last_pass + PASS_SPACING - time.monotonic()
-        if spacing > 0 and not self._urgent.is_set():
+        timed = not self._wake.is_set() and self._budget.broadcasting(self._moment())
+        if spacing > 0 and not timed and not self._urgent.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._urgent.wait(), spacing)
         self._urgent.clear()
