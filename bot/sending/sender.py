@@ -50,10 +50,8 @@ GATHER = 0.02
 # How long a pass follows the one before at the soonest. Every commit that queues a reply
 # wakes the sender, and during a burst a pass per wake carried about one row: a claim, a
 # record and a look at what is due next for each (README, "Benchmarks"). A bot answering one
-# message at a time still answers at once, and an alert or a relay never waits for it. 100 ms
-# rather than 50: a pass and its two transactions for about two replies instead of one under
-# load, for 25 ms more on the average reply then (README, "Benchmarks").
-PASS_SPACING = 0.1
+# message at a time still answers at once, and an alert or a relay never waits for it.
+PASS_SPACING = 0.05
 
 
 def _worker_id() -> str:
@@ -228,13 +226,11 @@ class Sender:
         claim and one record for several rows rather than for each (README, "Benchmarks":
         fewer statements and commits per update), and so do those queued since the pass before,
         up to PASS_SPACING ago, unless an alert or a relay is waiting. A reply on its own goes
-        at once, and so do a broadcast's next copies when the sender timed the pass itself, as
-        the budget frees room (spaced, they kept less of their rate: README "Benchmarks")."""
+        at once."""
         if self.busy() > 0:
             await asyncio.sleep(GATHER)
         spacing = self._last_pass + PASS_SPACING - time.monotonic()
-        timed = not self._wake.is_set() and self._budget.broadcasting(self._moment())
-        if spacing > 0 and not timed and not self._urgent.is_set():
+        if spacing > 0 and not self._urgent.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._urgent.wait(), spacing)
         self._urgent.clear()
