@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import write_turns
 
@@ -29,21 +29,27 @@ class Compaction:
 
 async def compact(session_factory: async_sessionmaker[AsyncSession]) -> Compaction | None:
     """VACUUM the SQLite file in a write turn (updates and the sender queue meanwhile, as
-    for any writer), then fold the WAL back in so the file itself shrinks; None elsewhere."""
+    for any writer); None elsewhere."""
     engine = session_factory.kw.get("bind")
     if engine is None or engine.dialect.name != "sqlite":
         return None
-    database = engine.url.database
-    if not database or database == ":memory:":
-        return None
+    async with write_turns(session_factory):
+        return await vacuum(engine)
+
+
+async def vacuum(engine: AsyncEngine) -> Compaction:
+    """Rewrite a SQLite file without its empty room, then fold the WAL back in so that the
+    file itself shrinks (also what storage/identity_upgrade.py does after rewriting rows that
+    named residents in clear, so the old values leave the file)."""
     started = time.monotonic()
-    async with write_turns(session_factory), engine.connect() as connection:
-        before = await _size(connection)
+    async with engine.connect() as connection:
         # Outside any transaction: SQLite refuses to VACUUM inside one.
-        await connection.exec_driver_sql("VACUUM")
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        before = await _size(autocommit)
+        await autocommit.exec_driver_sql("VACUUM")
         # VACUUM wrote the new file into the WAL: folding it back in shrinks the file itself.
-        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        after = await _size(connection)
+        await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        after = await _size(autocommit)
     return Compaction(before, after, time.monotonic() - started)
 
 
@@ -53,4 +59,4 @@ async def _size(connection: AsyncConnection) -> int:
     return int(pages.scalar_one()) * int(size.scalar_one())
 
 
-__all__ = ["Compaction", "compact"]
+__all__ = ["Compaction", "compact", "vacuum"]

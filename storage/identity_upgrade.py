@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from storage.compaction import vacuum
 from storage.crypto import PSEUDONYM_FLOOR
 from storage.identity import chat_key, day, pseudonym
 from storage.models import AuditLog, ChatMessage, FsmState, OutboxMessage, Subscription, User
@@ -139,13 +140,9 @@ async def _fsm_keys(session: AsyncSession) -> int:
 
 
 async def _compact(engine: AsyncEngine) -> None:
-    if engine.dialect.name != "sqlite":
-        return  # PostgreSQL reuses the space; a pg_dump holds only live rows
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        await autocommit.exec_driver_sql("VACUUM")
-        await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # PostgreSQL reuses the space; a pg_dump holds only live rows.
+    if engine.dialect.name == "sqlite":
+        await vacuum(engine)
 
 
 __all__ = ["upgrade_identities"]
