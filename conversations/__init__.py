@@ -34,6 +34,9 @@ def setup() -> Router:
     # before them in turn (about 40, with their filters), and none of those can take them
     # (each module's buttons carry its own prefix; these are "r:" in a report's states).
     private.include_router(report.buttons_setup())
+    # Likewise what residents type during a report; one that reads like a command still
+    # walks the routers below, in their order.
+    private.include_router(report.typed_setup())
     # Before common: an officer's /start <invite code> must not be taken by the plain /start.
     private.include_router(staff.setup())
     # Commands first, so /batal or /darurat work in the middle of any conversation.

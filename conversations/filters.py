@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram import F
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 from aiogram.utils.magic_filter import MagicFilter
 
 
@@ -32,3 +32,16 @@ TEXT = Matches(F.text)
 NO_TEXT = Matches(~F.text)
 COMMAND = Matches(F.text.startswith("/"))
 NOT_A_COMMAND = Matches(~F.text.startswith("/"))
+
+
+class CommandLike(Filter):
+    """Whether aiogram's Command filters could take the message: the first word of its text,
+    or of a caption, starts with "/" (they split it on whitespace, so leading spaces don't
+    count)."""
+
+    def __init__(self, *, expected: bool = True) -> None:
+        self.expected = expected
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text or message.caption or ""
+        return text.lstrip().startswith("/") is self.expected
