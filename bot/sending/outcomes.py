@@ -76,6 +76,10 @@ def sent_outcome(result: Any, payload: Mapping[str, Any], chat_id: int) -> Outco
     Message, a MessageId, a list of Messages) or, for an edit, acted on."""
     if isinstance(result, dict) and isinstance(result.get("message_id"), int):
         message_id = result["message_id"]
+        if str(payload.get("method", "")).startswith("edit"):
+            # The message was remembered when it was sent (as SentMessagesMiddleware skips
+            # edits): /hapus finds it without one more row to write.
+            return Outcome(SENT, message_id=message_id)
         chat = result.get("chat")
         # A MessageId (copyMessage) names no chat: the chat it went to is the payload's.
         private = chat.get("type") == "private" if isinstance(chat, dict) else chat_id > 0

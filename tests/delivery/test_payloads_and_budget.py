@@ -67,6 +67,9 @@ def test_sent_outcomes_read_telegrams_json() -> None:
     assert album.private_message_ids == (9, 10)
     edit = outbox.call("editMessageText", message_id=4, text="t")
     assert sent_outcome(True, edit, 5) == Outcome(SENT, message_id=4)
+    # An edit in a private chat names its message, which was remembered when it was sent.
+    edited = {**message, "message_id": 4}
+    assert sent_outcome(edited, edit, 5) == Outcome(SENT, message_id=4)
 
 
 def test_only_plain_alert_texts_combine() -> None:
