@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations import replies
 from conversations.callbacks import ConsentCb
@@ -38,16 +37,16 @@ def consent_text() -> str:
 
 
 async def ask_consent(bot: Bot, chat_id: int, *, then_report: bool = False) -> None:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ I agree"),
-        callback_data=ConsentCb(action=AGREE_THEN_REPORT if then_report else AGREE),
+    agree = ConsentCb(action=AGREE_THEN_REPORT if then_report else AGREE).pack()
+    privacy = ConsentCb(action=READ_PRIVACY).pack()
+    # Rows built directly: aiogram's builder copies its markup for each button it adds.
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=_("✅ I agree"), callback_data=agree)],
+            [InlineKeyboardButton(text=_("🔒 Read the privacy notice"), callback_data=privacy)],
+        ]
     )
-    builder.button(
-        text=_("🔒 Read the privacy notice"), callback_data=ConsentCb(action=READ_PRIVACY)
-    )
-    builder.adjust(1)
-    await replies.send(bot, chat_id, consent_text(), reply_markup=builder.as_markup())
+    await replies.send(bot, chat_id, consent_text(), reply_markup=markup)
 
 
 async def record_consent(repo: Repo, db_user: User) -> bool:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations.callbacks import MenuCb
 
@@ -26,10 +25,14 @@ RESIDENT_COMMANDS = [
 
 
 def main_menu() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("📝 Report an incident"), callback_data=MenuCb(action="report"))
-    builder.button(text=_("🔎 Check a report"), callback_data=MenuCb(action="status"))
-    builder.button(text=_("🆘 Emergency numbers"), callback_data=MenuCb(action="emergency"))
-    builder.button(text=_("ℹ️ Help"), callback_data=MenuCb(action="help"))
-    builder.adjust(1, 1, 2)
-    return builder.as_markup()
+    # Rows built directly: aiogram's builder copies its markup for each button it adds.
+    def button(text: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=text, callback_data=MenuCb(action=action).pack())
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("📝 Report an incident"), "report")],
+            [button(_("🔎 Check a report"), "status")],
+            [button(_("🆘 Emergency numbers"), "emergency"), button(_("ℹ️ Help"), "help")],
+        ]
+    )

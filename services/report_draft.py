@@ -8,7 +8,7 @@ a plain dict, which the FSM storage encrypts at rest.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.choices import (
@@ -89,6 +89,10 @@ class Attachment:
     caption: str | None = None
 
 
+def _attachment_dict(item: Attachment) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in item.__dataclass_fields__}
+
+
 @dataclass
 class Draft:
     draft_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -119,7 +123,16 @@ class Draft:
 
     # --- (de)serialisation for the FSM storage -------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives, without its deep copy of every value (each step
+        # saves the draft): only the containers are new, so the dict shares nothing mutable.
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["location"] = dict(self.location) if self.location is not None else None
+        data["description_parts"] = list(self.description_parts)
+        data["history"] = list(self.history)
+        voice = self.description_voice
+        data["description_voice"] = _attachment_dict(voice) if voice is not None else None
+        data["evidence"] = [_attachment_dict(item) for item in self.evidence]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Draft:

@@ -8,6 +8,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from conversations.callbacks import ReportCb
+from conversations.report.keyboards import step_button
 from conversations.report.questions import Prompt
 from conversations.texts import (
     AGE_LABELS,
@@ -117,12 +118,16 @@ def summary_text(draft: Draft, gazetteer: Gazetteer) -> str:
 
 
 def summary_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ Send"), callback_data=ReportCb(step="summary", value=SEND))
-    builder.button(text=_("✏️ Change"), callback_data=ReportCb(step="summary", value=EDIT))
-    builder.button(text=_("✖️ Cancel"), callback_data=ReportCb(step="summary", value=CANCEL))
-    builder.adjust(1, 2)
-    return builder.as_markup()
+    # Rows built directly, as keyboards.choices explains.
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [step_button("summary", SEND, _("✅ Send"))],
+            [
+                step_button("summary", EDIT, _("✏️ Change")),
+                step_button("summary", CANCEL, _("✖️ Cancel")),
+            ],
+        ]
+    )
 
 
 def summary_prompt(draft: Draft, gazetteer: Gazetteer) -> Prompt:

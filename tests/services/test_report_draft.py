@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from services.report_draft import (
     EDIT_GROUPS,
     STEPS,
@@ -84,6 +86,30 @@ def test_draft_survives_serialisation() -> None:
     again = Draft.from_dict(draft.to_dict())
     assert again == draft
     assert again.description == "a\n\nb"
+
+
+def test_the_saved_draft_is_a_copy_that_later_answers_do_not_change() -> None:
+    draft = Draft(
+        urgent=False,
+        location={"latitude": -2.2, "longitude": 113.9},
+        description_parts=["a"],
+        description_voice=Attachment("voice", "f1", 1, 2),
+        evidence=[Attachment("photo", "f2", 1, 3, "bukti")],
+        history=["danger"],
+    )
+    saved = draft.to_dict()
+    assert saved == asdict(draft)
+    draft.location["latitude"] = 0.0  # type: ignore[index]
+    draft.description_parts.append("b")
+    draft.history.append("relation")
+    draft.evidence.append(Attachment("photo", "f3", 1, 4))
+    draft.evidence[0].caption = "lain"
+    assert saved["location"] == {"latitude": -2.2, "longitude": 113.9}
+    assert saved["description_parts"] == ["a"]
+    assert saved["history"] == ["danger"]
+    assert saved["evidence"] == [
+        {"kind": "photo", "file_id": "f2", "chat_id": 1, "message_id": 3, "caption": "bukti"}
+    ]
 
 
 def test_missing_lists_unanswered_required_steps() -> None:
