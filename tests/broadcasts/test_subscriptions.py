@@ -108,6 +108,10 @@ async def test_blocking_unsubscribes_and_unblocking_does_not_subscribe_again(
     person.user.unblock()
     await person.command("/bantuan", expect="What this bot can do")
     assert not await subscribed(bot, RESIDENT), "unblocking is not asking"
+    # Writing to the bot again is the sign it is no longer blocked.
+    async with bot.service.session_factory() as session:
+        user = await stored_user(session, RESIDENT)
+        assert user is not None and user.unreachable_at is None
     await person.command("/langganan", expect="You are subscribed to awareness messages.")
     await becomes(lambda: subscribed(bot, RESIDENT), True)
 
