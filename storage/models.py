@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -507,6 +508,15 @@ class InboxUpdate(Base):
         UniqueConstraint("bot_id", "update_id", name="uq_inbox_bot_update"),
         # Claims: the pending rows, and for each the person's earlier pending ones.
         Index("ix_inbox_pending", "status", "person", "update_id"),
+        # Only the pending rows, oldest first: a claim does not walk the handled ones, kept
+        # 25 hours (storage/repositories/inbox.py names the status as a literal for it).
+        Index(
+            "ix_inbox_claimable",
+            "bot_id",
+            "update_id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.crypto import EncryptedJSON
 from storage.models import InboxUpdate, UTCDateTime
@@ -139,8 +141,11 @@ async def store_and_take(
 # claim is a dead instance's), and no earlier update of the same person is still pending:
 # one person's updates are handled one after another, in Telegram's order.
 _earlier = _inbox.alias("earlier")
+# The status as a literal, not a parameter: the planners then know the pending rows' own
+# index (ix_inbox_claimable) answers; with a parameter, SQLite walked every row of the bot.
+_IS_PENDING: ColumnElement[str] = literal_column(f"'{PENDING}'")
 _EARLIER_PENDING = exists().where(
-    _earlier.c.status == PENDING,
+    _earlier.c.status == _IS_PENDING,
     _earlier.c.bot_id == _c.bot_id,
     _earlier.c.person == _c.person,
     _earlier.c.update_id < _c.update_id,
@@ -148,7 +153,7 @@ _EARLIER_PENDING = exists().where(
 _CLAIMABLE = (
     select(_c.id)
     .where(
-        _c.status == PENDING,
+        _c.status == _IS_PENDING,
         _c.bot_id == bindparam("for_bot"),
         _c.not_before <= bindparam("now"),
         or_(_c.claimed_until.is_(None), _c.claimed_until < bindparam("now")),
