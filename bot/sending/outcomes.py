@@ -26,6 +26,8 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
+from bot.sending.payloads import is_edit
+
 SENT = "sent"
 RETRY_AFTER = "retry_after"
 FORBIDDEN = "forbidden"
@@ -76,7 +78,7 @@ def sent_outcome(result: Any, payload: Mapping[str, Any], chat_id: int) -> Outco
     Message, a MessageId, a list of Messages) or, for an edit, acted on."""
     if isinstance(result, dict) and isinstance(result.get("message_id"), int):
         message_id = result["message_id"]
-        if str(payload.get("method", "")).startswith("edit"):
+        if is_edit(payload):
             # The message was remembered when it was sent (as SentMessagesMiddleware skips
             # edits): /hapus finds it without one more row to write.
             return Outcome(SENT, message_id=message_id)

@@ -48,6 +48,11 @@ def method_name(payload: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
+def is_edit(payload: Mapping[str, Any]) -> bool:
+    """An edit of a message already sent (editMessageText, editMessageReplyMarkup...)."""
+    return method_name(payload).lower().startswith("edit")
+
+
 def target_chat(payload: Mapping[str, Any], recipient_id: int | None) -> int:
     """The chat a payload goes to: named in the payload (services/outbox.addressed), or, for a
     row queued before payloads carried it, the recipient when that is a Telegram id."""

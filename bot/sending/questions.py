@@ -15,6 +15,7 @@ from collections import OrderedDict
 from typing import Any
 
 from bot.sending.outcomes import SENT, Outcome
+from bot.sending.payloads import is_edit
 
 # The payload flag (conversations/replies.py, QUESTION).
 QUESTION = "question"
@@ -51,9 +52,8 @@ class LiveQuestions:
                 self._live.popitem(last=False)
             return
         params = payload.get("params") or {}
-        edits = str(payload.get("method", "")).lower().startswith("edit")
         if (
-            edits
+            is_edit(payload)
             and params.get("reply_markup") is None
             and (self._live.get(recipient) == params.get("message_id"))
         ):

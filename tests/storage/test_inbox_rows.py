@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import write_transaction
 from storage.models import utcnow
 from storage.repositories import inbox as rows
+from tests.fixtures.statements import watching
 
 LEASE = timedelta(seconds=30)
 
@@ -88,21 +88,17 @@ async def test_a_claim_reads_only_the_pending_rows(
             assert isinstance(stored, rows.Claimed)
             assert await rows.mark_done(session, stored.id, done_at=now)
         await rows.store_and_take(session, _row(500, 7), take=False, worker_id="a", until=now)
-    engine = session_factory.kw["bind"].sync_engine
     claims: list[tuple[str, object]] = []
 
     def keep_claim(_c: object, _k: object, statement: str, parameters: object, *_: object) -> None:
         if statement.startswith("UPDATE inbox SET attempts"):
             claims.append((statement, parameters))
 
-    event.listen(engine, "before_cursor_execute", keep_claim)
-    try:
+    with watching(session_factory.kw["bind"], keep_claim):
         async with write_transaction(session_factory) as session:
             claimed = await rows.claim(
                 session, bot_id=1, now=utcnow(), lease=LEASE, worker_id="b", limit=10
             )
-    finally:
-        event.remove(engine, "before_cursor_execute", keep_claim)
     assert [row.update_id for row in claimed] == [500]
     [(statement, parameters)] = claims
     async with session_factory() as session, session.begin():
