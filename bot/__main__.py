@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import event_loop
 from bot.config import ConfigError, Settings, load_settings
 from storage.crypto import Cipher, KeyError_
 from storage.instance_lock import InstanceLocked
@@ -332,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             settings.require_token()
             lock = _hold_instance_lock(settings)
-            asyncio.run(_run(settings))
+            event_loop.run(_run(settings))
             del lock
         elif args.command == "db":
             asyncio.run(_db_upgrade(settings))
