@@ -183,6 +183,12 @@ class SQLAlchemyStorage(BaseStorage):
 _CACHE = "fsm_rows"
 
 
+def known_row(session: AsyncSession, row_key: str, state: str | None, data: Any) -> None:
+    """A conversation's row read by the update with its person (users.seen_with_state): the
+    storage's first read in this update takes it from here, as if it had read it itself."""
+    session.info.setdefault(_CACHE, {}).setdefault(row_key, _Row(state, data))
+
+
 def _hold(
     session: AsyncSession,
     cache: dict[str, _Row],

@@ -32,5 +32,7 @@ class OneUpdateAtATime(BaseMiddleware):
         context = self._fsm.resolve_event_context(cast(Bot, data["bot"]), data)
         if context is None:
             return await handler(event, data)
+        # The update's conversation row, which the database middleware reads with its person.
+        data["state_key"] = context.key
         async with self._isolation.lock(key=context.key):
             return await handler(event, data)

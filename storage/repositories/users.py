@@ -6,15 +6,16 @@ a row under the Telegram id itself is staff, one under the pseudonym a resident.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from storage.identity import day, is_pseudonym, pseudonym
-from storage.models import CaseCard, OutboxMessage, Subscription, User, utcnow
+from storage.models import CaseCard, FsmState, OutboxMessage, Subscription, User, utcnow
 
 RESIDENT = "resident"
 
@@ -25,6 +26,20 @@ RESIDENT = "resident"
 # and the update's first write, and a user's page is no longer rewritten at every update.
 _USERS = cast(Table, User.__table__)
 _SEEN = select(User).where(_USERS.c.id.in_([bindparam("telegram_id"), bindparam("pseudonym")]))
+# Every update reads its person and its conversation's row (aiogram's FSM asks before any
+# handler): one statement for both rather than two trips.
+_STATES = cast(Table, FsmState.__table__)
+_SEEN_WITH_STATE = _SEEN.add_columns(_STATES.c.state, _STATES.c.data).outerjoin(
+    _STATES, _STATES.c.key == bindparam("fsm_key")
+)
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """A conversation's row as read (both None: there is none)."""
+
+    state: str | None
+    data: dict[str, Any] | None
 
 
 # session.info key: Telegram id -> the id rows are kept under, for people met in this session.
@@ -70,6 +85,17 @@ class UserRepo:
 
     async def seen(self, telegram_id: int, now: datetime | None = None) -> User:
         """Fetch the user, creating a resident row on first contact."""
+        user, _ = await self._seen(telegram_id, now, None)
+        return user
+
+    async def seen_with_state(self, telegram_id: int, fsm_key: str) -> tuple[User, StateRow | None]:
+        """`seen`, and the conversation row `fsm_key` read in the same statement; None when
+        it was not read (the person was met earlier in this session, or is new)."""
+        return await self._seen(telegram_id, None, fsm_key)
+
+    async def _seen(
+        self, telegram_id: int, now: datetime | None, fsm_key: str | None
+    ) -> tuple[User, StateRow | None]:
         if is_pseudonym(telegram_id):
             # A row's own id given for a Telegram id would make a second, phantom person.
             raise ValueError("seen() takes a Telegram id, not a stored one")
@@ -80,10 +106,19 @@ class UserRepo:
             if isinstance(known, User):
                 known.blocked_at = None
                 known.unreachable_at = None
-                return self._met(telegram_id, known)
-        user: User | None = await self._session.scalar(
-            _SEEN, {"telegram_id": telegram_id, "pseudonym": alias}
-        )
+                return self._met(telegram_id, known), None
+        keys = {"telegram_id": telegram_id, "pseudonym": alias}
+        user: User | None
+        state: StateRow | None = None
+        if fsm_key is None:
+            user = await self._session.scalar(_SEEN, keys)
+        else:
+            found = (
+                await self._session.execute(_SEEN_WITH_STATE, {**keys, "fsm_key": fsm_key})
+            ).first()
+            user = found[0] if found is not None else None
+            if found is not None:
+                state = StateRow(found[1], found[2])
         if user is None:
             user = User(id=alias, role=RESIDENT, chat=str(telegram_id), created_at=day(now))
             self._session.add(user)
@@ -91,7 +126,7 @@ class UserRepo:
         elif user.blocked_at is not None or user.unreachable_at is not None:
             user.blocked_at = None
             user.unreachable_at = None
-        return self._met(telegram_id, user)
+        return self._met(telegram_id, user), state
 
     async def set_language(self, telegram_id: int, language: str) -> None:
         user = await self.seen(telegram_id)
