@@ -16,7 +16,7 @@ would not be a floor: its Bot API session (bot/api_session.py: aiogram's respons
 rebuilt after every garbage collection), its frozen start-up heap (bot/heap.py) and its sender
 waiting 20 ms during a burst and passes 50 ms apart at the soonest so that one claim serves
 many replies (bot/sending/sender.py), payloads sent and updates polled as JSON
-(BotApiSession.call_json).
+(BotApiSession.call_json), and its event loop (bot/event_loop.py: uvloop's where installed).
 The bare echo bot of figure 1 has none of these. The engine is our bot's (storage/db.py:
 WAL, synchronous=NORMAL, busy_timeout, one thread trip per statement); writers take turns on
 an in-process lock, as our bot's do (storage/db.py, WriteTurns), instead of sleeping in
@@ -49,6 +49,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.echo_bot import AGAIN
+from bot import event_loop
 from bot.api_session import BotApiSession, api_session
 from bot.heap import freeze_start_up_heap
 from bot.sending.sender import GATHER, PASS_SPACING
@@ -311,4 +312,4 @@ if __name__ == "__main__":
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(main())
+    event_loop.run(main())
