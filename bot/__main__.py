@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -30,15 +31,44 @@ def _configure_logging(settings: Settings) -> None:
     configure_logging(settings.log_level, settings.log_format)
 
 
+# SIGTERM or SIGINT before the service can stop cleanly (imports, migrations, the first calls
+# to Telegram: seconds on a small server, or under load) used to kill it half-started by the
+# signal's default action; it is kept and honoured as soon as the service exists.
+_stop_asked: list[int] = []
+
+
+def _ask_stop(signum: int, frame: object) -> None:
+    _stop_asked.append(signum)
+
+
+def _keep_early_stops() -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _ask_stop)
+
+
 async def _run(settings: Settings) -> None:
-    from bot.app import create_service, run_polling
+    from bot.app import Service, create_service, run_polling
     from bot.heap import freeze_start_up_heap
     from bot.ops import Operations, OpsServer
     from bot.webhook import run_webhook
 
     if settings.webhook_url:
         settings.require_webhook_secret()
+    service: Service | None = None
+
+    def stop_asked(signum: int) -> None:
+        _stop_asked.append(signum)
+        if service is not None:
+            service.stop_receiving()
+
+    # Until polling or the webhook puts its own handlers in place (and after: they only
+    # replace these).
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop_asked, signum)
     service = await create_service(settings)
+    if _stop_asked:
+        service.stop_receiving()
     frozen = freeze_start_up_heap()
     logging.getLogger("bot").info("start-up heap frozen: %d objects", frozen)
     ops = Operations(service)
@@ -331,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         _configure_logging(settings)
         if args.command == "run":
+            _keep_early_stops()
             settings.require_token()
             lock = _hold_instance_lock(settings)
             event_loop.run(_run(settings))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,4 +78,23 @@ async def test_webhook_process_stops_on_sigterm_and_polling_unhooks(
         await _wait(lambda: emulator.bot.active_poll is not None, "a long poll")
     finally:
         code, log = await terminate(polling)
+    assert code == 0, log
+
+
+async def test_sigterm_while_starting_stops_cleanly(
+    emulator: BotAPIEmulator, database_url: str, tmp_path: Path
+) -> None:
+    """A stop asked for before the service had put its own signal handlers in place (here:
+    while its first call to Telegram waits) used to kill it by the signal's default action
+    (exit -15); it now stops as soon as it can, cleanly."""
+    held = emulator.hold_answers("deleteWebhook")
+    process = await start_process(bot_env(emulator, database_url, Cipher.generate_key()), tmp_path)
+    try:
+        await asyncio.wait_for(held.reached.wait(), 60)
+    except BaseException:
+        await kill(process)
+        raise
+    process.send_signal(signal.SIGTERM)
+    held.release()
+    code, log = await terminate(process)
     assert code == 0, log
