@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, cast
 
 from aiogram.fsm.state import State
@@ -29,7 +28,7 @@ from storage.db import write_transaction
 from storage.identity import chat_key, day
 from storage.models import FsmState, utcnow
 from storage.on_conflict import insert_or_skip, insert_or_update
-from storage.repositories.states import DELETE_ROW, SELECT_ROW, hold
+from storage.repositories.states import DELETE_ROW, SELECT_ROW, StateRow, hold
 from storage.session_context import current_session
 
 _table = cast(Table, FsmState.__table__)
@@ -59,12 +58,6 @@ def _state_name(state: StateType) -> str | None:
     return state.state if isinstance(state, State) else state
 
 
-@dataclass
-class _Row:
-    state: str | None
-    data: dict[str, Any] | None
-
-
 class SQLAlchemyStorage(BaseStorage):
     """aiogram's five-method storage over one table; safe to share between bot instances.
 
@@ -84,7 +77,7 @@ class SQLAlchemyStorage(BaseStorage):
         self._session_factory = session_factory
 
     @asynccontextmanager
-    async def _session(self) -> AsyncIterator[tuple[AsyncSession, dict[str, _Row] | None]]:
+    async def _session(self) -> AsyncIterator[tuple[AsyncSession, dict[str, StateRow] | None]]:
         ambient = current_session.get()
         if ambient is not None:
             # The update's middleware commits or rolls back; we only add to its transaction.
@@ -94,13 +87,13 @@ class SQLAlchemyStorage(BaseStorage):
             yield session, None
 
     async def _row(
-        self, session: AsyncSession, cache: dict[str, _Row] | None, key: StorageKey
-    ) -> _Row:
+        self, session: AsyncSession, cache: dict[str, StateRow] | None, key: StorageKey
+    ) -> StateRow:
         name = storage_key(key)
         if cache is not None and name in cache:
             return cache[name]
         found = (await session.execute(SELECT_ROW, {"fsm_key": name})).first()
-        row = _Row(found.state, found.data) if found is not None else _Row(None, None)
+        row = StateRow(found.state, found.data) if found is not None else StateRow(None, None)
         if cache is not None:
             cache[name] = row
         return row
@@ -183,22 +176,22 @@ class SQLAlchemyStorage(BaseStorage):
 _CACHE = "fsm_rows"
 
 
-def known_row(session: AsyncSession, row_key: str, state: str | None, data: Any) -> None:
+def known_row(session: AsyncSession, row_key: str, row: StateRow) -> None:
     """A conversation's row read by the update with its person (users.seen_with_state): the
     storage's first read in this update takes it from here, as if it had read it itself."""
-    session.info.setdefault(_CACHE, {}).setdefault(row_key, _Row(state, data))
+    session.info.setdefault(_CACHE, {}).setdefault(row_key, row)
 
 
 def _hold(
     session: AsyncSession,
-    cache: dict[str, _Row],
+    cache: dict[str, StateRow],
     row_key: str,
     state: str | None,
     data: dict[str, Any] | None,
 ) -> dict[str, Any] | None:
     """The row's new value: what the update reads back from now on (the cache), and what
     is written just before its commit (states.hold)."""
-    cache[row_key] = _Row(state, data)
+    cache[row_key] = StateRow(state, data)
     hold(session, row_key, state, data)
     return data
 

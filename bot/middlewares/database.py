@@ -107,7 +107,7 @@ async def _person(
     fsm_key = storage_key(state_key)
     user, state = await repo.users.seen_with_state(telegram_id, fsm_key)
     if state is not None:
-        known_row(session, fsm_key, state.state, state.data)
+        known_row(session, fsm_key, state)
     return user
 
 

@@ -10,6 +10,7 @@ session must call `write_pending` first, or it would see the row as it was.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -24,6 +25,15 @@ _table = cast(Table, FsmState.__table__)
 # Built once: every update of a conversation reads its row.
 SELECT_ROW = select(_table.c.state, _table.c.data).where(_table.c.key == bindparam("fsm_key"))
 DELETE_ROW = delete(_table).where(_table.c.key == bindparam("fsm_key"))
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """A conversation's row as read (both None: there is none)."""
+
+    state: str | None
+    data: dict[str, Any] | None
+
 
 # session.info: {row key: (state, data)}, the rows as this update leaves them.
 _PENDING = "fsm_pending"
@@ -62,6 +72,7 @@ async def forget_stale_states(session: AsyncSession, before: datetime) -> int:
 __all__ = [
     "DELETE_ROW",
     "SELECT_ROW",
+    "StateRow",
     "forget_stale_states",
     "hold",
     "write_pending",

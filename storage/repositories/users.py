@@ -6,9 +6,8 @@ a row under the Telegram id itself is staff, one under the pseudonym a resident.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 
 from storage.identity import day, is_pseudonym, pseudonym
 from storage.models import CaseCard, FsmState, OutboxMessage, Subscription, User, utcnow
+from storage.repositories.states import StateRow
 
 RESIDENT = "resident"
 
@@ -32,14 +32,6 @@ _STATES = cast(Table, FsmState.__table__)
 _SEEN_WITH_STATE = _SEEN.add_columns(_STATES.c.state, _STATES.c.data).outerjoin(
     _STATES, _STATES.c.key == bindparam("fsm_key")
 )
-
-
-@dataclass(frozen=True)
-class StateRow:
-    """A conversation's row as read (both None: there is none)."""
-
-    state: str | None
-    data: dict[str, Any] | None
 
 
 # session.info key: Telegram id -> the id rows are kept under, for people met in this session.
@@ -116,9 +108,8 @@ class UserRepo:
             found = (
                 await self._session.execute(_SEEN_WITH_STATE, {**keys, "fsm_key": fsm_key})
             ).first()
-            user = found[0] if found is not None else None
-            if found is not None:
-                state = StateRow(found[1], found[2])
+            user = None if found is None else found[0]
+            state = None if found is None else StateRow(found[1], found[2])
         if user is None:
             user = User(id=alias, role=RESIDENT, chat=str(telegram_id), created_at=day(now))
             self._session.add(user)
