@@ -202,7 +202,7 @@ class Inbox:
         taken: list[tuple[Claimed, Update]] = []
         async with self._claiming:
             # A turn before queued updates (on SQLite): receiving is short and feeds them all.
-            async with write_transaction(self._sessions, priority=True) as session:
+            async with write_transaction(self._sessions, priority=True, short=True) as session:
                 room = self._room()
                 for (update, _), row in zip(received, values, strict=True):
                     stored = await rows.store_and_take(
@@ -360,7 +360,7 @@ class Inbox:
             if self._concurrency <= len(self._in_flight):
                 self._saturated = True
                 return
-            async with write_transaction(self._sessions, priority=True) as session:
+            async with write_transaction(self._sessions, priority=True, short=True) as session:
                 batch = await self._claim(session)
             self._start(batch)
 

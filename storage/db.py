@@ -42,7 +42,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite_driver.BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -126,9 +126,16 @@ _write_turns: weakref.WeakKeyDictionary[Any, WriteTurns] = weakref.WeakKeyDictio
 
 
 def write_turns(
-    session_factory: async_sessionmaker[AsyncSession], *, priority: bool = False
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    priority: bool = False,
+    short: bool = False,
 ) -> contextlib.AbstractAsyncContextManager[None]:
     """On SQLite, writers of one engine take turns (WriteTurns); elsewhere, nothing.
+
+    `short`: the turn's statements are short (an update's, the inbox's and the sender's
+    transactions, not sweeps or VACUUM), so they run on the event loop's thread instead of a
+    trip each to aiosqlite's (storage/sqlite_driver.py; README, "Benchmarks").
 
     SQLite has one write lock per database. Updates take it at their start (users.seen) and
     keep it until they commit; left to SQLite, whoever waits polls it with growing sleeps (up
@@ -146,12 +153,27 @@ def write_turns(
     turns = _write_turns.get(sync_engine)
     if turns is None:
         turns = _write_turns[sync_engine] = WriteTurns()
-    return turns.turn(priority=priority)
+    turn = turns.turn(priority=priority)
+    return _statements_here(turn) if short else turn
+
+
+@contextlib.asynccontextmanager
+async def _statements_here(
+    turn: contextlib.AbstractAsyncContextManager[None],
+) -> AsyncIterator[None]:
+    # Only once the turn is held: no writer of ours can then hold SQLite's lock, so no
+    # statement here waits for one (and stops the loop while it waits).
+    async with turn:
+        with sqlite_driver.statements_here():
+            yield
 
 
 @contextlib.asynccontextmanager
 async def write_transaction(
-    session_factory: async_sessionmaker[AsyncSession], *, priority: bool = False
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    priority: bool = False,
+    short: bool = False,
 ) -> AsyncIterator[AsyncSession]:
     """A session in one transaction that writes, in its turn (write_turns) on SQLite.
 
@@ -160,7 +182,7 @@ async def write_transaction(
     ids of messages sent after a Kirim's commit, remembered outside any turn, cost the 50
     Kirims of a burst 3.2 s of such sleeps)."""
     async with (
-        write_turns(session_factory, priority=priority),
+        write_turns(session_factory, priority=priority, short=short),
         session_factory() as session,
         session.begin(),
     ):

@@ -51,7 +51,10 @@ class DatabaseMiddleware(BaseMiddleware):
     ) -> Any:
         delivery: InboxDelivery | None = data.get("inbox")
         # On SQLite, updates and the sender take turns in arrival order (storage.db).
-        async with write_turns(self._session_factory), self._session_factory() as session:
+        async with (
+            write_turns(self._session_factory, short=True),
+            self._session_factory() as session,
+        ):
             token = current_session.set(session)
             try:
                 async with session.begin():

@@ -84,7 +84,7 @@ class _RememberedTogether:
                 ids, self._pending = self._pending, []
                 stored, self._stored = self._stored, None
                 try:
-                    async with write_transaction(self._session_factory) as session:
+                    async with write_transaction(self._session_factory, short=True) as session:
                         await Repo.over(session).messages.remember_all(ids)
                 except Exception as error:
                     stored.set_exception(error)

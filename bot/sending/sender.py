@@ -467,7 +467,7 @@ class Sender:
         and each took the turn only after the next update: one sender transaction per
         update, and alerts fell behind a burst of Kirims (README, "Benchmarks")."""
         async with (
-            write_turns(self._sessions, priority=True),
+            write_turns(self._sessions, priority=True, short=True),
             self._db_lock,
             self._sessions() as session,
             session.begin(),

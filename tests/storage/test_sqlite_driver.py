@@ -1,8 +1,10 @@
 """The SQLite driver: the same results as SQLAlchemy's aiosqlite adapter, one thread round trip
-per statement (storage/sqlite_driver.py)."""
+per statement, none for a short write turn's (storage/sqlite_driver.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,10 +12,10 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage.db import create_engine
-from storage.sqlite_driver import DRIVER
+from storage.db import create_engine, create_session_factory, write_transaction
+from storage.sqlite_driver import BUSY_TIMEOUT_MS, DRIVER
 
 
 @pytest.fixture
@@ -135,3 +137,82 @@ async def test_an_abandoned_transaction_is_rolled_back_and_frees_the_lock(
     async with engine.connect() as connection:
         names = (await connection.execute(text("SELECT name FROM things"))).scalars().all()
     assert names == ["whole"]
+
+
+async def _busy_timeout(session: AsyncSession) -> int:
+    return int((await session.execute(text("PRAGMA busy_timeout"))).scalar_one())
+
+
+async def test_a_short_turns_statements_run_on_the_loop_and_only_its_commit_in_the_thread(
+    engine: AsyncEngine, trips: _Trips
+) -> None:
+    sessions = create_session_factory(engine)
+    async with write_transaction(sessions) as session:
+        await session.execute(text("SELECT 1"))  # the pool's first checkout
+    before = trips.count
+    async with write_transaction(sessions, short=True) as session:
+        await session.execute(text("INSERT INTO things (name) VALUES ('a')"))
+        await session.execute(text("UPDATE things SET name = 'b'"))
+        rows = await session.execute(text("SELECT name FROM things"))
+        assert rows.scalars().all() == ["b"]
+        # No statement may wait on the loop for another connection's lock.
+        assert await _busy_timeout(session) == 0
+    assert trips.count - before == 1  # the commit
+    before = trips.count
+    async with write_transaction(sessions) as session:
+        await session.execute(text("INSERT INTO things (name) VALUES ('c')"))
+        # Elsewhere statements go to the thread, which waits for the lock as before.
+        assert await _busy_timeout(session) == BUSY_TIMEOUT_MS
+    assert trips.count - before == 3  # two statements and the commit
+
+
+async def test_a_task_started_in_a_short_turn_does_not_run_its_statements_on_the_loop(
+    engine: AsyncEngine, trips: _Trips
+) -> None:
+    sessions = create_session_factory(engine)
+
+    async def count_things() -> int:
+        async with sessions() as session:
+            return int((await session.execute(text("SELECT count(*) FROM things"))).scalar_one())
+
+    await count_things()  # the pool's first checkout
+    async with write_transaction(sessions, short=True):
+        before = trips.count
+        # It inherits the turn's context but not the turn: its statement goes to the thread.
+        assert await asyncio.create_task(count_things()) == 0
+        assert trips.count - before == 1
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_in_the_thread_not_on_the_loop(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    sessions = create_session_factory(engine)
+    async with write_transaction(sessions) as session:
+        await session.execute(text("SELECT 1"))
+    # Another process's writer (a CLI command, key rotation) holds SQLite's lock for a while.
+    other = sqlite3.connect(tmp_path / "driver.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO things (name) VALUES ('theirs')")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, other.execute, "COMMIT")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        async with write_transaction(sessions, short=True) as session:
+            await session.execute(text("INSERT INTO things (name) VALUES ('ours')"))
+    finally:
+        ticker.cancel()
+        other.close()
+    # The loop went on while the insert waited (on the loop it would have stood still, and
+    # with no wait allowed there the insert would have failed).
+    assert ticks >= 10
+    async with sessions() as session:
+        names = (await session.execute(text("SELECT name FROM things ORDER BY id"))).scalars()
+        assert list(names) == ["theirs", "ours"]
