@@ -1,4 +1,4 @@
-"""aiosqlite, one trip to its thread per statement.
+"""aiosqlite, one trip to its thread per statement, or none.
 
 aiosqlite runs each SQLite call in a thread of its own, and every call is a round trip: a
 queue put, the thread's turn, then a wake-up of the event loop through its self-pipe.
@@ -44,10 +44,12 @@ DRIVER = "aiosqlite_onetrip"
 # a transaction is open on the connection afterwards.
 _Outcome = tuple[Any, list[Any], int | None, int, bool]
 
-# How long a statement waits for SQLite's write lock held by another connection (storage/db.py
-# sets it on connect). Only aiosqlite's thread waits: a statement run here waits for nothing
-# (0), and one that would have to goes to the thread instead. Within this process no writer
-# holds the lock outside its turn, but another process can (a CLI command, key rotation).
+# How long a statement waits for SQLite's write lock held by another connection. Only
+# aiosqlite's thread waits: a statement run here waits for nothing (0), and one that would
+# have to goes to the thread instead. Within this process no writer holds the lock outside its
+# turn, but another process can (a CLI command, key rotation). The connection sets it before
+# a statement that needs the other value (OneTripConnection.busy_timeout), so nothing else
+# may set it.
 BUSY_TIMEOUT_MS = 10_000
 
 # The task whose statements run here. A task, not a flag: a task it starts inherits the
@@ -184,7 +186,8 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         # Unknown counts as open: a rollback too many is only a trip, one too few a lock held.
         self.open_transaction = True
-        self._busy_ms = BUSY_TIMEOUT_MS  # as storage/db.py sets it on connect
+        # Unknown (sqlite3's connect set its own): the first statement sets it, on either side.
+        self._busy_ms: int | None = None
 
     def busy_timeout(self, busy_ms: int) -> int | None:
         """The busy timeout for the next statement: `busy_ms` if the connection has another

@@ -166,6 +166,23 @@ async def test_a_short_turns_statements_run_on_the_loop_and_only_its_commit_in_t
     assert trips.count - before == 3  # two statements and the commit
 
 
+async def test_a_connection_first_opened_in_a_short_turn_waits_only_in_the_thread(
+    tmp_path: Path,
+) -> None:
+    # Its first statements are the engine's own settings (storage/db.py), run on the loop.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}")
+    try:
+        sessions = create_session_factory(engine)
+        async with write_transaction(sessions, short=True) as session:
+            assert await _busy_timeout(session) == 0
+        async with sessions() as session:
+            assert await _busy_timeout(session) == BUSY_TIMEOUT_MS
+        async with write_transaction(sessions, short=True) as session:
+            assert await _busy_timeout(session) == 0
+    finally:
+        await engine.dispose()
+
+
 async def test_a_task_started_in_a_short_turn_does_not_run_its_statements_on_the_loop(
     engine: AsyncEngine, trips: _Trips
 ) -> None:
