@@ -20,7 +20,8 @@ many replies (bot/sending/sender.py), payloads sent and updates polled as JSON
 The bare echo bot of figure 1 has none of these. The engine is our bot's (storage/db.py:
 WAL, synchronous=NORMAL, busy_timeout, one thread trip per statement); writers take turns on
 an in-process lock, as our bot's do (storage/db.py, WriteTurns), instead of sleeping in
-SQLite's busy handler.
+SQLite's busy handler, and run their statements on the event loop's thread as our bot's short
+turns do (storage/sqlite_driver.py), the commit in aiosqlite's.
 Statements are SQLAlchemy Core text(): no ORM, no type processing. On stopping, the log says
 how many updates each receiving transaction and each sending pass carried.
 
@@ -37,6 +38,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -55,6 +57,7 @@ from bot.heap import freeze_start_up_heap
 from bot.sending.sender import GATHER, PASS_SPACING
 from conversations.filters import TEXT
 from storage.db import create_engine
+from storage.sqlite_driver import statements_here
 
 log = logging.getLogger("bench.durable_echo_bot")
 
@@ -127,15 +130,23 @@ class Store:
         # For the log at the end: how far each transaction was shared.
         self.counts = {"updates": 0, "batches": 0, "passes": 0, "sent": 0}
 
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """The write lock, and the turn's statements on the event loop's thread, as our bot's
+        short turns run them (storage/db.py, write_turns(short=True))."""
+        async with self.writes:
+            with statements_here():
+                yield
+
     async def store(self, updates: list[dict[str, Any]]) -> None:
         rows = [{"update_id": u["update_id"], "payload": json.dumps(u)} for u in updates]
-        async with self.writes, self.engine.begin() as connection:
+        async with self.turn(), self.engine.begin() as connection:
             await connection.execute(STORE, rows)
         self.counts["batches"] += 1
         self.counts["updates"] += len(rows)
 
     async def handle(self, update_id: int, chat_id: int, method: str, params: str) -> None:
-        async with self.writes, self.engine.begin() as connection:
+        async with self.turn(), self.engine.begin() as connection:
             row = (await connection.execute(READ_STATE, {"chat_id": chat_id})).first()
             seen = json.loads(row.data)["seen"] if row is not None else 0
             state = {"chat_id": chat_id, "state": "echo", "data": json.dumps({"seen": seen + 1})}
@@ -145,12 +156,12 @@ class Store:
         self.wake.set()
 
     async def claim(self) -> list[tuple[int, str, str]]:
-        async with self.writes, self.engine.begin() as connection:
+        async with self.turn(), self.engine.begin() as connection:
             rows = (await connection.execute(CLAIM)).all()
         return [(row.id, row.method, row.params) for row in rows]
 
     async def record(self, outcomes: list[dict[str, int]]) -> None:
-        async with self.writes, self.engine.begin() as connection:
+        async with self.turn(), self.engine.begin() as connection:
             await connection.execute(RECORD, outcomes)
         self.counts["passes"] += 1
         self.counts["sent"] += len(outcomes)
