@@ -12,7 +12,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.db import create_engine, create_session_factory, write_transaction
 from storage.sqlite_driver import BUSY_TIMEOUT_MS, DRIVER
@@ -141,6 +141,23 @@ async def test_an_abandoned_transaction_is_rolled_back_and_frees_the_lock(
 
 async def _busy_timeout(session: AsyncSession) -> int:
     return int((await session.execute(text("PRAGMA busy_timeout"))).scalar_one())
+
+
+async def test_the_connection_given_back_last_is_the_one_taken_next(engine: AsyncEngine) -> None:
+    """Writers take turns, so they keep using one connection and its page cache, which SQLite
+    drops whenever another connection wrote since (README, "Benchmarks")."""
+
+    async def sqlite_connection_of(connection: AsyncConnection) -> object:
+        return (await connection.get_raw_connection()).driver_connection
+
+    async with engine.connect() as first, engine.connect() as second:
+        used_first = await sqlite_connection_of(first)
+        used_second = await sqlite_connection_of(second)
+        await second.close()
+        await first.close()  # given back last
+        assert used_first is not used_second
+    async with engine.connect() as taken:
+        assert await sqlite_connection_of(taken) is used_first
 
 
 async def test_a_short_turns_statements_run_on_the_loop_and_only_its_commit_in_the_thread(
