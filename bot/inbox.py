@@ -7,10 +7,12 @@ Handling is this worker's: it claims due rows with a lease, never a row whose pe
 earlier update still pending, and feeds each to the dispatcher (several people at once,
 `concurrency` at most). An update it stores itself is claimed by the same statement when it
 may go at once, so the common case costs one transaction and two statements per update (the
-store, and marking it handled). The update's own transaction marks the row handled
-(bot/middlewares/database.py), so an update is handled to completion once as far as the
-database is concerned. A lease that runs out (the instance died) lets another instance take
-the row over; a live handler keeps its lease by a heartbeat.
+store, and marking it handled). On SQLite, where this instance is the only one, the store also
+takes what it has no room for yet (when the person has nothing else pending): it waits here,
+claimed, and starts as a handler finishes, with no claim of its own. The update's own
+transaction marks the row handled (bot/middlewares/database.py), so an update is handled to
+completion once as far as the database is concerned. A lease that runs out (the instance
+died) lets another instance take the row over; a live handler keeps its lease by a heartbeat.
 
 A failure rolls the update back and is tried again (at once, then after 2, 5 and 15 s); the
 person hears nothing until the last attempt, whose failure gets the usual apology
@@ -96,6 +98,15 @@ class _InFlight:
 
 
 @dataclass
+class _Taken:
+    """A row the store took beyond the worker's room (SQLite): claimed, not started yet."""
+
+    row: Claimed
+    update: Update
+    claimed_at: datetime
+
+
+@dataclass
 class _Batch:
     """What one claim took: rows to handle (with the updates this instance kept parsed, or
     the stored ones), and rows given up on."""
@@ -167,13 +178,16 @@ class Inbox:
         self._sessions = session_factory
         self._clock = clock
         self.lease = lease
-        self._concurrency = concurrency
+        # How many updates are handled at once (the rest wait, in the database or taken).
+        self.concurrency = concurrency
         self._max_attempts = max_attempts
         # Unique per Inbox, not only per process: tests run several services in one.
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[-64:]
         self.counters = InboxCounters()
         self._parsed = _ParsedUpdates()
         self._in_flight: dict[int, _InFlight] = {}
+        # SQLite: rows the store took with no room for them, to start in this order.
+        self._taken: collections.deque[_Taken] = collections.deque()
         self._wake = asyncio.Event()
         # One claim at a time (the worker's, or one riding along with a store), so that two
         # never count the same free slots.
@@ -204,11 +218,12 @@ class Inbox:
             # A turn before queued updates (on SQLite): receiving is short and feeds them all.
             async with write_transaction(self._sessions, priority=True, short=True) as session:
                 room = self._room()
+                beyond_room = self._takes_beyond_room()
                 for (update, _), row in zip(received, values, strict=True):
                     stored = await rows.store_and_take(
                         session,
                         row,
-                        take=room > 0,
+                        take=room > 0 or beyond_room,
                         worker_id=self.worker_id,
                         until=now + self.lease,
                     )
@@ -224,10 +239,11 @@ class Inbox:
             for update, _ in received:
                 if update.update_id in fresh and update.update_id not in started:
                     self._parsed.put(update)
-            if room <= 0 and len(started) < len(fresh):
+            if room <= 0 and len(started) < len(fresh) and not beyond_room:
                 self._saturated = True
             for claimed, update in taken:
-                self._start_one(claimed, update, now)
+                self._taken.append(_Taken(claimed, update, now))
+            self._start_taken()
         if fresh:
             self.counters.stored += len(fresh)
             if not self.running:
@@ -239,7 +255,22 @@ class Inbox:
         after a claim's turn at the database came, so a stop meanwhile is seen)."""
         if not self.running or self._stopping:
             return 0
-        return max(self._concurrency - len(self._in_flight), 0)
+        return max(self.concurrency - len(self._in_flight) - len(self._taken), 0)
+
+    def _takes_beyond_room(self) -> bool:
+        """On SQLite the store takes every update it may, room or not: no other instance
+        could take it meanwhile, and a claim of its own later cost a transaction and a turn
+        at SQLite's write lock (with 50 people reporting at once, a third of a claim per
+        update: README, "Benchmarks"). Elsewhere other instances may have room."""
+        return not self._renewing and self.running and not self._stopping
+
+    def _start_taken(self) -> None:
+        """Start what the store took, as far as there is room."""
+        while self._taken and self.running and not self._stopping:
+            if len(self._in_flight) >= self.concurrency:
+                return
+            taken = self._taken.popleft()
+            self._start_one(taken.row, taken.update, taken.claimed_at)
 
     # --- the worker -----------------------------------------------------------------------
 
@@ -291,6 +322,9 @@ class Inbox:
         # (its turn at the database comes, now that no handler holds one), cut that short too.
         async with self._claiming:
             cancelled += await self._cancel_in_flight()
+        # Taken but never started: handed back below with the rest (or, as a killed process
+        # would, left claimed for the next start to release).
+        self._taken.clear()
         self._closed = True
         self.wake()
         await asyncio.gather(self._task, return_exceptions=True)
@@ -357,7 +391,7 @@ class Inbox:
 
     async def _claim_and_start(self) -> None:
         async with self._claiming:
-            if self._concurrency <= len(self._in_flight):
+            if self.concurrency <= len(self._in_flight):
                 self._saturated = True
                 return
             async with write_transaction(self._sessions, priority=True, short=True) as session:
@@ -378,7 +412,8 @@ class Inbox:
             lease=self.lease,
             worker_id=self.worker_id,
             limit=free,
-            exclude=self._in_flight.keys(),
+            # Also those taken and not started: their lease may run out while they wait.
+            exclude=[*self._in_flight, *(taken.row.id for taken in self._taken)],
         )
         self._saturated = len(claimed) == free
         batch = _Batch(now)
@@ -430,6 +465,7 @@ class Inbox:
                 await self._failed(row, update)
         finally:
             self._in_flight.pop(row.id, None)
+            self._start_taken()
             if self._worth_claiming():
                 self.wake()
 

@@ -1,0 +1,61 @@
+"""Updates that arrive while every handler slot is busy: handled as slots free, never more at
+once than the inbox's concurrency; on SQLite taken by the store itself, with no claim."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F
+from aiogram.types import Message
+
+from bot.config import Settings
+from playground.emulator import BotAPIEmulator
+from storage.db import is_sqlite
+from tests.fixtures.bot import RunningBot
+from tests.fixtures.statements import watching
+from tests.inbox.conftest import inbox, until
+
+
+async def test_updates_beyond_the_room_wait_their_turn_and_on_sqlite_need_no_claim(
+    emulator: BotAPIEmulator, settings: Settings, clocked_bot: RunningBot
+) -> None:
+    service = clocked_bot.service
+    service.inbox.concurrency = 1
+    in_flight: list[int] = []
+
+    async def count(message: Message) -> None:
+        in_flight.append(service.inbox.in_flight)
+        await message.answer("dihitung")
+
+    service.dispatcher.message.register(count, F.text == "hitung")
+    people = [emulator.user(user_id=5501 + i, first_name=f"Warga {i}") for i in range(4)]
+    claims: list[str] = []
+
+    def keep_claim(_c: Any, _k: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("UPDATE inbox SET attempts"):
+            claims.append(statement)
+
+    with watching(service, keep_claim):
+        # The long poll answers with the first update and is held there; the other three
+        # then come in one batch, while the first is still being handled or just after.
+        polls = emulator.hold_answers("getUpdates")
+        await people[0].send_text("hitung")
+        await polls.reached.wait()
+        for person in people[1:]:
+            await person.send_text("hitung")
+        polls.release()
+        for person in people:
+            await person.wait_for("dihitung")
+
+    batches = [len(c.result) for c in emulator.calls_of("getUpdates") if c.ok and c.result]
+    assert batches == [1, 3]
+    assert in_flight == [1, 1, 1, 1], "never more at once than the inbox's concurrency"
+
+    async def handled() -> bool:
+        return [row.status for row in await inbox(service)] == ["done"] * 4
+
+    await until(handled, "every update to be marked handled")
+    if is_sqlite(settings.database_url):
+        assert claims == [], "the store took what it had no room for yet"
+    else:  # other instances may have room: the rows waited for a claim
+        assert claims
