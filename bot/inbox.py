@@ -59,6 +59,9 @@ CONCURRENCY = 32
 # Updates stored by this instance wait here for its own claim, so the worker need not read,
 # decrypt and parse them again; those another instance claims fall out the old end.
 _KEPT_PARSED = 1000
+# SQLite: updates the store takes beyond the room, waiting in memory for a slot; past this
+# many (a backlog after an outage) the rest wait in the database, as on PostgreSQL.
+_KEPT_TAKEN = 1000
 
 
 class UpdateTakenOver(Exception):
@@ -214,18 +217,16 @@ class Inbox:
         ]
         fresh: set[int] = set()
         taken: list[tuple[Claimed, Update]] = []
+        left_for_room = False
         async with self._claiming:
             # A turn before queued updates (on SQLite): receiving is short and feeds them all.
             async with write_transaction(self._sessions, priority=True, short=True) as session:
                 room = self._room()
                 beyond_room = self._takes_beyond_room()
                 for (update, _), row in zip(received, values, strict=True):
+                    take = room > 0 or (beyond_room and len(self._taken) + len(taken) < _KEPT_TAKEN)
                     stored = await rows.store_and_take(
-                        session,
-                        row,
-                        take=room > 0 or beyond_room,
-                        worker_id=self.worker_id,
-                        until=now + self.lease,
+                        session, row, take=take, worker_id=self.worker_id, until=now + self.lease
                     )
                     if stored is False:
                         continue  # delivered before
@@ -233,13 +234,15 @@ class Inbox:
                     if isinstance(stored, Claimed):
                         room -= 1
                         taken.append((stored, update))
+                    elif not take:
+                        left_for_room = True
             # Committed. What was not taken waits for a claim: behind the person's earlier
             # update, or for room.
-            started = {claimed.update_id for claimed, _ in taken}
+            taken_ids = {claimed.update_id for claimed, _ in taken}
             for update, _ in received:
-                if update.update_id in fresh and update.update_id not in started:
+                if update.update_id in fresh and update.update_id not in taken_ids:
                     self._parsed.put(update)
-            if room <= 0 and len(started) < len(fresh) and not beyond_room:
+            if left_for_room:
                 self._saturated = True
             for claimed, update in taken:
                 self._taken.append(_Taken(claimed, update, now))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiogram import F
 from aiogram.types import Message
 
+from bot import inbox as inbox_module
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from storage.db import is_sqlite
@@ -19,7 +21,26 @@ from tests.inbox.conftest import inbox, until
 async def test_updates_beyond_the_room_wait_their_turn_and_on_sqlite_need_no_claim(
     emulator: BotAPIEmulator, settings: Settings, clocked_bot: RunningBot
 ) -> None:
-    service = clocked_bot.service
+    claims = await _a_batch_beyond_the_room(emulator, clocked_bot)
+    if is_sqlite(settings.database_url):
+        assert claims == [], "the store took what it had no room for yet"
+    else:  # other instances may have room: the rows waited for a claim
+        assert claims
+
+
+async def test_past_what_may_wait_in_memory_updates_wait_in_the_database(
+    emulator: BotAPIEmulator, clocked_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog (after an outage) is not all held in memory: past the limit it waits in the
+    database, for claims, as on PostgreSQL."""
+    monkeypatch.setattr(inbox_module, "_KEPT_TAKEN", 1)
+    assert await _a_batch_beyond_the_room(emulator, clocked_bot)
+
+
+async def _a_batch_beyond_the_room(emulator: BotAPIEmulator, running: RunningBot) -> list[str]:
+    """Four people's updates with room for one: the first alone, the other three in one batch
+    while it is handled or just after. Returns the claims the worker made meanwhile."""
+    service = running.service
     service.inbox.concurrency = 1
     in_flight: list[int] = []
 
@@ -55,7 +76,4 @@ async def test_updates_beyond_the_room_wait_their_turn_and_on_sqlite_need_no_cla
         return [row.status for row in await inbox(service)] == ["done"] * 4
 
     await until(handled, "every update to be marked handled")
-    if is_sqlite(settings.database_url):
-        assert claims == [], "the store took what it had no room for yet"
-    else:  # other instances may have room: the rows waited for a claim
-        assert claims
+    return claims
