@@ -102,7 +102,8 @@ class _InFlight:
 
 @dataclass
 class _Taken:
-    """A row the store took beyond the worker's room (SQLite): claimed, not started yet."""
+    """A row the store took, claimed and not started yet: at once if there is room, else
+    (SQLite) when a handler finishes."""
 
     row: Claimed
     update: Update
@@ -189,7 +190,7 @@ class Inbox:
         self.counters = InboxCounters()
         self._parsed = _ParsedUpdates()
         self._in_flight: dict[int, _InFlight] = {}
-        # SQLite: rows the store took with no room for them, to start in this order.
+        # Rows the store took and has not started (on SQLite, those beyond the room), in order.
         self._taken: collections.deque[_Taken] = collections.deque()
         self._wake = asyncio.Event()
         # One claim at a time (the worker's, or one riding along with a store), so that two
