@@ -15,12 +15,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import Chat, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.api_session import BotApiSession
 from bot.inbox import InboxDelivery, UpdateTakenOver
+from conversations.replies import Answer
 from storage.db import write_turns
 from storage.fsm_storage import known_row, storage_key
 from storage.models import User
@@ -29,7 +33,7 @@ from storage.repositories import inbox as inbox_rows
 from storage.repositories import outbox as outbox_rows
 from storage.repositories.outbox import woken_lane
 from storage.repositories.states import write_pending
-from storage.session_context import current_session, take_after_commit
+from storage.session_context import AfterCommit, current_session, take_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +91,7 @@ class DatabaseMiddleware(BaseMiddleware):
         failed: Exception | None = None
         for action in take_after_commit(session):
             try:
-                await action()
+                await _said(action, data.get("bot"))
             except Exception as error:
                 # The change is durable already; log only the type: the text may quote a user.
                 log.warning("after-commit action failed: %s", type(error).__name__)
@@ -97,6 +101,23 @@ class DatabaseMiddleware(BaseMiddleware):
             # otherwise wait for an answer that never comes.
             raise failed
         return result
+
+
+async def _said(action: AfterCommit, bot: Bot | None) -> None:
+    """What was to follow the commit. A button's answer goes as its JSON straight to the
+    bot's transport (conversations.replies.Answer says why); one Telegram tells to wait (429)
+    goes aiogram's way after all, whose RetryAfterMiddleware waits it out."""
+    if isinstance(action, Answer) and bot is not None and isinstance(bot.session, BotApiSession):
+        try:
+            await bot.session.call_json(
+                bot, AnswerCallbackQuery, action.params, patience=bot.session.timeout
+            )
+            return
+        except TelegramBadRequest:
+            return  # too old to answer: as Answer itself lets it go
+        except TelegramRetryAfter:
+            pass
+    await action()
 
 
 async def _person(
