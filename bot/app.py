@@ -51,6 +51,7 @@ from services.gazetteer import Gazetteer
 from services.gazetteer_loader import load_gazetteer
 from services.i18n import compiled_catalogs
 from services.quiet_hours import QuietHours
+from storage import json_codec
 from storage.crypto import Cipher, configure_cipher
 from storage.db import create_engine, create_session_factory, is_sqlite
 from storage.event_isolation import PostgresEventIsolation
@@ -129,7 +130,11 @@ def create_cipher(settings: Settings) -> Cipher:
 
 def create_bot(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Bot:
     # BotApiSession: aiogram's session, minus a per-call model rebuild (see bot/api_session.py).
-    session = BotApiSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = BotApiSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url),
+        json_loads=json_codec.loads,
+        json_dumps=json_codec.dumps,
+    )
     bot = Bot(
         token=settings.require_token(),
         session=session,

@@ -18,7 +18,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import os
 from typing import Any
 
@@ -30,6 +29,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from storage import json_codec
 
 # Telegram user ids have at most 52 significant bits and group chats are negative, so ids from
 # here up are pseudonyms and never a real chat (storage/identity.py).
@@ -171,7 +172,7 @@ class EncryptedJSON(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return get_cipher().encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return get_cipher().encrypt(json_codec.dumps(value))
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(get_cipher().decrypt(value))
+        return None if value is None else json_codec.loads(get_cipher().decrypt(value))

@@ -13,7 +13,6 @@ as NULL so "nothing left in this row" can be decided in SQL without decrypting.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -23,6 +22,7 @@ from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import json_codec
 from storage.crypto import get_cipher
 from storage.db import write_transaction
 from storage.identity import chat_key, day
@@ -199,7 +199,7 @@ def _hold(
 def _as_stored(data: Mapping[str, Any]) -> dict[str, Any] | None:
     """As the column would give it back (JSON: tuples become lists...), as a copy of its
     own, and None when empty."""
-    stored: dict[str, Any] = json.loads(json.dumps(dict(data)))
+    stored: dict[str, Any] = json_codec.loads(json_codec.dumps(dict(data)))
     return stored or None
 
 
