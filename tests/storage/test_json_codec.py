@@ -4,12 +4,20 @@ whatever the standard library's json read and wrote before, it still does, the s
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy.dialects import sqlite
 
 from storage import json_codec
 from storage.crypto import Cipher, EncryptedJSON
+
+
+@dataclass
+class StepNote:
+    step: str
+
 
 DRAFT = {
     "kategori": "fisik",
@@ -57,9 +65,16 @@ def test_text_that_is_not_json_is_refused_as_json_refuses_it() -> None:
         json_codec.loads('{"ok": tru')
 
 
-def test_something_neither_can_write_is_refused_as_json_refuses_it() -> None:
+@pytest.mark.parametrize(
+    "value", [object(), datetime(2026, 12, 6, tzinfo=UTC), date(2026, 12, 6), StepNote("kategori")]
+)
+def test_what_json_cannot_write_is_refused_as_json_refuses_it(value: object) -> None:
+    """orjson would write a datetime or a dataclass; a draft must not keep one as text
+    unnoticed."""
     with pytest.raises(TypeError):
-        json_codec.dumps({"when": object()})
+        json.dumps({"value": value})
+    with pytest.raises(TypeError):
+        json_codec.dumps({"value": value})
 
 
 def test_an_encrypted_draft_with_half_an_emoji_is_stored_and_read_back(cipher: Cipher) -> None:
