@@ -64,7 +64,10 @@ class BotApiSession(AiohttpSession):
         method out as a form and read Telegram's `true` into a response model: with the
         sender's limits lifted the answers were 9 % of the bot's CPU (README, "Benchmarks").
         The session's middlewares still wrap it (the shared budget, a 429's retry), and a
-        refusal raises aiogram's exception for it, as before."""
+        refusal raises aiogram's exception for it, as before. An update's own answers skip
+        even the method model and the middlewares (bot/middlewares/database.py, `_said`);
+        this way serves the rest: the error handler's, an answer outside an update, and an
+        answer Telegram told to wait (429)."""
         if not isinstance(method, AnswerCallbackQuery):
             return await super().make_request(bot, method, timeout)
         params = {
