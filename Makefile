@@ -12,8 +12,12 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 install: $(STAMP)
 
 $(STAMP): pyproject.toml setup.py
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-		{ echo "$(PYTHON) is older than Python 3.11: set PYTHON=python3.11 (or newer)" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(3 if sys.version_info < (3, 11) else 0)'; found=$$?; \
+	if [ $$found -eq 3 ]; then \
+		echo "$(PYTHON) is older than Python 3.11: set PYTHON=python3.11 (or newer)" >&2; exit 1; \
+	elif [ $$found -ne 0 ]; then \
+		echo "PYTHON=$(PYTHON) does not run here: set PYTHON to a Python 3.11 or newer" >&2; exit 1; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
