@@ -213,7 +213,8 @@ class Settings(BaseSettings):
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise ConfigError(
                 "BOT_TOKEN is not set. Put the token from @BotFather into .env "
-                "(copy .env.example) or the environment, e.g. BOT_TOKEN=123456:ABC... make run"
+                "(copy .env.example) or the environment, e.g. BOT_TOKEN=123456:ABC... lapor-aman "
+                "run (or make run in a checkout)"
             )
         return self.bot_token.get_secret_value().strip()
 

@@ -128,13 +128,14 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # Kept for LOG_LEVEL=DEBUG only: at INFO, APScheduler wrote two lines for every tick of
     # the clock and aiogram one for every update, nine lines in ten of the log in a burst of
-    # reports, each formatted and written while alerts waited. /metrics counts both.
+    # reports, each formatted and written while alerts waited. /metrics counts both. Alembic
+    # names each of its plugins at INFO before every migration run (its migrations stay).
     chatty = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
     for name in _CHATTY:
         logging.getLogger(name).setLevel(chatty)
 
 
-_CHATTY = ("apscheduler", "aiogram.event")
+_CHATTY = ("apscheduler", "aiogram.event", "alembic.runtime.plugins")
 
 
 __all__ = [
