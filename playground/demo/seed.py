@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.report_draft import Draft
@@ -18,6 +17,7 @@ from services.reporting import submit_report
 from services.roster import MINUTES_PER_DAY, add_shift
 from storage.models import Kelurahan, Report, ReportStatusChange, User, utcnow
 from storage.repositories import Repo
+from storage.repositories.gazetteer import kelurahan_named
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ _PATH = ("diterima", "ditangani", "dirujuk", "selesai")
 
 
 async def _kelurahan(session: AsyncSession, name: str) -> Kelurahan:
-    row = await session.scalar(select(Kelurahan).where(Kelurahan.name == name))
+    row = await kelurahan_named(session, name)
     if row is None:
         raise LookupError(f"kelurahan {name!r} is not in the gazetteer")
     return row

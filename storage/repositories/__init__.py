@@ -1,5 +1,8 @@
-"""Repositories: the only code that writes SQL. They flush, never commit: the caller (one
-transaction per Telegram update, or one per worker batch) owns the unit of work."""
+"""Repositories: the domain's queries, written once. SQL lives in storage/ only (tests/
+test_layers.py checks the layers above); the rest of storage/ that writes it is the
+machinery under the domain (migrations, the FSM storage, key rotation, compaction, the
+engine). They flush, never commit: the caller (one transaction per Telegram update, or one per
+worker batch) owns the unit of work."""
 
 from __future__ import annotations
 

@@ -20,6 +20,11 @@ async def kelurahan_in_order(session: AsyncSession) -> list[Kelurahan]:
     return list(rows)
 
 
+async def kelurahan_named(session: AsyncSession, name: str) -> Kelurahan | None:
+    found: Kelurahan | None = await session.scalar(select(Kelurahan).where(Kelurahan.name == name))
+    return found
+
+
 async def kelurahan_ids_in(session: AsyncSession, kecamatan_id: int) -> list[int]:
     rows = await session.scalars(select(Kelurahan.id).where(Kelurahan.kecamatan_id == kecamatan_id))
     return list(rows)
