@@ -7,7 +7,6 @@ recipients keeps the emulator's global limit, which is what the sender must resp
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from services import broadcasts
-from tests.fixtures.bot import RunningBot, make_settings, start_bot
+from tests.fixtures.bot import make_settings
 from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
 
 
@@ -30,12 +29,3 @@ def brisk_progress(monkeypatch: pytest.MonkeyPatch) -> None:
 def settings(emulator: BotAPIEmulator, database_url: str) -> Settings:
     # A brisk job tick: "send now" starts at the next tick, and progress is a job too.
     return make_settings(emulator, database_url, job_tick=timedelta(milliseconds=200))
-
-
-@pytest.fixture
-async def bot(settings: Settings, emulator: BotAPIEmulator) -> AsyncIterator[RunningBot]:
-    running = await start_bot(settings, emulator)
-    try:
-        yield running
-    finally:
-        await running.stop()

@@ -7,7 +7,6 @@ once the Indonesian translations arrive.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
@@ -93,16 +92,6 @@ async def latest_broadcast(bot: RunningBot) -> Broadcast:
 async def counts(bot: RunningBot, broadcast_id: int) -> Counts:
     async with bot.service.session_factory() as session:
         return await broadcasts.counts(session, broadcast_id)
-
-
-async def until(
-    check: Callable[[], Awaitable[bool]], *, within: float = 10.0, what: str = "condition"
-) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not reached within {within}s")
-        await asyncio.sleep(0.05)
 
 
 def copies_to(emulator: BotAPIEmulator, chat_id: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 
@@ -19,9 +20,11 @@ from bot.config import Settings
 from bot.sending import Sender
 from bot.sending.budget import SenderLimits
 from playground.emulator import BotAPIEmulator, SimulatedUser
-from services import broadcasts
+from services import broadcasts, outbox
 from services.clock import Clock
 from services.delivery import CaseDeliveryHooks
+from storage.db import write_transaction
+from storage.models import OutboxMessage
 from tests.broadcasts.people import (
     add_subscribers,
     choose,
@@ -31,15 +34,17 @@ from tests.broadcasts.people import (
     latest_broadcast,
     received,
     subscribed,
-    until,
 )
 from tests.cases.staffing import add_officer, file_report
 from tests.fixtures.bot import RunningBot, start_bot
 from tests.fixtures.clock import SkippingClock
+from tests.fixtures.timeline import until
 from tests.staff.people import Person, becomes
 
 FIRST_RESIDENT = 100_000
 OFFICER = 7301
+# Nobody in a broadcast: the chat of the message `after_a_pass_begun_now` queues.
+BYSTANDER = 7399
 
 
 def use_sender_rate(monkeypatch: pytest.MonkeyPatch, per_second: float) -> None:
@@ -76,6 +81,33 @@ async def send_to_all(person: Person, text: str, recipients: int) -> int:
     return int(message.text.split("#", 1)[1].split(" ", 1)[0])
 
 
+async def after_a_pass_begun_now(bot: RunningBot, emulator: BotAPIEmulator) -> None:
+    """Until the sender has finished a pass begun after this moment, and so every pass before
+    it: a message queued now after every other (the broadcast lane, the last row of it) is
+    recorded as sent, which the sender does once every send of its wave has its answer.
+    What was in flight has landed (or been refused) and is counted; what a pass would still
+    send of a broadcast whose rows were all settled, it has sent."""
+    emulator.user(BYSTANDER)
+    async with write_transaction(bot.service.session_factory) as session:
+        row_id = await outbox.enqueue(
+            session,
+            chat_id=BYSTANDER,
+            payload=outbox.message("penanda"),
+            kind="notice",
+            lane=outbox.Lane.BROADCAST,
+            dedupe_key=f"notice:{BYSTANDER}:{uuid.uuid4().hex}",
+        )
+    assert row_id is not None
+    bot.service.sender.wake(outbox.Lane.BROADCAST)
+
+    async def recorded() -> bool:
+        async with bot.service.session_factory() as session:
+            row = await session.get(OutboxMessage, row_id)
+            return row is not None and row.status == "sent"
+
+    await until(recorded, what="a pass of the sender begun after the rows were settled")
+
+
 def too_many_requests(emulator: BotAPIEmulator) -> list[tuple[str, object, float]]:
     """The calls answered 429, to say in a failure which limit the bot went past."""
     return [
@@ -105,7 +137,12 @@ async def test_progress_then_cancel_midway(emulator: BotAPIEmulator, bot: Runnin
     )
     cancel = progress.button("🛑 Cancel broadcast #1")
     assert cancel is not None and cancel.callback_data is not None
+    # Copies on their way when the cancel commits: Telegram has taken them, and the sender
+    # hears so only afterwards.
+    in_flight = emulator.hold_answers("copyMessage")
+    await asyncio.wait_for(in_flight.reached.wait(), 10)
     answer = await person.press("🛑 Cancel broadcast #1", progress)
+    in_flight.release()
     assert answer is not None and answer.text == "Broadcast #1 cancelled."
     report = await person.user.wait_for("Broadcast #1 was cancelled.")
     assert "Not sent (cancelled):" in report.text
@@ -119,7 +156,7 @@ async def test_progress_then_cancel_midway(emulator: BotAPIEmulator, bot: Runnin
     assert after.delivered + after.cancelled == 120
     # Rows the sender had in flight when the cancel committed may still land, and then
     # count as delivered; nothing is sent after that.
-    await asyncio.sleep(1.0)
+    await after_a_pass_begun_now(bot, emulator)
     settled = await counts(bot, broadcast_id)
     sent = copies(emulator, (user.id for user in users))
     assert sum(sent.values()) == settled.delivered and set(sent.values()) == {1}
@@ -166,7 +203,8 @@ async def test_a_message_deleted_midway_stops_the_broadcast_and_says_why(
         return (await counts(bot, 1)).pending == 0
 
     await until(settled, what="no row pending")
-    await asyncio.sleep(0.5)
+    # The copies in flight when the first refusal came have landed or been refused too.
+    await after_a_pass_begun_now(bot, emulator)
     after = await counts(bot, 1)
     sent = copies(emulator, (user.id for user in users))
     assert after.delivered == sum(sent.values()) > 0 and set(sent.values()) == {1}

@@ -17,9 +17,9 @@ from tests.broadcasts.people import (
     coordinator,
     copies_to,
     latest_broadcast,
-    until,
 )
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.timeline import until
 from tests.staff.people import Person, becomes
 
 # Friday 27 November 2026, 10:00 WIB.
@@ -33,8 +33,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def bot(bot_on_clock: RunningBot) -> RunningBot:
-    return bot_on_clock
+def bot(clocked_bot: RunningBot) -> RunningBot:
+    return clocked_bot
 
 
 async def schedule(person: Person, text: str) -> None:
@@ -91,7 +91,7 @@ async def test_a_scheduled_broadcast_goes_out_when_due_to_who_is_subscribed_then
         clock.advance(timedelta(seconds=5))
         return (await latest_broadcast(bot)).status == broadcasts.DONE
 
-    await until(done, what="the final count")
+    await until(done, "the final count")
     report = await person.user.wait_for("Broadcast #1 is finished")
     assert "Delivered: 2" in report.text and "Failed: 0" in report.text
     assert copies_to(emulator, STOPPED) == 0

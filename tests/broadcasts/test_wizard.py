@@ -17,10 +17,10 @@ from tests.broadcasts.people import (
     copies_to,
     latest_broadcast,
     received,
-    until,
 )
 from tests.cases.staffing import add_officer, kelurahan_id
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.timeline import until
 from tests.staff.people import Person, becomes
 
 CITY, MENTENG, PALANGKA, KALAMPANGAN = 7001, 7002, 7003, 7004
@@ -264,4 +264,4 @@ async def test_history_lists_recent_broadcasts_with_their_counts(
     async def counted() -> bool:
         return (await latest_broadcast(bot)).status == broadcasts.DONE
 
-    await until(counted, what="done")
+    await until(counted, "done")

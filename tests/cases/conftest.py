@@ -9,15 +9,8 @@ import pytest
 
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
-from services.clock import ManualClock
 from tests.fixtures.bot import RunningBot, make_settings
 from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    """Starts now: officers in staffing.py are on duty for a day from the real now."""
-    return ManualClock()
 
 
 @pytest.fixture
@@ -27,5 +20,5 @@ def settings(emulator: BotAPIEmulator, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def bot(bot_on_clock: RunningBot) -> RunningBot:
-    return bot_on_clock
+def bot(clocked_bot: RunningBot) -> RunningBot:
+    return clocked_bot

@@ -16,7 +16,7 @@ from storage.repositories import Repo
 from storage.repositories.users import UserRepo
 from tests.conversations.resident import when_shown
 from tests.fixtures.drafts import finished_draft
-from tests.staff.people import eventually
+from tests.fixtures.timeline import until
 
 
 async def kelurahan_id(service: Service, name: str) -> tuple[int, int]:
@@ -34,7 +34,7 @@ async def started(service: Service, user_id: int) -> None:
         async with service.session_factory() as session:
             return await UserRepo(session).by_telegram_id(user_id) is not None
 
-    await eventually(seen)
+    await until(seen, f"user {user_id}'s /start", within=5)
 
 
 async def add_officer(

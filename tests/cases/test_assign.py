@@ -15,8 +15,8 @@ from services.cases import hand_back_cases
 from storage.models import AuditLog, Report
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot, make_settings
+from tests.fixtures.timeline import until
 from tests.followups.helpers import open_notice
-from tests.staff.people import eventually
 from tests.translations import translate
 
 RINA, JOKO, SARI, REPORTER = 3181, 3182, 3183, 3184
@@ -91,7 +91,7 @@ async def test_a_coordinator_hands_a_case_to_the_officer_they_choose(
         )
         return "Pak Joko" in now.text and now.button(t("🛠 Handling")) is None
 
-    await eventually(rina_sees_joko)
+    await until(rina_sees_joko, "Rina's card to name Pak Joko", within=5)
     # The reporter is told another officer has it, never who.
     notice = await open_notice(
         emulator.user(REPORTER), t("Another officer now handles your report."), "id"

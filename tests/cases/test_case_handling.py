@@ -13,8 +13,8 @@ from storage.models import AuditLog, CaseNote, Report
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.timeline import until
 from tests.followups.helpers import open_notice
-from tests.staff.people import eventually
 from tests.translations import translate
 
 RINA, JOKO, SARI = 3101, 3102, 3103
@@ -155,7 +155,8 @@ async def test_notes_are_stored_encrypted_and_audited(
     await rina.wait_for("Tulis catatan")
     await rina.send_text("Sudah berkunjung ke rumah <korban>.")
     await rina.wait_for("Catatan disimpan")
-    await eventually(lambda: _has_note(bot))  # the update commits right after its reply
+    # The update commits right after its reply.
+    await until(lambda: _has_note(bot), "the note stored", within=5)
     async with bot.service.session_factory() as session:
         [note] = list(await session.scalars(select(CaseNote)))
         assert note.text == "Sudah berkunjung ke rumah <korban>." and note.report_id == report_id

@@ -12,7 +12,7 @@ from storage.models import AuditLog, Report, ScheduledJob
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
-from tests.staff.people import eventually
+from tests.fixtures.timeline import until
 from tests.translations import translate
 
 RINA, JOKO = 3151, 3152
@@ -83,7 +83,7 @@ async def test_a_stale_card_cannot_reopen_a_case_closed_on_another(
     assert refused is not None and refused.show_alert, refused
     assert t("Closed") in (refused.text or ""), refused  # says why
     # The pressed card now shows the case as it is: closed, no status buttons.
-    await eventually(lambda: _shows_closed(rina, card_a.message_id))
+    await until(lambda: _shows_closed(rina, card_a.message_id), "card A closed", within=5)
     report = await report_row(bot, code)
     assert (report.status, report.outcome) == ("selesai", "referred")
     assert report.closed_at is not None
@@ -122,17 +122,15 @@ async def test_older_cards_follow_the_case_when_it_changes(
     # Both cards redrawn before the next tap: a tap on card B before its own redraw arrives
     # would be a press from an older version, refused as stale (that is the point).
     for card in (card_a, card_b):
-        await eventually(
-            lambda card=card: _async(
+        await until(
+            lambda card=card: (
                 f"Status: {t('Being handled')}" in current(rina, card.message_id).text
-            )
+            ),
+            "the card redrawn as being handled",
+            within=5,
         )
     await close_on(rina, card_b)
-    await eventually(lambda: _shows_closed(rina, card_a.message_id))
-
-
-async def _async(value: bool) -> bool:
-    return value
+    await until(lambda: _shows_closed(rina, card_a.message_id), "card A closed", within=5)
 
 
 async def test_reopening_a_closed_case_is_asked_and_audited(
@@ -188,7 +186,7 @@ async def test_a_reopened_case_checks_in_with_its_reporter_again(
     async def checked_in_again() -> bool:
         return await waiting_check_ins(bot, code) == 1
 
-    await eventually(checked_in_again)
+    await until(checked_in_again, "the check-in again", within=5)
 
 
 async def waiting_check_ins(bot: RunningBot, code: str) -> int:

@@ -16,7 +16,7 @@ from tests.cases.staffing import add_officer, file_report, tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot, make_settings, start_bot
 from tests.fixtures.clock import advance
 from tests.fixtures.outbox import settled, tried
-from tests.staff.people import eventually
+from tests.fixtures.timeline import until
 from tests.translations import translate
 
 RINA, JOKO = 3201, 3202
@@ -129,14 +129,14 @@ async def test_an_outage_delays_alerts_but_loses_none_urgent_first(
                 urgent.add(code)
         sessions = bot.service.session_factory
         # The sender has met the outage (its tries failed; the alerts wait in the outbox).
-        await eventually(lambda: has_tried(sessions, RINA))
+        await until(lambda: has_tried(sessions, RINA), "a failed try", within=5)
         emulator.set_outage(None)
         rina = emulator.user(RINA)
         # Several alerts may share one combined message, so look at the whole chat.
         while not all(any(c in m.text for m in rina.chat.messages) for c in codes):
             await rina.wait_for(timeout=30)  # the next message, whatever it says
         # Nothing left to send: no alert can arrive a second time after this.
-        await eventually(lambda: settled(sessions), timeout=30)
+        await until(lambda: settled(sessions), "the outbox settled", within=30)
         alerts = [m for m in rina.chat.messages if "LA-" in m.text]
         for code in codes:
             assert sum(code in m.text for m in alerts) == 1, f"{code} must arrive exactly once"
@@ -160,7 +160,9 @@ async def test_alerts_pending_when_the_bot_stops_are_sent_after_restart(
     try:
         await emulator.user(RINA).wait_for(code, timeout=10)
         # Nothing left to send: a second copy cannot come after this.
-        await eventually(lambda: settled(restarted.service.session_factory))
+        await until(
+            lambda: settled(restarted.service.session_factory), "the outbox settled", within=5
+        )
         alerts = [m for m in emulator.user(RINA).chat.messages if code in m.text]
         assert len(alerts) == 1
     finally:

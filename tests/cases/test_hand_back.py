@@ -19,8 +19,9 @@ from storage.repositories.staff import StaffRepo
 from tests.cases.staffing import add_officer, file_report, kelurahan_id, tap
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
 from tests.fixtures.clock import advance
+from tests.fixtures.timeline import until
 from tests.followups.helpers import open_notice
-from tests.staff.people import Person, eventually
+from tests.staff.people import Person
 from tests.staff.test_cli import run_cli
 
 RINA, JOKO, REPORTER = 3201, 3202, 3203
@@ -222,7 +223,7 @@ async def test_a_demoted_coordinator_keeps_only_what_an_officer_of_their_area_ma
             row.attempts or row.not_before for row in await relay_rows_to(bot, ANDI)
         ) and any(c.error_code == 429 for c in emulator.calls_of("sendMessage"))
 
-    await eventually(answer_held)
+    await until(answer_held, "the answer held back by the 429", within=5)
     coordinator = await Person.english(emulator, COORDINATOR_ID, "Koordinator")
     listing = await coordinator.command("/petugas", expect="Officers")
     [button] = [b.text for row in listing.buttons for b in row if b.text.endswith("Pak Andi")]
@@ -256,7 +257,7 @@ async def test_a_demoted_coordinator_keeps_only_what_an_officer_of_their_area_ma
             for row in await replies_to(bot, ANDI)
         )
 
-    await eventually(listing_queued)
+    await until(listing_queued, "his /kasus answer queued", within=5)
 
 
 @pytest.mark.slow
@@ -305,7 +306,7 @@ async def test_a_coordinator_removed_from_the_command_line_hears_no_more_of_othe
 
     # Several messages to one chat go at Telegram's pace (about one a second): on a busy
     # machine that takes a while.
-    await eventually(reminded_twice_more, timeout=30)
+    await until(reminded_twice_more, "two more reminders", within=30)
     assert {code: len(mentioning(andi, code)) for code in (taken, waiting)} == seen
     async with bot.service.session_factory() as session:
         to_andi = await session.scalars(

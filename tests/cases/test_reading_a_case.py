@@ -12,7 +12,7 @@ from storage.models import Evidence
 from tests.cases.staffing import add_officer, file_report, tap
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
-from tests.staff.people import eventually
+from tests.fixtures.timeline import until
 from tests.translations import translate
 
 RINA = 3161
@@ -67,7 +67,7 @@ async def test_a_long_description_is_read_whole_after_terima(
     async def all_pages() -> bool:
         return len(pages_after(rina, heading, last)) == 2
 
-    await eventually(all_pages)
+    await until(all_pages, "both pages", within=5)
     pages = pages_after(rina, heading, last)
     assert all(utf16_length(page.text) <= MESSAGE_LIMIT for page in pages)
     assert "(1/2)" in pages[0].text and "(2/2)" in pages[1].text
@@ -88,7 +88,8 @@ async def test_kasus_sends_what_it_names_and_evidence_comes_again(
         for photo in photos
     ]
     _, code = await file_report(bot.service, "Kalampangan", evidence=evidence, location=True)
-    await eventually(lambda: _count(rina, 0, "photo", 2))  # the alert's own, first
+    # The alert's own, first.
+    await until(lambda: _count(rina, 0, "photo", 2), "the alert's two photos", within=5)
     await take(rina, code)
     await rina.send_command("/kasus")
     listing = await rina.wait_for(t("<b>Open cases ({count})</b>")[3:10])
@@ -99,12 +100,12 @@ async def test_kasus_sends_what_it_names_and_evidence_comes_again(
 
     last = rina.chat.bot_messages()[-1].message_id
     await tap(rina, t("📎 Evidence ({count})").format(count=2), card)
-    await eventually(lambda: _count(rina, last, "photo", 2))
+    await until(lambda: _count(rina, last, "photo", 2), "the two photos again", within=5)
     again = [m for m in rina.chat.bot_messages() if m.message_id > last and m.kind == "photo"]
     assert [m.file_id for m in again] == [item.file_id for item in evidence]
     assert all(m.forward_origin is None and m.copied_from is None for m in again)
     await tap(rina, t("📄 Full report"), card)
-    await eventually(lambda: _count(rina, last, "location", 1))
+    await until(lambda: _count(rina, last, "location", 1), "the location", within=5)
 
 
 async def _count(user: SimulatedUser, after: int, kind: str, expected: int) -> bool:
@@ -127,7 +128,7 @@ async def test_notes_written_so_far_are_shown_again(
         await rina.send_text(note)
         await rina.wait_for(t("📝 Note saved. The case card's 🗒 Notes shows all notes.")[:16])
     notes_button = t("🗒 Notes ({count})").format(count=2)
-    await eventually(lambda: _has_button(rina, card.message_id, notes_button))
+    await until(lambda: _has_button(rina, card.message_id, notes_button), notes_button, within=5)
     await tap(rina, notes_button)
     shown = await rina.wait_for(t("🗒 <b>Notes on case {code}</b> ({page}/{pages})")[5:15])
     assert "Sudah berkunjung ke rumah <korban>." in shown.text

@@ -33,7 +33,7 @@ async def test_an_alert_leaves_while_another_residents_reply_waits_out_a_429(
     # answers that message 429 with retry_after 3, and the bot waits it out.
     emulator.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
     await waiting.press("Yes, someone is in danger")
-    await until(lambda: emulator.stats[emulator.token]["429"] >= 1)
+    await until(lambda: emulator.stats[emulator.token]["429"] >= 1, "the 429", within=5)
     code = await reporter.send()
     await emulator.user(OFFICER).wait_for(code)
     await waiting.expect("<b>Who is making this report?</b>")
@@ -56,11 +56,13 @@ async def test_an_alert_leaves_while_an_officers_case_card_waits_out_a_429(
     # retry_after 3, and the bot waits it out.
     emulator.fail_next("editMessageText", 429, "Too Many Requests: retry after 3", retry_after=3)
     pressing = asyncio.create_task(officer.press(f"✅ Terima {case_code}", message=alert))
-    await until(lambda: emulator.stats[emulator.token]["429"] >= 1)
+    await until(lambda: emulator.stats[emulator.token]["429"] >= 1, "the 429", within=5)
     code = await reporter.send()
     await officer.wait_for(code)
     await pressing
-    await until(lambda: bool(taken(emulator, OFFICER, case_code, "editMessageText")), patience=10)
+    await until(
+        lambda: bool(taken(emulator, OFFICER, case_code, "editMessageText")), "the case card"
+    )
 
     alert_at = taken_at(emulator, OFFICER, code)
     card_at = taken_at(emulator, OFFICER, case_code, "editMessageText")

@@ -18,7 +18,7 @@ from services.cases import take_case
 from storage.models import OutboxMessage
 from tests.cases.staffing import add_officer, file_report
 from tests.fixtures.bot import RunningBot
-from tests.staff.people import eventually
+from tests.fixtures.timeline import until
 
 RINA, ANDI = 3301, 3302
 
@@ -71,5 +71,5 @@ async def test_an_alert_landing_during_a_terima_is_edited_to_say_who_took_it(
                 )
             return status == "sent" or bool(waiting)
 
-        await eventually(recorded_or_waiting)
+        await until(recorded_or_waiting, "the alert recorded, or a wait on the Terima", within=5)
     await emulator.user(RINA).wait_for("diambil oleh Pak Andi")

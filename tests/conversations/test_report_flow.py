@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from playground.emulator.scenario import BotMessage
 from storage.models import AuditLog, Evidence, Report
 from tests.conversations.resident import (
     CONSENT_Q,
@@ -21,15 +17,9 @@ from tests.conversations.resident import (
     Resident,
 )
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.timeline import until
 
 TRICKY = "Dia bilang <b>jangan</b> lapor & ancam *saya* _lagi_ 😢 a<b & c>d </i>"
-
-
-async def _until_no_buttons(message: BotMessage, patience: float = 5.0) -> None:
-    deadline = time.monotonic() + patience
-    while message.buttons:
-        assert time.monotonic() < deadline, "the sent summary still has its buttons"
-        await asyncio.sleep(0.02)
 
 
 async def stored_reports(bot: RunningBot) -> list[Report]:
@@ -88,7 +78,7 @@ async def test_anonymous_report_in_indonesian(resident: Resident, bot: RunningBo
     # No consent: not even an index of the chat stays with the report.
     assert report.reporter_chat_id is None and report.reporter_chat_index is None
     # The summary's buttons go once it is sent (behind the alerts, through the outbox).
-    await _until_no_buttons(summary)
+    await until(lambda: not summary.buttons, "the sent summary to lose its buttons", within=5)
 
 
 async def test_named_report_in_english_with_urgent_evidence_and_contact(

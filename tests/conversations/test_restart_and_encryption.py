@@ -24,7 +24,6 @@ from tests.conversations.resident import (
 )
 from tests.fixtures.bot import RunningBot, start_bot
 from tests.fixtures.timeline import until
-from tests.staff.people import eventually
 
 MARKER_DESCRIPTION = "PenandaRahasiaDeskripsi-7731"
 MARKER_NAME = "NamaPelaporRahasia-5512"
@@ -86,7 +85,8 @@ async def test_killed_bot_process_loses_no_draft(
                     len(emulator.calls_of("deleteWebhook")) > started
                     or process.returncode is not None
                 ),
-                patience=60,
+                "the bot process to start",
+                within=60,
             )
         except AssertionError:
             process.kill()
@@ -100,7 +100,11 @@ async def test_killed_bot_process_loses_no_draft(
         await resident.press("Witness")
         await resident.expect("<b>What kind of incident is it?</b>\nChoose the one that fits best.")
         # The answer is committed right after the question is sent: kill the process after.
-        await eventually(lambda: _in_state(settings.database_url, ReportForm.category.state))
+        await until(
+            lambda: _in_state(settings.database_url, ReportForm.category.state),
+            "the answer stored",
+            within=5,
+        )
     finally:
         first.send_signal(signal.SIGKILL)
         await first.communicate()

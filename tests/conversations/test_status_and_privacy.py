@@ -9,7 +9,7 @@ from storage.models import FsmState, Report
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
 from tests.fixtures.people import stored_user
-from tests.staff.people import eventually
+from tests.fixtures.timeline import until
 
 SECRET = "Rahasia: pelaku adalah pamannya"
 
@@ -124,7 +124,7 @@ async def test_erase_personal_data_keeps_the_anonymised_case(
         async with bot.service.session_factory() as session:
             return await stored_user(session, resident.user.id) is None
 
-    await eventually(erased)
+    await until(erased, "the resident erased", within=5)
     async with bot.service.session_factory() as session:
         report = await session.scalar(select(Report).where(Report.code == code))
         assert report is not None

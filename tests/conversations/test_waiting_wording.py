@@ -20,13 +20,8 @@ def settings(emulator: BotAPIEmulator, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def bot(bot_on_clock: RunningBot) -> RunningBot:
-    return bot_on_clock
+def bot(clocked_bot: RunningBot) -> RunningBot:
+    return clocked_bot
 
 
 async def _guess_until_paused(resident: Resident) -> str:

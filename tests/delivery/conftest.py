@@ -3,8 +3,6 @@ milliseconds, and a hooks object that records what the sender reported."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,20 +140,6 @@ async def queue(
 async def rows(sessions: Sessions) -> dict[int, OutboxMessage]:
     async with sessions() as session:
         return {row.id: row for row in await session.scalars(select(OutboxMessage))}
-
-
-async def wait_until(
-    condition: Callable[[], Any], within: float = 10.0, message: str = "condition"
-) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 async def all_settled(sessions: Sessions) -> bool:

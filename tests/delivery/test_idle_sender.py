@@ -24,9 +24,9 @@ from tests.delivery.conftest import (
     all_settled,
     delivered_texts,
     queue,
-    wait_until,
 )
 from tests.fixtures.statements import watching
+from tests.fixtures.timeline import until
 
 IDLE_POLL = 60.0
 NEXT_DUE = "SELECT outbox.lane, min("
@@ -46,7 +46,7 @@ async def idle_sender(sessions: Sessions, make_sender: SenderFactory, **options:
     sender = make_sender(idle_poll=IDLE_POLL, **options)
     with watching(sessions.kw["bind"], listener):
         await sender.start()
-        await wait_until(lambda: asked, message="the first look at what is due")
+        await until(lambda: asked, "the first look at what is due")
     return sender
 
 
@@ -63,14 +63,14 @@ async def test_after_taking_everything_the_sender_does_not_ask_what_is_due_next(
     with watching(session_factory.kw["bind"], listener):
         await sender.start()
         # Nothing pending yet: it asks once, and the database says "nothing".
-        await wait_until(lambda: asked, message="the first look at what is due")
+        await until(lambda: asked, "the first look at what is due")
         for n in range(5):
             chat = people(5100 + n)
             await queue(session_factory, chat, f"balasan {n}", lane=outbox.Lane.REPLY, kind="reply")
             sender.wake()
-            await wait_until(
+            await until(
                 lambda chat=chat, n=n: delivered_texts(emulator, chat) == [f"balasan {n}"],
-                message=f"reply {n}",
+                f"reply {n}",
             )
         await sender.stop()
 
@@ -87,7 +87,7 @@ async def test_rows_held_for_their_chat_are_sent_at_its_turn(
     for n in range(5):
         await queue(session_factory, chat, f"pesan {n}")
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=8.0, message="all five")
+    await until(lambda: all_settled(session_factory), "all five", within=8.0)
     assert delivered_texts(emulator, chat) == [f"pesan {n}" for n in range(5)]
 
 
@@ -103,7 +103,7 @@ async def test_a_row_telegram_refused_for_now_is_sent_when_it_may(
     for n in range(3):
         await queue(session_factory, chat, f"coba {n}")
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=8.0, message="all three")
+    await until(lambda: all_settled(session_factory), "all three", within=8.0)
     assert delivered_texts(emulator, chat) == [f"coba {n}" for n in range(3)]
     assert sender.counters.rate_limited >= 1 and emulator.stats["429"] >= 1
 
@@ -118,7 +118,7 @@ async def test_a_row_that_keeps_failing_is_sent_when_its_own_backoff_ends(
     sender = await idle_sender(session_factory, make_sender)
     await queue(session_factory, chat, "akhirnya", lane=outbox.Lane.REPLY, kind="reply")
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=8.0, message="sent at last")
+    await until(lambda: all_settled(session_factory), "sent at last", within=8.0)
     assert delivered_texts(emulator, chat) == ["akhirnya"]
     assert sender.counters.server_errors == 4
 
@@ -132,7 +132,7 @@ async def test_what_a_full_claim_left_behind_goes_in_the_next_pass(
     for n, chat in enumerate(chats):
         await queue(session_factory, chat, f"kabar {n}")
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=8.0, message="all five")
+    await until(lambda: all_settled(session_factory), "all five", within=8.0)
     assert [delivered_texts(emulator, chat) for chat in chats] == [[f"kabar {n}"] for n in range(5)]
 
 
@@ -154,13 +154,13 @@ async def test_alerts_whose_combined_message_was_refused_go_one_by_one_at_once(
             payload=alert_payload(n),
         )  # fmt: skip
     sender.wake()
-    await wait_until(
+    await until(
         lambda: len(delivered_texts(emulator, officer)) == 2,
+        "the two alerts the chat had room for, one by one",
         within=8.0,
-        message="the two alerts the chat had room for, one by one",
     )
     clock.advance(timedelta(seconds=5))
-    await wait_until(lambda: all_settled(session_factory), within=8.0, message="all four")
+    await until(lambda: all_settled(session_factory), "all four", within=8.0)
     titles = sorted(text.split("\n")[0] for text in delivered_texts(emulator, officer))
     assert titles == [f"<b>Laporan K{n}</b>" for n in range(4)]
 
@@ -177,9 +177,9 @@ async def test_a_chat_passed_over_by_a_long_pass_gets_its_turn_when_the_pass_end
     for n in range(4):
         await queue(session_factory, waiting, f"pesan {n}")
     sender.wake()
-    await wait_until(
+    await until(
         lambda: len(delivered_texts(emulator, waiting)) == 3,
-        message="three at once, then the chat waits for its turn",
+        "three at once, then the chat waits for its turn",
     )
     hold = emulator.hold_answers("sendMessage", other)
     await queue(session_factory, other, "lama")
@@ -187,6 +187,6 @@ async def test_a_chat_passed_over_by_a_long_pass_gets_its_turn_when_the_pass_end
     await asyncio.wait_for(hold.reached.wait(), 8.0)
     clock.advance(timedelta(seconds=5))  # the waiting chat's turn comes during the send
     hold.release()
-    await wait_until(lambda: all_settled(session_factory), within=8.0, message="the fourth")
+    await until(lambda: all_settled(session_factory), "the fourth", within=8.0)
     assert delivered_texts(emulator, waiting) == [f"pesan {n}" for n in range(4)]
     assert delivered_texts(emulator, other) == ["lama"]

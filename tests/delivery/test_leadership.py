@@ -19,8 +19,8 @@ from tests.delivery.conftest import (
     all_settled,
     delivered_texts,
     queue,
-    wait_until,
 )
+from tests.fixtures.timeline import until
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -47,24 +47,24 @@ async def test_one_instance_sends_and_another_takes_over(
         for engine in engines
     )
     await first.start()
-    await wait_until(first.leadership.held.is_set, message="the first instance leads")
+    await until(first.leadership.held.is_set, "the first instance leads")
     await second.start()
     for number in range(5):
         emulator.user(8100 + number, "Petugas")
         # Queued without waking anyone in this process: NOTIFY wakes the sender.
         await queue(session_factory, 8100 + number, f"A{number}", lane=outbox.Lane.URGENT)
     started = time.monotonic()
-    await wait_until(lambda: len(delivered_texts(emulator)) == 5, within=3.0)
+    await until(lambda: len(delivered_texts(emulator)) == 5, "the five alerts", within=3.0)
     assert time.monotonic() - started < 1.0, "woken by NOTIFY, not by its 30 s poll"
-    await wait_until(lambda: all_settled(session_factory), message="recorded")
+    await until(lambda: all_settled(session_factory), "recorded")
     assert (first.counters.sent, second.counters.sent) == (5, 0)
     assert not second.leadership.held.is_set()
 
     await first.stop()  # the instance goes (its session ends, and the lock with it)
     emulator.user(8200, "Petugas")
     await queue(session_factory, 8200, "AFTER", lane=outbox.Lane.URGENT)
-    await wait_until(lambda: "AFTER" in delivered_texts(emulator), within=5.0)
-    await wait_until(lambda: all_settled(session_factory), message="recorded")
+    await until(lambda: "AFTER" in delivered_texts(emulator), "AFTER sent", within=5.0)
+    await until(lambda: all_settled(session_factory), "recorded")
     assert second.counters.sent == 1
     assert delivered_texts(emulator).count("AFTER") == 1
 
@@ -78,7 +78,7 @@ async def test_notify_names_the_most_urgent_lane_queued(
     leadership = PostgresLeadership(engines[0], retry=0.1)
     await leadership.start(lanes.append)
     try:
-        await wait_until(leadership.held.is_set, message="leading")
+        await until(leadership.held.is_set, "leading")
         await queue(session_factory, 8300, "balasan", lane=outbox.Lane.REPLY)
         async with session_factory() as session, session.begin():
             for number, lane in enumerate(
@@ -92,7 +92,7 @@ async def test_notify_names_the_most_urgent_lane_queued(
                     lane=lane,
                     dedupe_key=f"notify:{number}",
                 )
-        await wait_until(lambda: len(lanes) == 4, message="four notifications")
+        await until(lambda: len(lanes) == 4, "four notifications")
         assert lanes == [None, outbox.Lane.REPLY, outbox.Lane.REPLY, outbox.Lane.ALERT]
     finally:
         await leadership.stop()

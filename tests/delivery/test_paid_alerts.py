@@ -18,8 +18,8 @@ from tests.delivery.conftest import (
     delivered_calls,
     queue,
     rows,
-    wait_until,
 )
+from tests.fixtures.timeline import until
 
 Sessions = async_sessionmaker[AsyncSession]
 People = Callable[[int], int]
@@ -58,7 +58,7 @@ async def test_alerts_over_the_limit_are_paid_for_and_nothing_else_is(
     sender = make_sender(limits=SenderLimits(paid_alerts=True))
     await sender.start()
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=20, message="all sent")
+    await until(lambda: all_settled(session_factory), "all sent", within=20)
 
     assert all(row.status == "sent" for row in (await rows(session_factory)).values())
     paid = _paid(emulator)
@@ -80,7 +80,7 @@ async def test_without_the_setting_alerts_wait_for_the_free_limit(
     sender = make_sender()
     await sender.start()
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=20, message="all sent")
+    await until(lambda: all_settled(session_factory), "all sent", within=20)
 
     assert _paid(emulator) == [] and sender.counters.paid == 0
     alerts = [
@@ -99,7 +99,7 @@ async def test_a_refused_paid_broadcast_costs_no_alert(
     sender = make_sender(limits=SenderLimits(paid_alerts=True))
     await sender.start()
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=20, message="all sent")
+    await until(lambda: all_settled(session_factory), "all sent", within=20)
 
     stored = await rows(session_factory)
     assert all(row.status == "sent" for row in stored.values()), "an alert was dead-lettered"
@@ -134,7 +134,7 @@ async def test_a_bad_alert_refused_as_paid_does_not_stop_paying(
     )
     await sender.start()
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=20, message="first burst")
+    await until(lambda: all_settled(session_factory), "first burst", within=20)
     stored = await rows(session_factory)
     assert stored[bad].status == "dead"
     assert all(row.status == "sent" for row_id, row in stored.items() if row_id != bad)
@@ -152,5 +152,5 @@ async def test_a_bad_alert_refused_as_paid_does_not_stop_paying(
     for officer in second:
         await queue(session_factory, people(officer), f"Laporan {officer}", lane=outbox.Lane.ALERT)
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), within=20, message="second burst")
+    await until(lambda: all_settled(session_factory), "second burst", within=20)
     assert set(_paid(emulator)) & set(second), "paying stopped for good after a bad message"

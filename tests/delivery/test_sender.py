@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,9 +31,9 @@ from tests.delivery.conftest import (
     delivered_texts,
     queue,
     rows,
-    wait_until,
 )
 from tests.fixtures.statements import watching
+from tests.fixtures.timeline import until
 
 Sessions = async_sessionmaker[AsyncSession]
 People = Callable[[int], int]
@@ -58,10 +58,10 @@ async def test_alert_overtakes_a_broadcast_in_progress(
         )
     sender = make_sender(broadcast_rate=10)
     await sender.start()
-    await wait_until(lambda: len(delivered_texts(emulator)) >= 10, message="first broadcasts")
+    await until(lambda: len(delivered_texts(emulator)) >= 10, what="first broadcasts")
     await queue(session_factory, people(3000), "ALERT", lane=outbox.Lane.URGENT, kind="alert")
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), message="everything sent")
+    await until(lambda: all_settled(session_factory), what="everything sent")
 
     texts = delivered_texts(emulator)
     assert sorted(texts) == sorted(["ALERT", *(f"siaran {n}" for n in range(25))])
@@ -97,7 +97,7 @@ async def test_429_waits_per_chat_and_loses_nothing(
     await sender.start()
     await queue(session_factory, other, "lain")
     sender.wake()
-    await wait_until(lambda: all_settled(session_factory), message="all sent")
+    await until(lambda: all_settled(session_factory), what="all sent")
 
     assert delivered_texts(emulator, busy) == [f"pesan {n}" for n in range(10)]
     assert delivered_texts(emulator, other) == ["lain"]
@@ -153,7 +153,7 @@ async def test_server_errors_are_retried_and_delivered_once(
     )
     sender = make_sender()
     await sender.start()
-    await wait_until(lambda: all_settled(session_factory), message="sent")
+    await until(lambda: all_settled(session_factory), what="sent")
 
     assert delivered_texts(emulator) == ["ALERT"]
     assert await _attempts(session_factory, row_id) == ["server_error", "server_error", "sent"]
@@ -174,10 +174,10 @@ async def test_outage_loses_nothing_and_alerts_go_first(
     await sender.start()
     # Several tries failed (the first, then probes): waited for, not slept on, so a busy
     # machine only makes it slower.
-    await wait_until(lambda: sender.counters.network_errors >= 2, message="two failed tries")
+    await until(lambda: sender.counters.network_errors >= 2, what="two failed tries")
     assert delivered_texts(emulator) == []
     emulator.set_outage(None)
-    await wait_until(lambda: all_settled(session_factory), message="everything sent")
+    await until(lambda: all_settled(session_factory), what="everything sent")
 
     texts = delivered_texts(emulator)
     assert Counter(texts) == Counter(lanes.keys())
@@ -199,11 +199,11 @@ async def test_an_outage_that_loses_answers_sends_each_alert_once_more_at_most(
                         kind="alert")  # fmt: skip
     sender = make_sender()
     await sender.start()
-    await wait_until(lambda: emulator.calls_of("sendMessage"), message="a first try")
+    await until(lambda: emulator.calls_of("sendMessage"), what="a first try")
     # Several probes of the test's fast retry policy (50-200 ms), each executed and unanswered.
-    await wait_until(lambda: len(emulator.calls_of("getMe")) >= 3, message="three probes")
+    await until(lambda: len(emulator.calls_of("getMe")) >= 3, what="three probes")
     emulator.set_outage(None)
-    await wait_until(lambda: all_settled(session_factory), message="the alert recorded")
+    await until(lambda: all_settled(session_factory), what="the alert recorded")
 
     copies = [m for m in emulator.user(officer).chat.messages if "URGENT ALERT" in m.text]
     assert 1 <= len(copies) <= 2, f"{len(copies)} copies on the officer's screen"
@@ -216,7 +216,7 @@ async def test_restart_delivers_the_rest_once(
     ids = [await queue(session_factory, people(8000 + n), f"m{n}") for n in range(30)]
     first = make_sender(limits=SenderLimits(global_per_second=10))
     await first.start()
-    await wait_until(lambda: len(delivered_texts(emulator)) >= 12, message="a first part")
+    await until(lambda: len(delivered_texts(emulator)) >= 12, what="a first part")
     await first.stop()
     stored = await rows(session_factory)
     assert not any(row.claimed_by == first.worker_id for row in stored.values())
@@ -226,20 +226,18 @@ async def test_restart_delivers_the_rest_once(
     pending = [i for i in ids if stored[i].status == "pending"]
     now = datetime.now(UTC)
     async with session_factory() as session, session.begin():
-        for row_id, until in (
+        for row_id, lease_until in (
             (pending[0], now - timedelta(seconds=1)),
             (pending[1], now + timedelta(minutes=5)),
         ):
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
-                .values(claimed_by="gone", claimed_until=until)
+                .values(claimed_by="gone", claimed_until=lease_until)
             )
     second = make_sender()
     await second.start()
-    await wait_until(
-        lambda: len(delivered_texts(emulator)) >= 29, message="the rest by the second sender"
-    )
+    await until(lambda: len(delivered_texts(emulator)) >= 29, what="the rest by the second sender")
     await second.stop()
 
     texts = delivered_texts(emulator)
@@ -271,7 +269,7 @@ async def test_alerts_waiting_for_one_officer_are_combined(
     ]
     sender = make_sender()
     await sender.start()
-    await wait_until(lambda: all_settled(session_factory), message="alerts sent")
+    await until(lambda: all_settled(session_factory), what="alerts sent")
 
     messages = emulator.user(officer).chat.bot_messages()
     assert 1 <= len(messages) < 5
@@ -305,7 +303,7 @@ async def test_combining_respects_telegrams_length_limit(
         )
     sender = make_sender(limits=SenderLimits(per_chat_per_second=5, per_chat_burst=1))
     await sender.start()
-    await wait_until(lambda: all_settled(session_factory), message="alerts sent")
+    await until(lambda: all_settled(session_factory), what="alerts sent")
 
     messages = emulator.user(officer).chat.bot_messages()
     assert [m.text.count("━━━━━━━━━━") + 1 for m in messages] == [2, 1]
@@ -381,10 +379,10 @@ async def test_wake_delivers_at_once(
     10 s it was the wake-up (a busy machine only makes it slower, not wrong)."""
     sender = make_sender(idle_poll=30.0)
     await sender.start()
-    await wait_until(lambda: sender.counters.sent == 0, message="the sender idle")
+    await until(lambda: sender.counters.sent == 0, what="the sender idle")
     await queue(session_factory, people(9301), "ALERT", lane=outbox.Lane.URGENT, kind="alert")
     sender.wake()
-    await wait_until(lambda: delivered_texts(emulator) == ["ALERT"], within=10.0)
+    await until(lambda: delivered_texts(emulator) == ["ALERT"], within=10.0)
 
 
 async def test_replies_in_quick_succession_share_passes(
@@ -406,9 +404,9 @@ async def test_replies_in_quick_succession_share_passes(
     with watching(engine, count):
         await sender.start()
         # Its first pass at start-up, then a spacing's quiet: the replies find it idle.
-        await wait_until(lambda: claims, message="the pass at start-up")
+        await until(lambda: claims, what="the pass at start-up")
         idle_from = time.monotonic()
-        await wait_until(lambda: time.monotonic() > idle_from + PASS_SPACING)
+        await until(lambda: time.monotonic() > idle_from + PASS_SPACING)
         claims.clear()
         started = time.monotonic()
         for number in range(12):
@@ -416,7 +414,7 @@ async def test_replies_in_quick_succession_share_passes(
             queued += 1
             sender.wake(outbox.Lane.REPLY)
         queued_in = time.monotonic() - started
-        await wait_until(lambda: len(delivered_texts(emulator)) == 12, message="all replies")
+        await until(lambda: len(delivered_texts(emulator)) == 12, what="all replies")
     # One pass per spacing while they were queued, and one for the last of them.
     assert len(claims) <= queued_in / PASS_SPACING + 2, (len(claims), queued_in)
     # The first pass did not wait for the spacing: it ran while replies were still being
@@ -441,12 +439,12 @@ async def test_an_alert_does_not_wait_for_the_spacing_of_passes(
     await sender.start()
     await queue(session_factory, people(9501), "pesan pertama", lane=outbox.Lane.RELAY)
     sender.wake(outbox.Lane.RELAY)
-    await wait_until(lambda: delivered_texts(emulator) == ["pesan pertama"])
+    await until(lambda: delivered_texts(emulator) == ["pesan pertama"])
     await queue(session_factory, people(9502), "balasan kedua", lane=outbox.Lane.REPLY)
     sender.wake(outbox.Lane.REPLY)
     await queue(session_factory, people(9503), "ALERT", lane=outbox.Lane.ALERT, kind="alert")
     sender.wake(outbox.Lane.ALERT)
-    await wait_until(lambda: len(delivered_texts(emulator)) == 3, within=10.0)
+    await until(lambda: len(delivered_texts(emulator)) == 3, within=10.0)
     assert delivered_texts(emulator)[1:] == ["ALERT", "balasan kedua"]
 
 
@@ -465,7 +463,7 @@ async def test_two_senders_share_a_postgresql_outbox(
     limits = SenderLimits(global_per_second=400)
     senders = [make_sender(limits=limits, batch_size=10) for _ in range(2)]
     await asyncio.gather(*(s.start() for s in senders))
-    await wait_until(lambda: all_settled(session_factory), message="all sent")
+    await until(lambda: all_settled(session_factory), what="all sent")
 
     texts = delivered_texts(emulator)
     assert len(texts) == len(set(texts)) == 100
@@ -473,54 +471,99 @@ async def test_two_senders_share_a_postgresql_outbox(
 
 
 async def test_while_updates_queue_for_sqlite_only_alerts_go_and_the_rest_waits(
-    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    people: People,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A burst of Kirims queues for SQLite's one write lock: the sender takes turns there for
-    alerts only (their priority over updates is tested above); a resident's confirmation
+    alerts only (their priority over updates is tested below); a resident's confirmation
     waits until the updates are through."""
     if not is_sqlite(str(session_factory.kw["bind"].url)):
         pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
     resident = people(9302)
+    sender_turns = SenderTurns(monkeypatch)
     sender = make_sender()
     await sender.start()
-    running = write_turns(session_factory)
-    await running.__aenter__()  # an update at work ...
-    queued_update = asyncio.ensure_future(_take_turn_and_hold(session_factory, 1.0))
-    await asyncio.sleep(0.05)
-    assert writers_waiting(session_factory) == 1  # ... and one waiting for the lock
-    await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.Lane.RELAY)
-    sender.wake()
-    await asyncio.sleep(0.1)  # the sender now waits for a turn too, ahead of the update
-    await running.__aexit__(None, None, None)
-    await asyncio.sleep(0.5)  # the queued update holds the lock for a second
-    assert not queued_update.done()
-    assert not delivered_texts(emulator, resident), "the confirmation went between updates"
-    await queued_update
-    await wait_until(lambda: delivered_texts(emulator, resident), message="the confirmation")
+    async with TurnHolder(session_factory) as running, TurnHolder(session_factory) as queued:
+        await running.has_turn()  # an update at work ...
+        await until(lambda: writers_waiting(session_factory) == 1, what="one queued")
+        await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.Lane.RELAY)
+        sender.wake()
+        # ... and one waiting for the lock; the sender waits for a turn too, ahead of it.
+        await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+        await running.finish()
+        await queued.has_turn()  # after the sender's turn: the update holds the lock now
+        # The sender is through with its turn: it claimed nothing and waits to look again, or
+        # it claimed the confirmation, sent it, and waits to record it. Either way it waits
+        # for the update, and sent what it would send while the update holds the lock.
+        await until(lambda: sender_turns.waiting == 1, what="the sender waiting again")
+        assert not delivered_texts(emulator, resident), "the confirmation went between updates"
+    await until(lambda: delivered_texts(emulator, resident), what="the confirmation")
 
 
 async def test_an_alert_committed_while_the_sender_waits_goes_before_queued_updates(
-    emulator: BotAPIEmulator, session_factory: Sessions, make_sender: SenderFactory, people: People
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    people: People,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The sender's turns go before the updates queued for SQLite's lock, and a claim reads
     the clock once it has the turn: the alert an update committed just before is due."""
     if not is_sqlite(str(session_factory.kw["bind"].url)):
         pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
     officer = people(9304)
+    sender_turns = SenderTurns(monkeypatch)
     sender = make_sender()
     await sender.start()
-    running = write_turns(session_factory)
-    await running.__aenter__()  # the update of the Kirim at work
-    sender.wake()
-    await asyncio.sleep(0.1)  # the sender waits for a turn
-    queued_update = asyncio.ensure_future(_take_turn_and_hold(session_factory, 1.0))
-    await asyncio.sleep(0.05)
-    await queue(session_factory, officer, "🚨 Laporan baru", lane=outbox.Lane.ALERT, kind="alert")
-    await running.__aexit__(None, None, None)  # ... commits its alert and ends
+    async with TurnHolder(session_factory) as running:
+        await running.has_turn()  # the update of the Kirim at work
+        sender.wake()
+        await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+        async with TurnHolder(session_factory) as queued:
+            await until(lambda: writers_waiting(session_factory) == 1, what="one queued")
+            alert = "🚨 Laporan baru"
+            await queue(session_factory, officer, alert, lane=outbox.Lane.ALERT, kind="alert")
+            await running.finish()  # ... commits its alert and ends
+            await queued.has_turn()  # after the sender's turn
+            # The sender waits for the queued update: to record the alert it sent, or to
+            # claim again, its claim having left the alert behind.
+            await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+            assert delivered_texts(emulator, officer), "the alert waited for the next update"
+    await until(lambda: all_settled(session_factory), what="the alert recorded")
 
-    await wait_until(lambda: delivered_texts(emulator, officer), within=0.8, message="the alert")
-    assert not queued_update.done(), "the alert waited for the next update"
-    await queued_update
+
+async def test_the_senders_turn_goes_before_updates_that_asked_first(
+    emulator: BotAPIEmulator,
+    session_factory: Sessions,
+    make_sender: SenderFactory,
+    people: People,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An alert does not wait behind a burst of Kirims queued for SQLite's lock: the sender
+    asks for its turn after an update did and still has it first, and claims the alert."""
+    if not is_sqlite(str(session_factory.kw["bind"].url)):
+        pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
+    officer = people(9305)
+    sender_turns = SenderTurns(monkeypatch)
+    sender = make_sender()
+    await sender.start()
+    async with TurnHolder(session_factory) as running:
+        await running.has_turn()  # an update at work ...
+        async with TurnHolder(session_factory) as queued:
+            await until(lambda: writers_waiting(session_factory) == 1, what="one queued")
+            alert = "🚨 Laporan baru"
+            await queue(session_factory, officer, alert, lane=outbox.Lane.ALERT, kind="alert")
+            sender.wake()  # ... the sender asks after it
+            await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+            await running.finish()
+            # The update that asked first holds its turn until the end of this block.
+            await until(lambda: delivered_texts(emulator, officer), what="the alert")
+            assert queued.taken  # after the sender's claim
+    await until(lambda: all_settled(session_factory), what="the alert recorded")
+    assert delivered_texts(emulator, officer) == [alert]
 
 
 async def test_a_yielding_sender_still_sends_everything_within_the_limit(
@@ -534,11 +577,11 @@ async def test_a_yielding_sender_still_sends_everything_within_the_limit(
     # Updates without end: one always waits while another works.
     busy = asyncio.ensure_future(_endless_updates(session_factory))
     try:
-        await asyncio.sleep(0.1)
+        await until(lambda: writers_waiting(session_factory) > 0, what="updates queued")
         await sender.start()
         started = time.monotonic()
-        await wait_until(
-            lambda: delivered_texts(emulator, resident), within=YIELD_LIMIT + 3, message="sent"
+        await until(
+            lambda: delivered_texts(emulator, resident), within=YIELD_LIMIT + 3, what="sent"
         )
         assert time.monotonic() - started <= YIELD_LIMIT + 2.0
     finally:
@@ -547,7 +590,65 @@ async def test_a_yielding_sender_still_sends_everything_within_the_limit(
             await busy
 
 
+class SenderTurns:
+    """The sender's requests for a write turn (storage.db.write_turns, as bot/sending/sender.py
+    asks for them): `waiting` is how many it asked for and has not got yet. SQLite's queue
+    counts only the updates (writers_waiting); this is how a test sees the sender queue."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.waiting = 0
+        real = sender_module.write_turns
+
+        @contextlib.asynccontextmanager
+        async def counted(sessions: Sessions, **options: bool) -> AsyncIterator[None]:
+            async with contextlib.AsyncExitStack() as stack:
+                self.waiting += 1
+                try:
+                    await stack.enter_async_context(real(sessions, **options))
+                finally:
+                    self.waiting -= 1
+                yield
+
+        monkeypatch.setattr(sender_module, "write_turns", counted)
+
+
+class TurnHolder:
+    """An update at SQLite's lock: asks for its turn on entering, says when it has it, and
+    keeps it until `finish()` (or the end of the `async with`, should the test fail)."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+        self._taken = asyncio.Event()
+        self._done = asyncio.Event()
+        self._task: asyncio.Future[None] | None = None
+
+    async def __aenter__(self) -> TurnHolder:
+        self._task = asyncio.ensure_future(self._work())
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.finish()
+
+    async def _work(self) -> None:
+        async with write_turns(self._sessions):
+            self._taken.set()
+            await self._done.wait()
+
+    @property
+    def taken(self) -> bool:
+        return self._taken.is_set()
+
+    async def has_turn(self) -> None:
+        await asyncio.wait_for(self._taken.wait(), 10)
+
+    async def finish(self) -> None:
+        self._done.set()
+        if self._task is not None:
+            await self._task
+
+
 async def _take_turn_and_hold(sessions: Sessions, seconds: float) -> None:
+    """An update's work: its turn for `seconds`."""
     async with write_turns(sessions):
         await asyncio.sleep(seconds)
 

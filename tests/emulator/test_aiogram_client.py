@@ -25,6 +25,7 @@ from aiogram.types import (
 from playground.emulator import BotAPIEmulator, RateLimits
 from tests.emulator.conftest import make_bot
 from tests.fixtures.emulator import EmulatorFactory
+from tests.fixtures.timeline import until
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[[InlineKeyboardButton(text="Lapor", callback_data="report:new")]]
@@ -102,7 +103,7 @@ async def test_conflict_for_the_earlier_poller(emulator: BotAPIEmulator, tg_bot:
     other = make_bot(emulator)
     try:
         first = asyncio.create_task(tg_bot.get_updates(timeout=5))
-        await asyncio.sleep(0.1)
+        await until(lambda: emulator.bot.active_poll, "the first long poll at the emulator")
         second = asyncio.create_task(other.get_updates(timeout=1))
         with pytest.raises(TelegramConflictError, match="terminated by other getUpdates"):
             await first

@@ -11,6 +11,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 
 from playground.emulator import BotAPIEmulator
 from tests.emulator.conftest import ApiClient
+from tests.fixtures.timeline import until
 
 
 async def test_outage_502(api: ApiClient, emulator: BotAPIEmulator, tg_bot: Bot) -> None:
@@ -40,7 +41,7 @@ async def test_going_down_cuts_a_pending_long_poll(
     api: ApiClient, emulator: BotAPIEmulator
 ) -> None:
     poll = asyncio.create_task(api.call("getUpdates", timeout=10))
-    await asyncio.sleep(0.2)
+    await until(lambda: emulator.bot.active_poll, "the long poll at the emulator")
     emulator.set_outage("down")
     with pytest.raises(aiohttp.ClientError):
         await asyncio.wait_for(poll, 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import pytest
 from aiogram import Dispatcher, F, Router
@@ -23,6 +24,7 @@ from aiogram.types import (
 
 from playground.emulator import BotAPIEmulator, CallbackAnswer
 from tests.emulator.conftest import make_bot
+from tests.fixtures.timeline import until
 
 MENU = InlineKeyboardMarkup(
     inline_keyboard=[
@@ -40,7 +42,15 @@ SHARE = ReplyKeyboardMarkup(
 )
 
 
-def demo_router(events: list[str]) -> Router:
+@dataclass
+class SlowAnswer:
+    """The /later handler's answer: it says when it has the message, and answers when let."""
+
+    working: asyncio.Event = field(default_factory=asyncio.Event)
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def demo_router(events: list[str], slow: SlowAnswer) -> Router:
     router = Router()
 
     @router.message(CommandStart())
@@ -81,7 +91,8 @@ def demo_router(events: list[str]) -> Router:
 
     @router.message(Command("later"))
     async def later(message: Message) -> None:
-        await asyncio.sleep(0.3)
+        slow.working.set()
+        await slow.go.wait()
         await message.answer("akhirnya")
 
     @router.my_chat_member()
@@ -92,13 +103,20 @@ def demo_router(events: list[str]) -> Router:
 
 
 @pytest.fixture
-async def running_bot(emulator: BotAPIEmulator) -> AsyncIterator[list[str]]:
+def slow_answer() -> SlowAnswer:
+    return SlowAnswer()
+
+
+@pytest.fixture
+async def running_bot(
+    emulator: BotAPIEmulator, slow_answer: SlowAnswer
+) -> AsyncIterator[list[str]]:
     """The demo bot polling the emulator in the background; yields its my_chat_member log."""
     events: list[str] = []
     bot = make_bot(emulator)
     bot.default.parse_mode = "HTML"
     dispatcher = Dispatcher()
-    dispatcher.include_router(demo_router(events))
+    dispatcher.include_router(demo_router(events, slow_answer))
     polling = asyncio.create_task(
         dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
     )
@@ -181,10 +199,17 @@ async def test_wait_for_timeout_shows_the_transcript(emulator: BotAPIEmulator) -
 
 
 @pytest.mark.usefixtures("running_bot")
-async def test_wait_idle_waits_for_a_slow_bot(emulator: BotAPIEmulator) -> None:
+async def test_wait_idle_waits_for_a_slow_bot(
+    emulator: BotAPIEmulator, slow_answer: SlowAnswer
+) -> None:
     user = emulator.user(1001)
     await user.send_command("later")
-    await user.wait_idle(quiet=0.6)
+    # Real time, as wait_idle counts it: the bot must take up the message within `quiet`.
+    idle = asyncio.create_task(user.wait_idle(quiet=1.0))
+    await asyncio.wait_for(slow_answer.working.wait(), 5)
+    assert not idle.done(), "wait_idle did not wait for a bot still at work"
+    slow_answer.go.set()
+    await idle
     last = user.chat.last_bot_message()
     assert last is not None and last.text == "akhirnya"
     with pytest.raises(AssertionError, match="bot kept sending"):
@@ -207,10 +232,7 @@ async def test_block_gives_403_and_my_chat_member(
     with pytest.raises(RuntimeError, match="blocked the bot"):
         await user.send_text("halo")
     user.unblock()
-    for _ in range(50):
-        if running_bot == ["kicked", "member"]:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: len(running_bot) == 2, "the bot told of the block and the unblock")
     assert running_bot == ["kicked", "member"]
     assert user.chat.blocked is False
 
@@ -218,7 +240,7 @@ async def test_block_gives_403_and_my_chat_member(
 async def test_press_data_can_forge_and_replay(emulator: BotAPIEmulator) -> None:
     user = emulator.user(1001)
     task = asyncio.create_task(user.press_data("admin:delete:7", message_id=424242, timeout=0.3))
-    await asyncio.sleep(0.05)
+    await until(lambda: emulator.bot.updates.pending, "the press queued for the bot")
     update = emulator.bot.updates.pending[-1]["callback_query"]
     assert update["data"] == "admin:delete:7"
     # A message the bot cannot see arrives as an InaccessibleMessage (date 0).

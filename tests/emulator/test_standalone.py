@@ -7,6 +7,10 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
+
+# A process of its own.
+pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from playground.emulator import BotAPIEmulator
 from tests.emulator.conftest import ApiClient
+from tests.fixtures.timeline import until
 
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
@@ -26,13 +27,12 @@ WEBHOOK_CONFLICT = (
 
 async def test_long_poll_waits_for_an_update(api: ApiClient, emulator: BotAPIEmulator) -> None:
     user = emulator.user(1001)
-    poll = asyncio.create_task(api.ok("getUpdates", timeout=5))
-    await asyncio.sleep(0.2)
-    assert not poll.done()
-    started = time.monotonic()
+    # A timeout far beyond the wait below: an answer within that wait is the update's.
+    poll = asyncio.create_task(api.ok("getUpdates", timeout=60))
+    await until(lambda: emulator.bot.active_poll or poll.done(), "the long poll at the emulator")
+    assert not poll.done(), "answered with nothing to give"
     await user.send_text("halo")
-    updates = await poll
-    assert time.monotonic() - started < 1
+    updates = await asyncio.wait_for(poll, 10)
     assert [u["message"]["text"] for u in updates] == ["halo"]
     assert emulator.delivered_updates[-1].update == updates[0]
     assert emulator.delivered_updates[-1].via == "getUpdates"
@@ -71,7 +71,7 @@ async def test_allowed_updates_filters(api: ApiClient, emulator: BotAPIEmulator)
 
 async def test_second_poller_terminates_the_first(api: ApiClient, emulator: BotAPIEmulator) -> None:
     first = asyncio.create_task(api.call("getUpdates", timeout=5))
-    await asyncio.sleep(0.1)
+    await until(lambda: emulator.bot.active_poll, "the first long poll at the emulator")
     second = asyncio.create_task(api.call("getUpdates", timeout=5))
     status, body = await asyncio.wait_for(first, 2)
     assert (status, body["description"]) == (409, CONFLICT)
@@ -165,7 +165,11 @@ async def test_webhook_unreachable_keeps_updates_pending(
 ) -> None:
     await api.ok("setWebhook", url="http://127.0.0.1:9/unreachable")
     await emulator.user(1001).send_text("tertunda")
-    await asyncio.sleep(0.3)
+
+    async def tried() -> bool:
+        return "last_error_message" in await api.ok("getWebhookInfo")
+
+    await until(tried, "a delivery to the webhook tried")
     info = await api.ok("getWebhookInfo")
     assert info["pending_update_count"] == 1
     assert info["last_error_message"] == "Connection refused"

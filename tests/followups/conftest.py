@@ -39,5 +39,5 @@ def settings(emulator: BotAPIEmulator, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def bot(bot_on_clock: RunningBot) -> RunningBot:
-    return bot_on_clock
+def bot(clocked_bot: RunningBot) -> RunningBot:
+    return clocked_bot

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-import pytest
 from aiogram import F
 from aiogram.types import Message
 from sqlalchemy import select
@@ -17,11 +15,6 @@ from storage.models import InboxUpdate
 from storage.repositories import inbox as inbox_rows
 from tests.fixtures.bot import RunningBot
 from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 class Hold:
@@ -69,12 +62,3 @@ async def claimable(service: Service, clock: ManualClock) -> list[int]:
             limit=10,
         )
     return [row.update_id for row in rows]
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, patience: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)

@@ -14,7 +14,8 @@ from playground.emulator import BotAPIEmulator
 from services.clock import ManualClock
 from storage.db import is_sqlite
 from tests.fixtures.bot import RunningBot, start_bot
-from tests.inbox.conftest import claimable, crash, hold_text, inbox, until
+from tests.fixtures.timeline import until
+from tests.inbox.conftest import claimable, crash, hold_text, inbox
 
 
 async def test_a_batch_is_confirmed_while_its_update_is_still_being_handled(

@@ -18,7 +18,8 @@ from storage.models import FsmState
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import RunningBot
 from tests.fixtures.statements import failing
-from tests.inbox.conftest import inbox, until
+from tests.fixtures.timeline import until
+from tests.inbox.conftest import inbox
 
 APOLOGY = (
     "Sorry, something went wrong on our side. What you entered so far is kept; "

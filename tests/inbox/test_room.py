@@ -15,7 +15,8 @@ from playground.emulator import BotAPIEmulator
 from storage.db import is_sqlite
 from tests.fixtures.bot import RunningBot
 from tests.fixtures.statements import watching
-from tests.inbox.conftest import inbox, until
+from tests.fixtures.timeline import until
+from tests.inbox.conftest import inbox
 
 
 async def test_updates_beyond_the_room_wait_their_turn_and_on_sqlite_need_no_claim(

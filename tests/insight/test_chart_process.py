@@ -16,6 +16,9 @@ from tests.fixtures.bot import COORDINATOR_ID, RunningBot
 from tests.insight.test_insight_chat import OCTOBER, seed, two_png_photos
 from tests.staff.people import Person
 
+# Each test starts a child process (matplotlib's).
+pytestmark = pytest.mark.slow
+
 SORRY = "Sorry, something went wrong on our side."
 PANELS = [BarPanel("Kasus", [("Pahandut", 3.0), ("Jekan Raya", 1.0)]), BarPanel("Kosong", [])]
 

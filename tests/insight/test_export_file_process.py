@@ -19,9 +19,12 @@ from services import export_file
 from services.export_file import Export, ExportFileError, render, render_in_child
 from tests.cases.test_routing import OFFICER, staff
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
-from tests.fixtures.timeline import reporter_on_the_summary, taken_at
+from tests.fixtures.timeline import reporter_on_the_summary, taken_at, until
 from tests.insight.test_insight_chat import OCTOBER, audit_count, is_document, seed
-from tests.staff.people import Person, eventually
+from tests.staff.people import Person
+
+# Each test starts a child process (the file's writer).
+pytestmark = pytest.mark.slow
 
 SORRY = "Sorry, something went wrong on our side."
 REPORTER = 5301
@@ -72,7 +75,7 @@ async def test_an_alert_leaves_while_a_file_is_written(
     try:
         await coordinator.press("CSV")
         # Committed (the audit entry is there) while the file is still being written.
-        await eventually(lambda: _exported(bot))
+        await until(lambda: _exported(bot), "the export's audit entry", within=5)
         code = await reporter.send()
         # The file is written only after this: an alert held up by the export never comes.
         await emulator.user(OFFICER).wait_for(code)

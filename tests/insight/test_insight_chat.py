@@ -17,9 +17,10 @@ from services.export import COLUMNS, PERSONAL_COLUMNS, SIMFONI_LABELS
 from services.export_file import parse_csv
 from storage.models import AppSetting, AuditLog, utcnow
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
+from tests.fixtures.timeline import until
 from tests.insight.seeding import add_officer, add_report, wib
 from tests.insight.test_statistics_service import seed_october
-from tests.staff.people import Person, eventually
+from tests.staff.people import Person
 
 OCTOBER = "01-10-2026 31-10-2026"
 LABEL_TABLE = {
@@ -77,7 +78,9 @@ async def test_statistics_for_typed_dates(emulator: BotAPIEmulator, bot: Running
     assert "Other reports handled within 6 hours: 1 of 4 (25 %)" in text.text
     assert not re.search(r"\d[mhd]\b", text.text), text.text
     await two_png_photos(coordinator, emulator)
-    await eventually(lambda: _has(bot, "statistics_viewed", 1))
+    await until(
+        lambda: _has(bot, "statistics_viewed", 1), "a statistics_viewed audit entry", within=5
+    )
 
 
 async def test_period_buttons_empty_and_bad_periods(
@@ -116,7 +119,7 @@ async def test_coordinators_set_targets(emulator: BotAPIEmulator, bot: RunningBo
             rows = {row.key: row.value for row in await session.scalars(select(AppSetting))}
         return rows == {"target_urgent_ack": "2700", "target_handle": "32400"}
 
-    await eventually(stored)
+    await until(stored, "the targets stored", within=5)
     await seed(bot)
     text = await coordinator.command("/statistik", OCTOBER, expect="Statistics")
     assert "Urgent reports acknowledged within 45 minutes: 2 of 2 (100 %)" in text.text
@@ -163,7 +166,7 @@ async def test_export_without_and_with_personal_data(
         for column in ("kategori", "kategori_korban", "waktu_kejadian", "status"):
             assert row[column] != row[f"{column}_kode"], (column, row)
             assert row[column] == SIMFONI_LABELS[LABEL_TABLE[column]][row[f"{column}_kode"]]
-    await eventually(lambda: _has(bot, "cases_exported", 1))
+    await until(lambda: _has(bot, "cases_exported", 1), "a cases_exported audit entry", within=5)
 
     await coordinator.press("Excel (XLSX)")
     workbook = await coordinator.user.wait_for(predicate=is_document)
@@ -179,7 +182,11 @@ async def test_export_without_and_with_personal_data(
     rows = parse_csv(emulator.file_bytes(personal.file_id))
     assert tuple(rows[0]) == COLUMNS + PERSONAL_COLUMNS
     assert rows[-1]["nama_pelapor"] == "Siti"
-    await eventually(lambda: _has(bot, "cases_exported_personal", 1))
+    await until(
+        lambda: _has(bot, "cases_exported_personal", 1),
+        "a cases_exported_personal audit entry",
+        within=5,
+    )
 
 
 async def test_export_of_an_empty_period_by_buttons(
@@ -216,7 +223,9 @@ async def test_others_are_refused(emulator: BotAPIEmulator, bot: RunningBot) -> 
     assert forged is not None and forged.show_alert
     await resident.user.wait_idle(quiet=0.2)
     assert not any(is_document(m) or is_photo(m) for m in resident.user.chat.messages)
-    await eventually(lambda: _has(bot, "insight_refused", 5))
+    await until(
+        lambda: _has(bot, "insight_refused", 5), "five insight_refused audit entries", within=5
+    )
 
 
 async def test_kasus_counts_only_the_officers_kelurahan(

@@ -19,6 +19,7 @@ from playground.emulator import BotAPIEmulator
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import make_settings
 from tests.fixtures.pace import conversational_pace  # noqa: F401 (autouse)
+from tests.fixtures.timeline import until
 
 SECRET = "s3cret_Webhook-token"
 PATH = "/telegram/hook"
@@ -58,14 +59,15 @@ async def start_webhook_bot(settings: Settings, emulator: BotAPIEmulator) -> Web
     task = asyncio.create_task(
         run_webhook(service, ops, handle_signals=False, stop=stop, on_listening=listening.append)
     )
-    for _ in range(500):
+
+    def registered() -> bool:
         if emulator.bot.webhook.url:
-            break
+            return True
         if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    else:
-        raise AssertionError("the bot never registered its webhook")
+            task.result()  # why it stopped
+        return False
+
+    await until(registered, "the bot to register its webhook", within=10)
     return WebhookBot(service, ops, listening[0], task, stop, settings.webhook_url or "")
 
 

@@ -49,6 +49,7 @@ from storage.repositories.users import UserRepo
 from tests.cases.staffing import add_officer
 from tests.conversations.resident import Resident
 from tests.fixtures.bot import make_settings
+from tests.fixtures.timeline import until
 from tests.production.conftest import PATH, SECRET, free_port
 from tests.production.processes import bot_env, kill, start_process, terminate
 from tests.production.proxy import RoundRobinProxy
@@ -129,15 +130,6 @@ class InFlight:
         return codes
 
 
-async def until(condition: Callable[[], Awaitable[bool]], what: str, patience: float) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while not await condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 async def staff(
     service: Service, emulator: BotAPIEmulator, places: list[tuple[str, str]]
 ) -> dict[str, int]:
@@ -152,7 +144,7 @@ async def staff(
             async with service.session_factory() as session:
                 return await UserRepo(session).by_telegram_id(user_id) is not None
 
-        await until(seen, f"officer {user_id}'s /start", PATIENCE)
+        await until(seen, f"officer {user_id}'s /start", within=PATIENCE)
         await add_officer(service, user_id, kelurahan, name=f"Petugas {index}")
         officers[kelurahan] = user_id
     return officers
@@ -274,7 +266,7 @@ async def test_webhook_instances_killed_at_three_moments_lose_nothing(
             newcomers.append(newcomer)
             await newcomer.send_command("/start")
             with contextlib.suppress(AssertionError):
-                await until(passed_on, "a request passed on", 1.0)
+                await until(passed_on, "a request passed on", within=1.0)
                 return
 
     async def kill_and_restart(instance: Instance) -> set[str]:
@@ -298,7 +290,7 @@ async def test_webhook_instances_killed_at_three_moments_lose_nothing(
         async def registered() -> bool:
             return emulator.bot.webhook.url == proxy.url
 
-        await until(registered, "the webhook", PATIENCE)
+        await until(registered, "the webhook", within=PATIENCE)
         officers = await staff(service, emulator, PLACES)
         codes: list[str] = []
 
@@ -347,7 +339,7 @@ async def test_webhook_instances_killed_at_three_moments_lose_nothing(
                         )
                     return bool(waiting) and claimer is not None
 
-                await until(blocked, "the ✅ Send handler to wait on the lock", PATIENCE)
+                await until(blocked, "the ✅ Send handler to wait on the lock", within=PATIENCE)
                 async with service.session_factory() as session:
                     claimer = await session.scalar(
                         select(InboxUpdate.claimed_by).where(
@@ -398,7 +390,9 @@ async def test_webhook_instances_killed_at_three_moments_lose_nothing(
 
         await asyncio.gather(*restarts)
 
-        await until(lambda: delivered(service, emulator, officers, codes), "every alert", PATIENCE)
+        await until(
+            lambda: delivered(service, emulator, officers, codes), "every alert", within=PATIENCE
+        )
         await asyncio.sleep(1)  # an extra copy would come now
         assert len(set(codes)) == len(codes) == 12
         assert_each_alert_once(alerts_seen(emulator, officers), codes, in_flight.codes)
@@ -460,7 +454,7 @@ async def test_a_polling_instance_killed_mid_burst_loses_nothing(
                 return False
             return await unfinished(service) > 0
 
-        await until(mid_burst, "the residents' burst", PATIENCE)
+        await until(mid_burst, "the residents' burst", within=PATIENCE)
         await in_flight.note(instance.kill_now())
         # The kill left work behind: updates stored and not handled, or replies not yet sent.
         assert await unfinished(service) > 0
@@ -469,7 +463,9 @@ async def test_a_polling_instance_killed_mid_burst_loses_nothing(
         await instance.start()
         codes = list(await filing)
 
-        await until(lambda: delivered(service, emulator, officers, codes), "every alert", PATIENCE)
+        await until(
+            lambda: delivered(service, emulator, officers, codes), "every alert", within=PATIENCE
+        )
         await asyncio.sleep(1)
         assert len(set(codes)) == len(codes) == len(residents)
         assert_each_alert_once(alerts_seen(emulator, officers), codes, in_flight.codes)

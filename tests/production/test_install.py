@@ -18,6 +18,7 @@ import pytest
 from playground.emulator import BotAPIEmulator
 from storage.crypto import Cipher
 from tests.conversations.resident import Resident
+from tests.fixtures.timeline import until
 from tests.production.processes import ROOT, bot_env, kill, terminate
 
 pytestmark = pytest.mark.slow
@@ -87,14 +88,15 @@ def installed(tmp_path: Path) -> Installed:
 
 
 async def _wait_for_poll(emulator: BotAPIEmulator, process: asyncio.subprocess.Process) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while emulator.bot.active_poll is None:
+    async def polling() -> bool:
+        if emulator.bot.active_poll is not None:
+            return True
         if process.returncode is not None:
             _, log = await process.communicate()
             raise AssertionError(f"the installed bot stopped:\n{log.decode()[-3000:]}")
-        assert loop.time() < deadline, "the installed bot never polled"
-        await asyncio.sleep(0.05)
+        return False
+
+    await until(polling, "the installed bot to poll", within=60)
 
 
 async def test_installed_package_runs_from_any_directory(

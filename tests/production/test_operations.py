@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -16,6 +15,7 @@ from bot.ops import Operations, OpsServer
 from playground.emulator import BotAPIEmulator
 from tests.cases.staffing import add_officer, file_report, started
 from tests.fixtures.bot import RunningBot
+from tests.fixtures.timeline import until
 from tests.production.conftest import WebhookBot
 
 
@@ -65,11 +65,14 @@ async def test_metrics_follow_a_report_in_polling_mode(
         await officer.wait_for("LA-")
         # The counter moves once the sender has recorded Telegram's answer, just after.
         sent_before = _value(before, "lapor_aman_sender_sent_total")  # /start's answers
-        for _ in range(100):
-            status, after = await _get(base + "/metrics")
-            if _value(after, "lapor_aman_sender_sent_total") > sent_before:
-                break
-            await asyncio.sleep(0.05)
+        scraped: list[tuple[int, str]] = []
+
+        async def counted() -> bool:
+            scraped[:] = [await _get(base + "/metrics")]
+            return _value(scraped[0][1], "lapor_aman_sender_sent_total") > sent_before
+
+        await until(counted, "the sender's count to move", within=5)
+        status, after = scraped[0]
         assert status == 200
         assert _value(after, "lapor_aman_sender_sent_total") >= sent_before + 1
         assert _value(after, "lapor_aman_alerts_unacknowledged") == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -13,20 +12,12 @@ import pytest
 
 from playground.emulator import BotAPIEmulator
 from storage.crypto import Cipher
+from tests.fixtures.timeline import until
 from tests.production.conftest import PATH, SECRET, free_port
 from tests.production.processes import bot_env, kill, start_process, terminate
 
 # Real `python -m bot run` processes: seconds each to start and stop.
 pytestmark = pytest.mark.slow
-
-
-async def _wait(condition: Callable[[], bool], what: str, patience: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_webhook_process_stops_on_sigterm_and_polling_unhooks(
@@ -45,7 +36,7 @@ async def test_webhook_process_stops_on_sigterm_and_polling_unhooks(
     )
     process = await start_process(env, tmp_path)
     try:
-        await _wait(lambda: bool(emulator.bot.webhook.url), "the webhook")
+        await until(lambda: bool(emulator.bot.webhook.url), "the webhook", within=30)
         resident = emulator.user(user_id=5301, first_name="Rina", language_code="id")
         await resident.send_command("/start")
         await resident.wait_for("Lapor Aman")
@@ -74,8 +65,8 @@ async def test_webhook_process_stops_on_sigterm_and_polling_unhooks(
 
     polling = await start_process(bot_env(emulator, database_url, key), tmp_path)
     try:
-        await _wait(lambda: not emulator.bot.webhook.url, "deleteWebhook")
-        await _wait(lambda: emulator.bot.active_poll is not None, "a long poll")
+        await until(lambda: not emulator.bot.webhook.url, "deleteWebhook", within=30)
+        await until(lambda: emulator.bot.active_poll is not None, "a long poll", within=30)
     finally:
         code, log = await terminate(polling)
     assert code == 0, log

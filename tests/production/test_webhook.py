@@ -3,7 +3,6 @@ update is in the inbox before the 200."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy import event, func, select
 from playground.emulator import BotAPIEmulator
 from storage.models import InboxUpdate, Report
 from tests.conversations.resident import Resident
+from tests.fixtures.timeline import until
 from tests.production.conftest import PATH, SECRET, WebhookBot
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -114,15 +114,15 @@ async def test_replayed_update_is_processed_once(
 
 async def _settle(bot: WebhookBot) -> None:
     """Until the inbox has handled everything stored."""
-    for _ in range(250):
+
+    async def emptied() -> bool:
         async with bot.service.session_factory() as session:
             pending = await session.scalar(
                 select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending")
             )
-        if pending == 0 and not bot.service.inbox.in_flight:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the inbox never emptied")
+        return pending == 0 and not bot.service.inbox.in_flight
+
+    await until(emptied, "the inbox to empty", within=5)
 
 
 async def test_an_update_is_stored_before_the_200_and_handled_from_the_inbox(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground.emulator import BotAPIEmulator, BotMessage, CallbackAnswer, SimulatedUser
+from tests.fixtures.timeline import until
 
 INVITE_LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
 
@@ -65,17 +66,7 @@ async def _when_shown(action: Callable[[], Awaitable[Any]], patience: float = 5.
             await asyncio.sleep(0.02)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:  # noqa: ASYNC109
-    """Wait until `check()` holds: what it reads may be written by an update, or a start-up,
-    that has not finished when the test's last wait returned."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the database never reached the expected state")
-        await asyncio.sleep(0.02)
-
-
-async def becomes(get: Callable[[], Awaitable[Any]], expected: Any, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+async def becomes(get: Callable[[], Awaitable[Any]], expected: Any, within: float = 5.0) -> None:
     """Assert that `get()` returns `expected`, once the update that changes it has committed."""
     last: list[Any] = []
 
@@ -84,6 +75,6 @@ async def becomes(get: Callable[[], Awaitable[Any]], expected: Any, timeout: flo
         return bool(last[0] == expected)
 
     try:
-        await eventually(check, timeout)
+        await until(check, repr(expected), within=within)
     except AssertionError:
-        raise AssertionError(f"expected {expected!r}, still {last[0]!r}") from None
+        raise AssertionError(f"expected {expected!r}, still {last[0]!r} after {within} s") from None

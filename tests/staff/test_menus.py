@@ -11,7 +11,8 @@ from conversations.menu import RESIDENT_COMMANDS
 from playground.emulator import BotAPIEmulator
 from storage.models import OfficerArea, User
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot, make_settings, start_bot
-from tests.staff.people import Person, eventually
+from tests.fixtures.timeline import until
+from tests.staff.people import Person
 from tests.translations import translate
 
 SECOND_COORDINATOR = 900002
@@ -77,7 +78,7 @@ async def test_start_up_menus_speak_the_coordinators_language_and_survive_a_refu
             english = chat_menu(emulator, COORDINATOR_ID).get("kasus") == "All open cases"
             return english and "piket" in chat_menu(emulator, SECOND_COORDINATOR)
 
-        await eventually(both_set)
+        await until(both_set, "both coordinators' menus", within=5)
         english = chat_menu(emulator, COORDINATOR_ID)
         assert list(english) == COORDINATOR_MENU + RESIDENT_MENU
         assert english["siaran"] == "Broadcast an awareness message"
@@ -129,7 +130,7 @@ async def test_officers_already_in_the_database_get_their_menu_at_start_up(
         session.add(OfficerArea(officer_id=OFFICER_ID, kelurahan_id=menteng.id))
     restarted = await start_bot(settings, emulator)
     try:
-        await eventually(lambda: _has_menu(emulator, OFFICER_ID))
+        await until(lambda: _has_menu(emulator, OFFICER_ID), "the officer's menu", within=5)
         menu = chat_menu(emulator, OFFICER_ID)
         assert list(menu) == ["piket", "kasus", *RESIDENT_MENU]
         assert menu["piket"] == "Go on or off duty"

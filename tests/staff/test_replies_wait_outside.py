@@ -45,7 +45,7 @@ async def test_an_alert_leaves_while_a_staff_reply_waits_out_a_429(
     emulator.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
     await emulator.user(member).send_command(command, args)
 
-    await until(lambda: emulator.stats[emulator.token]["429"] >= 1)
+    await until(lambda: emulator.stats[emulator.token]["429"] >= 1, "the 429", within=5)
     code = await reporter.send()
     await emulator.user(OFFICER).wait_for(code)
     await emulator.user(member).wait_for(reply)

@@ -13,7 +13,8 @@ from playground.emulator import BotAPIEmulator
 from storage.models import AuditLog, DutyOverride, Invite, OfficerArea, RosterShift, User
 from tests.fixtures.bot import COORDINATOR_ID, RunningBot
 from tests.fixtures.people import stored_user
-from tests.staff.people import Person, becomes, eventually
+from tests.fixtures.timeline import until
+from tests.staff.people import Person, becomes
 
 NEWCOMER, LATECOMER, RESIDENT = 6001, 6002, 6003
 TRICKY_NAME = "Budi <b>&"
@@ -38,7 +39,7 @@ async def role_is(bot: RunningBot, user_id: int, role: str) -> None:
         row = await user_row(bot, user_id)
         return row is not None and row.role == role
 
-    await eventually(check)
+    await until(check, f"user {user_id}'s role {role}", within=5)
 
 
 async def count(bot: RunningBot, model: type, *where: object) -> int:
@@ -316,7 +317,7 @@ async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
         commands = emulator.commands(scope={"type": "chat", "chat_id": NEWCOMER})
         return sorted(c["command"] for c in commands)
 
-    await eventually(lambda: _has(menu, "piket"))
+    await until(lambda: _has(menu, "piket"), "piket in the menu", within=5)
     assert "siaran" not in await menu()
 
     await coordinator.command("/petugas", expect="Officers")
@@ -334,7 +335,7 @@ async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
     assert "/siaran" in told.text
     await role_is(bot, NEWCOMER, "coordinator")
     # A coordinator and still an officer: both menus in one.
-    await eventually(lambda: _has(menu, "siaran"))
+    await until(lambda: _has(menu, "siaran"), "siaran in the menu", within=5)
     assert "piket" in await menu()
     await officer.command("/siaran", expect="New broadcast")
     await officer.command("/batal", expect="")
@@ -360,7 +361,7 @@ async def test_a_coordinator_makes_an_officer_coordinator_and_ends_it_again(
     assert answer is not None and answer.text == f"{TRICKY_NAME} is no longer a coordinator."
     await officer.user.wait_for("You are no longer a coordinator of Lapor Aman. You remain")
     await role_is(bot, NEWCOMER, "officer")
-    await eventually(lambda: _lacks(menu, "siaran"))
+    await until(lambda: _lacks(menu, "siaran"), "siaran gone from the menu", within=5)
     assert "piket" in await menu()
     await officer.command("/siaran", expect="only for coordinators")
     assert await areas(bot, NEWCOMER) == ["Menteng"]

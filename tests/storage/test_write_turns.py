@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import is_sqlite, write_transaction, write_turns, writers_waiting
 from storage.repositories import Repo
+from tests.fixtures.timeline import until
 from tests.storage.rows import audit_rows
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -27,8 +28,7 @@ async def test_a_writer_outside_an_update_waits_for_its_turn(session_factory: Se
     update = write_turns(session_factory)
     await update.__aenter__()
     writer = asyncio.ensure_future(store_one(session_factory))
-    await asyncio.sleep(0.05)
-    assert writers_waiting(session_factory) == 1
+    await until(lambda: writers_waiting(session_factory) == 1, "the writer in the queue")
     assert not writer.done() and await audit_rows(session_factory) == 0
     await update.__aexit__(None, None, None)
     await asyncio.wait_for(writer, 5)
