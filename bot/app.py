@@ -36,7 +36,7 @@ from bot.middlewares.one_at_a_time import OneUpdateAtATime
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.sent_messages import SentMessagesMiddleware
 from bot.middlewares.shared_budget import SharedBudgetMiddleware
-from bot.polling import Poller
+from bot.polling import Poller, until_answered
 from bot.scheduled_work import followup_policy, register_scheduled_work, schedule_daily_digest
 from bot.scheduler import create_scheduler
 from bot.sending import Sender
@@ -334,7 +334,10 @@ async def run_polling(service: Service, *, handle_signals: bool = True) -> None:
     `service.stop_receiving()`; the caller closes the service."""
     bot, dispatcher = service.bot, service.dispatcher
     # Switching back from webhook mode just works; updates waiting at Telegram stay.
-    await bot.delete_webhook(drop_pending_updates=False)
+    if not await until_answered(
+        lambda: bot.delete_webhook(drop_pending_updates=False), "deleteWebhook", service.stopping
+    ):
+        return
     await service.start_workers()
     workflow = {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data}
     await dispatcher.emit_startup(bot=bot, **workflow)

@@ -18,16 +18,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramConflictError
+from aiogram.exceptions import (
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.api_session import api_session
+from bot.config import ConfigError
 from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -147,6 +154,47 @@ class Poller:
             await asyncio.wait_for(stop.wait(), timeout=next(self._backoff))
 
 
+async def until_answered(
+    call: Callable[[], Awaitable[Any]],
+    what: str,
+    stop: asyncio.Event,
+    backoff: BackoffConfig | None = None,
+) -> bool:
+    """The start-up's first call to Telegram (`what`), tried until Telegram answers it: a
+    server that boots before its network, or Telegram down for a while, is waited out as the
+    poller waits out an outage, not a traceback and an exit. False if `stop` came first.
+
+    A token Telegram refuses (401) or does not know (404) is no outage: ConfigError, which
+    `python -m bot` reports as a configuration mistake. The log names the error's type only."""
+    backoff = backoff or BACKOFF
+    pauses = Backoff(backoff)
+    failing = False
+    while not stop.is_set():
+        try:
+            await call()
+        except (TelegramUnauthorizedError, TelegramNotFound) as refused:
+            raise ConfigError(
+                f"Telegram refused BOT_TOKEN ({type(refused).__name__}): check the token from "
+                "@BotFather, and TELEGRAM_API_URL if it is set"
+            ) from None
+        except (TelegramNetworkError, TelegramServerError) as error:
+            if not failing:
+                log.warning(
+                    "start-up: %s failed (%s); trying again with pauses of up to %ss",
+                    what,
+                    type(error).__name__,
+                    backoff.max_delay,
+                )
+                failing = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=next(pauses))
+            continue
+        if failing:
+            log.info("start-up: %s answered after %s failed tries", what, pauses.counter)
+        return True
+    return False
+
+
 def _describe(error: Exception) -> str:
     if isinstance(error, TelegramConflictError):
         # Another process polls with this token, or a webhook was set after our start.
@@ -154,4 +202,4 @@ def _describe(error: Exception) -> str:
     return f"getUpdates failed with {type(error).__name__}"
 
 
-__all__ = ["BACKOFF", "POLL_TIMEOUT", "Poller"]
+__all__ = ["BACKOFF", "POLL_TIMEOUT", "Poller", "until_answered"]

@@ -38,6 +38,7 @@ from pydantic import ValidationError
 from bot.app import Service
 from bot.config import parse_listen
 from bot.ops import Operations, bound_port
+from bot.polling import until_answered
 
 log = logging.getLogger(__name__)
 
@@ -173,14 +174,22 @@ async def run_webhook(
         on_listening(server)
     try:
         await service.start_workers()
-        await dispatcher.emit_startup(bot=service.bot, **workflow)
-        await service.bot.set_webhook(
-            url,
-            secret_token=secret,
-            allowed_updates=dispatcher.resolve_used_update_types(),
-            drop_pending_updates=False,
+        # Registered before the start-up handlers, which call Telegram too: a Telegram not yet
+        # reachable is waited out here (bot/polling.py, until_answered), not a crash there.
+        registered = await until_answered(
+            lambda: service.bot.set_webhook(
+                url,
+                secret_token=secret,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            ),
+            "setWebhook",
+            stop,
         )
+        if not registered:
+            return
         log.info("webhook registered")
+        await dispatcher.emit_startup(bot=service.bot, **workflow)
         await stop.wait()
         log.info("stopping: no new updates; finishing those in flight")
     finally:
