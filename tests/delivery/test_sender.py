@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sending import sender as sender_module
 from bot.sending.budget import SenderLimits
 from bot.sending.claiming import YIELD_LIMIT
-from bot.sending.sender import PASS_SPACING
+from bot.sending.sender import PASS_SPACING, Sender
 from playground.emulator import BotAPIEmulator
 from services import outbox
 from storage.db import is_sqlite, write_turns, writers_waiting
@@ -471,57 +471,39 @@ async def test_two_senders_share_a_postgresql_outbox(
 
 
 async def test_while_updates_queue_for_sqlite_only_alerts_go_and_the_rest_waits(
-    emulator: BotAPIEmulator,
-    session_factory: Sessions,
-    make_sender: SenderFactory,
-    people: People,
-    monkeypatch: pytest.MonkeyPatch,
+    emulator: BotAPIEmulator, session_factory: Sessions, turns: SenderTurns, people: People
 ) -> None:
     """A burst of Kirims queues for SQLite's one write lock: the sender takes turns there for
     alerts only (their priority over updates is tested below); a resident's confirmation
     waits until the updates are through."""
-    if not is_sqlite(str(session_factory.kw["bind"].url)):
-        pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
     resident = people(9302)
-    sender_turns = SenderTurns(monkeypatch)
-    sender = make_sender()
-    await sender.start()
     async with TurnHolder(session_factory) as running, TurnHolder(session_factory) as queued:
         await running.has_turn()  # an update at work ...
         await until(lambda: writers_waiting(session_factory) == 1, what="one queued")
         await queue(session_factory, resident, "✅ Laporan diterima", lane=outbox.Lane.RELAY)
-        sender.wake()
+        turns.sender.wake()
         # ... and one waiting for the lock; the sender waits for a turn too, ahead of it.
-        await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+        await until(lambda: turns.waiting == 1, what="the sender waiting")
         await running.finish()
         await queued.has_turn()  # after the sender's turn: the update holds the lock now
         # The sender is through with its turn: it claimed nothing and waits to look again, or
         # it claimed the confirmation, sent it, and waits to record it. Either way it waits
         # for the update, and sent what it would send while the update holds the lock.
-        await until(lambda: sender_turns.waiting == 1, what="the sender waiting again")
+        await until(lambda: turns.waiting == 1, what="the sender waiting again")
         assert not delivered_texts(emulator, resident), "the confirmation went between updates"
     await until(lambda: delivered_texts(emulator, resident), what="the confirmation")
 
 
 async def test_an_alert_committed_while_the_sender_waits_goes_before_queued_updates(
-    emulator: BotAPIEmulator,
-    session_factory: Sessions,
-    make_sender: SenderFactory,
-    people: People,
-    monkeypatch: pytest.MonkeyPatch,
+    emulator: BotAPIEmulator, session_factory: Sessions, turns: SenderTurns, people: People
 ) -> None:
     """The sender's turns go before the updates queued for SQLite's lock, and a claim reads
     the clock once it has the turn: the alert an update committed just before is due."""
-    if not is_sqlite(str(session_factory.kw["bind"].url)):
-        pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
     officer = people(9304)
-    sender_turns = SenderTurns(monkeypatch)
-    sender = make_sender()
-    await sender.start()
     async with TurnHolder(session_factory) as running:
         await running.has_turn()  # the update of the Kirim at work
-        sender.wake()
-        await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+        turns.sender.wake()
+        await until(lambda: turns.waiting == 1, what="the sender waiting")
         async with TurnHolder(session_factory) as queued:
             await until(lambda: writers_waiting(session_factory) == 1, what="one queued")
             alert = "🚨 Laporan baru"
@@ -530,34 +512,25 @@ async def test_an_alert_committed_while_the_sender_waits_goes_before_queued_upda
             await queued.has_turn()  # after the sender's turn
             # The sender waits for the queued update: to record the alert it sent, or to
             # claim again, its claim having left the alert behind.
-            await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+            await until(lambda: turns.waiting == 1, what="the sender waiting")
             assert delivered_texts(emulator, officer), "the alert waited for the next update"
     await until(lambda: all_settled(session_factory), what="the alert recorded")
 
 
 async def test_the_senders_turn_goes_before_updates_that_asked_first(
-    emulator: BotAPIEmulator,
-    session_factory: Sessions,
-    make_sender: SenderFactory,
-    people: People,
-    monkeypatch: pytest.MonkeyPatch,
+    emulator: BotAPIEmulator, session_factory: Sessions, turns: SenderTurns, people: People
 ) -> None:
     """An alert does not wait behind a burst of Kirims queued for SQLite's lock: the sender
     asks for its turn after an update did and still has it first, and claims the alert."""
-    if not is_sqlite(str(session_factory.kw["bind"].url)):
-        pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
     officer = people(9305)
-    sender_turns = SenderTurns(monkeypatch)
-    sender = make_sender()
-    await sender.start()
     async with TurnHolder(session_factory) as running:
         await running.has_turn()  # an update at work ...
         async with TurnHolder(session_factory) as queued:
             await until(lambda: writers_waiting(session_factory) == 1, what="one queued")
             alert = "🚨 Laporan baru"
             await queue(session_factory, officer, alert, lane=outbox.Lane.ALERT, kind="alert")
-            sender.wake()  # ... the sender asks after it
-            await until(lambda: sender_turns.waiting == 1, what="the sender waiting")
+            turns.sender.wake()  # ... the sender asks after it
+            await until(lambda: turns.waiting == 1, what="the sender waiting")
             await running.finish()
             # The update that asked first holds its turn until the end of this block.
             await until(lambda: delivered_texts(emulator, officer), what="the alert")
@@ -590,10 +563,26 @@ async def test_a_yielding_sender_still_sends_everything_within_the_limit(
             await busy
 
 
+@pytest.fixture
+async def turns(
+    session_factory: Sessions, make_sender: SenderFactory, monkeypatch: pytest.MonkeyPatch
+) -> SenderTurns:
+    """A started sender whose requests for SQLite's write turn the test sees (SQLite only:
+    PostgreSQL has no write turns, updates and the sender run side by side)."""
+    if not is_sqlite(str(session_factory.kw["bind"].url)):
+        pytest.skip("PostgreSQL has no write turns: updates and the sender run side by side")
+    watched = SenderTurns(monkeypatch)
+    watched.sender = make_sender()
+    await watched.sender.start()
+    return watched
+
+
 class SenderTurns:
     """The sender's requests for a write turn (storage.db.write_turns, as bot/sending/sender.py
     asks for them): `waiting` is how many it asked for and has not got yet. SQLite's queue
     counts only the updates (writers_waiting); this is how a test sees the sender queue."""
+
+    sender: Sender
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.waiting = 0
