@@ -48,6 +48,37 @@ BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 GATHER = 0.02
 
 
+class RideOut:
+    """A failure waited out: logged once when it begins (and when it changes) and once when it
+    ends, with growing, jittered pauses meanwhile. `where` starts each log line."""
+
+    def __init__(self, where: str, backoff: BackoffConfig) -> None:
+        self._where = where
+        self._config = backoff
+        self._backoff = Backoff(backoff)
+        self._trouble: str | None = None
+
+    def failing(self, trouble: str) -> None:
+        if trouble != self._trouble:
+            log.warning(
+                "%s: %s; trying again with pauses of up to %ss",
+                self._where,
+                trouble,
+                self._config.max_delay,
+            )
+            self._trouble = trouble
+
+    def working(self) -> None:
+        if self._trouble is not None:
+            log.info("%s: working again after %s failed tries", self._where, self._backoff.counter)
+            self._trouble = None
+            self._backoff.reset()
+
+    async def pause(self, stop: asyncio.Event) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=next(self._backoff))
+
+
 class Poller:
     def __init__(
         self,
@@ -63,8 +94,7 @@ class Poller:
         self._inbox = inbox
         self._allowed = list(allowed_updates) if allowed_updates is not None else None
         self._timeout = timeout
-        self._backoff = Backoff(backoff)
-        self._trouble: str | None = None
+        self._outage = RideOut("polling", backoff)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set. A long poll in progress is abandoned at once; a batch
@@ -111,10 +141,10 @@ class Poller:
         try:
             batch = [self._parsed(raw) for raw in request.result()]
         except Exception as error:
-            self._failing(_describe(error))
-            await self._pause(stop)
+            self._outage.failing(_describe(error))
+            await self._outage.pause(stop)
             return []
-        self._working()
+        self._outage.working()
         return batch
 
     def _parsed(self, raw: dict[str, Any]) -> tuple[Update, dict[str, Any]]:
@@ -129,29 +159,12 @@ class Poller:
             try:
                 await self._inbox.store(received)
             except Exception as error:
-                self._failing(f"the database refused the updates ({type(error).__name__})")
-                await self._pause(stop)
+                self._outage.failing(f"the database refused the updates ({type(error).__name__})")
+                await self._outage.pause(stop)
                 continue
-            self._working()
+            self._outage.working()
             return True
         return False
-
-    def _failing(self, trouble: str) -> None:
-        if trouble != self._trouble:
-            log.warning(
-                "polling: %s; trying again with pauses of up to %ss", trouble, BACKOFF.max_delay
-            )
-            self._trouble = trouble
-
-    def _working(self) -> None:
-        if self._trouble is not None:
-            log.info("polling: working again after %s failed tries", self._backoff.counter)
-            self._trouble = None
-            self._backoff.reset()
-
-    async def _pause(self, stop: asyncio.Event) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=next(self._backoff))
 
 
 async def until_answered(
@@ -166,9 +179,7 @@ async def until_answered(
 
     A token Telegram refuses (401) or does not know (404) is no outage: ConfigError, which
     `python -m bot` reports as a configuration mistake. The log names the error's type only."""
-    backoff = backoff or BACKOFF
-    pauses = Backoff(backoff)
-    failing = False
+    outage = RideOut("start-up", backoff or BACKOFF)
     while not stop.is_set():
         try:
             await call()
@@ -178,19 +189,10 @@ async def until_answered(
                 "@BotFather, and TELEGRAM_API_URL if it is set"
             ) from None
         except (TelegramNetworkError, TelegramServerError) as error:
-            if not failing:
-                log.warning(
-                    "start-up: %s failed (%s); trying again with pauses of up to %ss",
-                    what,
-                    type(error).__name__,
-                    backoff.max_delay,
-                )
-                failing = True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=next(pauses))
+            outage.failing(f"{what} failed with {type(error).__name__}")
+            await outage.pause(stop)
             continue
-        if failing:
-            log.info("start-up: %s answered after %s failed tries", what, pauses.counter)
+        outage.working()
         return True
     return False
 
@@ -202,4 +204,4 @@ def _describe(error: Exception) -> str:
     return f"getUpdates failed with {type(error).__name__}"
 
 
-__all__ = ["BACKOFF", "POLL_TIMEOUT", "Poller", "until_answered"]
+__all__ = ["BACKOFF", "POLL_TIMEOUT", "Poller", "RideOut", "until_answered"]
