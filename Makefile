@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 
-.PHONY: install catalogs extract test lint typecheck pytest run demo bench clean
+.PHONY: install catalogs extract test lint typecheck pytest run demo bench bench-against clean
 
 install: $(STAMP)
 
@@ -66,6 +66,11 @@ demo: $(STAMP) catalogs
 # BENCH_ARGS="--quick" (about 3 minutes), "--only latency", "--postgres URL" (or TEST_POSTGRES_URL).
 bench: $(STAMP) catalogs
 	$(PY) -m bench $(BENCH_ARGS)
+
+# This tree's bot beside the bot of a git revision, both at once (about 5 minutes):
+# REV=b49dc83 is the bot the CPU target was set on (README, "Benchmarks").
+bench-against: $(STAMP) catalogs
+	$(PY) -m bench.against $(REV) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist
