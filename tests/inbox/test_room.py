@@ -3,30 +3,35 @@ once than the inbox's concurrency; on SQLite taken by the store itself, with no 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 import pytest
 from aiogram import F
 from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import inbox as inbox_module
 from bot.config import Settings
 from playground.emulator import BotAPIEmulator
 from storage.db import is_sqlite
+from storage.repositories import inbox as inbox_rows
 from tests.fixtures.bot import RunningBot
-from tests.fixtures.statements import watching
 from tests.fixtures.timeline import until
 from tests.inbox.conftest import inbox
 
 
 async def test_updates_beyond_the_room_wait_their_turn_and_on_sqlite_need_no_claim(
-    emulator: BotAPIEmulator, settings: Settings, clocked_bot: RunningBot
+    emulator: BotAPIEmulator,
+    settings: Settings,
+    clocked_bot: RunningBot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    claims = await _a_batch_beyond_the_room(emulator, clocked_bot)
+    claimed = await _a_batch_beyond_the_room(emulator, clocked_bot, monkeypatch)
     if is_sqlite(settings.database_url):
-        assert claims == [], "the store took what it had no room for yet"
+        assert claimed == [], "a claim took updates the store could have taken"
     else:  # other instances may have room: the rows waited for a claim
-        assert claims
+        assert claimed
 
 
 async def test_past_what_may_wait_in_memory_updates_wait_in_the_database(
@@ -35,12 +40,15 @@ async def test_past_what_may_wait_in_memory_updates_wait_in_the_database(
     """A backlog (after an outage) is not all held in memory: past the limit it waits in the
     database, for claims, as on PostgreSQL."""
     monkeypatch.setattr(inbox_module, "_KEPT_TAKEN", 1)
-    assert await _a_batch_beyond_the_room(emulator, clocked_bot)
+    assert await _a_batch_beyond_the_room(emulator, clocked_bot, monkeypatch)
 
 
-async def _a_batch_beyond_the_room(emulator: BotAPIEmulator, running: RunningBot) -> list[str]:
+async def _a_batch_beyond_the_room(
+    emulator: BotAPIEmulator, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
     """Four people's updates with room for one: the first alone, the other three in one batch
-    while it is handled or just after. Returns the claims the worker made meanwhile."""
+    while it is handled or just after. Returns the updates the worker's claims took meanwhile
+    (a claim that finds nothing, as the scheduler's ticks make, takes none)."""
     service = running.service
     service.inbox.concurrency = 1
     in_flight: list[int] = []
@@ -51,23 +59,42 @@ async def _a_batch_beyond_the_room(emulator: BotAPIEmulator, running: RunningBot
 
     service.dispatcher.message.register(count, F.text == "hitung")
     people = [emulator.user(user_id=5501 + i, first_name=f"Warga {i}") for i in range(4)]
-    claims: list[str] = []
+    claimed: list[int] = []
+    claim = inbox_rows.claim
 
-    def keep_claim(_c: Any, _k: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("UPDATE inbox SET attempts"):
-            claims.append(statement)
+    async def kept_claim(
+        session: AsyncSession,
+        *,
+        bot_id: int,
+        now: datetime,
+        lease: timedelta,
+        worker_id: str,
+        limit: int,
+        exclude: Collection[int] = (),
+    ) -> list[inbox_rows.Claimed]:
+        rows = await claim(
+            session,
+            bot_id=bot_id,
+            now=now,
+            lease=lease,
+            worker_id=worker_id,
+            limit=limit,
+            exclude=exclude,
+        )
+        claimed.extend(row.update_id for row in rows)
+        return rows
 
-    with watching(service, keep_claim):
-        # The long poll answers with the first update and is held there; the other three
-        # then come in one batch, while the first is still being handled or just after.
-        polls = emulator.hold_answers("getUpdates")
-        await people[0].send_text("hitung")
-        await polls.reached.wait()
-        for person in people[1:]:
-            await person.send_text("hitung")
-        polls.release()
-        for person in people:
-            await person.wait_for("dihitung")
+    monkeypatch.setattr(inbox_rows, "claim", kept_claim)
+    # The long poll answers with the first update and is held there; the other three then
+    # come in one batch, while the first is still being handled or just after.
+    polls = emulator.hold_answers("getUpdates")
+    await people[0].send_text("hitung")
+    await polls.reached.wait()
+    for person in people[1:]:
+        await person.send_text("hitung")
+    polls.release()
+    for person in people:
+        await person.wait_for("dihitung")
 
     batches = [len(c.result) for c in emulator.calls_of("getUpdates") if c.ok and c.result]
     assert batches == [1, 3]
@@ -77,4 +104,4 @@ async def _a_batch_beyond_the_room(emulator: BotAPIEmulator, running: RunningBot
         return [row.status for row in await inbox(service)] == ["done"] * 4
 
     await until(handled, "every update to be marked handled")
-    return claims
+    return claimed
