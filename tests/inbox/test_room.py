@@ -3,13 +3,11 @@ once than the inbox's concurrency; on SQLite taken by the store itself, with no 
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from aiogram import F
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import inbox as inbox_module
 from bot.config import Settings
@@ -62,25 +60,8 @@ async def _a_batch_beyond_the_room(
     claimed: list[int] = []
     claim = inbox_rows.claim
 
-    async def kept_claim(
-        session: AsyncSession,
-        *,
-        bot_id: int,
-        now: datetime,
-        lease: timedelta,
-        worker_id: str,
-        limit: int,
-        exclude: Collection[int] = (),
-    ) -> list[inbox_rows.Claimed]:
-        rows = await claim(
-            session,
-            bot_id=bot_id,
-            now=now,
-            lease=lease,
-            worker_id=worker_id,
-            limit=limit,
-            exclude=exclude,
-        )
+    async def kept_claim(*args: Any, **kwargs: Any) -> list[inbox_rows.Claimed]:
+        rows = await claim(*args, **kwargs)
         claimed.extend(row.update_id for row in rows)
         return rows
 
