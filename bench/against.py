@@ -88,12 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lapor-aman-against-") as scratch:
         where = Path(scratch) / "tree"
-        _checkout(args.rev, where)
         try:
+            _checkout(args.rev, where)
             print(asyncio.run(_both(args.rev, args.seconds, where)))
+        except subprocess.CalledProcessError:
+            print(f"bench.against: could not check out and prepare {args.rev}", file=sys.stderr)
+            return 2
         finally:
             subprocess.run(
-                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(where)], check=False
+                ["git", "-C", str(REPO), "worktree", "remove", "--force", str(where)],
+                check=False,
+                stderr=subprocess.DEVNULL,
             )
     return 0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 
 async def _rounds(seconds: float) -> None:
+    # Imported here, once main() has put the tree's root first on the path.
     from bench import data
     from bench.fig_throughput import echo_run, residents_run
     from bench.harness import (
