@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 
-.PHONY: install catalogs extract test lint typecheck pytest run demo bench bench-against clean
+.PHONY: install catalogs extract test lint typecheck pytest run demo bench bench-against bench-transaction clean
 
 install: $(STAMP)
 
@@ -71,6 +71,10 @@ bench: $(STAMP) catalogs
 # REV=b49dc83 is the bot the CPU target was set on (README, "Benchmarks").
 bench-against: $(STAMP) catalogs
 	$(PY) -m bench.against $(REV) $(BENCH_ARGS)
+
+# A press's own transaction, through SQLAlchemy and with its statements on sqlite3 (a minute).
+bench-transaction: $(STAMP)
+	$(PY) -m bench.transaction_cost $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist
