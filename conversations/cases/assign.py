@@ -3,67 +3,42 @@ card, 👥 lists the officers of the case's kecamatan, its own kelurahan's first
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
 from conversations.callbacks import CaseCb
-from conversations.cases.card import show_card
-from conversations.cases.guard import (
-    attempt,
-    current_case,
-    press_of,
-    refuse,
-    refuse_case,
-    stale_card,
-)
-from conversations.options import ConversationOptions
+from conversations.cases.guard import CasePress
 from services import case_buttons as cb
 from services.case_views import display_name
 from services.cases import assign_case, assignable_officers
 from services.roles import is_coordinator
 from storage.models import Report
-from storage.repositories import Repo
 
 # Telegram allows 100 buttons; a kecamatan has far fewer officers.
 SHOWN = 40
 
 
-async def _coordinators_case(
-    callback: CallbackQuery,
-    callback_data: CaseCb,
-    bot: Bot,
-    repo: Repo,
-    i18n: I18n,
-    options: ConversationOptions,
-) -> Report | None:
-    if not await is_coordinator(repo.session, callback.from_user.id):
-        await refuse_case(callback, repo, callback_data.report_id, "assign_refused")
+async def _coordinators_case(case: CasePress) -> Report | None:
+    if not await is_coordinator(case.repo.session, case.user_id):
+        await case.refuse_case("assign_refused")
         return None
-    report = await current_case(callback, callback_data, bot, repo, i18n, options, "assign_refused")
+    report = await case.current("assign_refused")
     if report is not None and report.status == "selesai":
-        await stale_card(callback, bot, repo, report, i18n, options)
+        await case.stale(report)
         return None
     return report
 
 
-async def choose_officer(
-    callback: CallbackQuery,
-    callback_data: CaseCb,
-    bot: Bot,
-    repo: Repo,
-    i18n: I18n,
-    options: ConversationOptions,
-) -> None:
-    report = await _coordinators_case(callback, callback_data, bot, repo, i18n, options)
+async def choose_officer(_event: CallbackQuery, case: CasePress) -> None:
+    report = await _coordinators_case(case)
     if report is None:
         return
-    people = await assignable_officers(repo.session, report)
+    people = await assignable_officers(case.repo.session, report)
     if not people:
         await replies.answer(
-            callback,
+            case.callback,
             _("No other officer serves this kecamatan. Invite one with /undang."),
             show_alert=True,
         )
@@ -84,42 +59,35 @@ async def choose_officer(
         for person in people[:SHOWN]
     ]
     rows.append([cb.button(_("⬅️ Back"), cb.OPEN, report.id)])
-    await replies.answer(callback, _("Hand the case to whom?"))
+    await replies.answer(case.callback, _("Hand the case to whom?"))
     await replies.edit_markup(
-        callback, bot, InlineKeyboardMarkup.model_validate({"inline_keyboard": rows})
+        case.callback, case.bot, InlineKeyboardMarkup.model_validate({"inline_keyboard": rows})
     )
 
 
-async def officer_chosen(
-    callback: CallbackQuery,
-    callback_data: CaseCb,
-    bot: Bot,
-    repo: Repo,
-    i18n: I18n,
-    options: ConversationOptions,
-) -> None:
-    report = await _coordinators_case(callback, callback_data, bot, repo, i18n, options)
+async def officer_chosen(_event: CallbackQuery, case: CasePress) -> None:
+    report = await _coordinators_case(case)
     if report is None:
         return
-    if not callback_data.value.isdigit():
-        refuse(callback, repo)
+    if not case.data.value.isdigit():
+        case.refuse()
         return
-    officer_id = int(callback_data.value)
+    officer_id = int(case.data.value)
     change = assign_case(
-        repo.session,
+        case.repo.session,
         report.id,
-        callback.from_user.id,
+        case.user_id,
         officer_id,
-        options.clock.now(),
-        options.quiet_hours,
-        press_of(callback, callback_data, options),
+        case.options.clock.now(),
+        case.options.quiet_hours,
+        case.press,
     )
-    report = await attempt(callback, bot, repo, i18n, options, change)
+    report = await case.attempt(change)
     if report is None:
         return
-    name = await display_name(repo.session, officer_id)
-    await replies.answer(callback, _("Handed to {name}.").format(name=name))
-    await show_card(callback, bot, repo, report, i18n, options)
+    name = await display_name(case.repo.session, officer_id)
+    await replies.answer(case.callback, _("Handed to {name}.").format(name=name))
+    await case.show_card(report)
 
 
 def setup() -> Router:

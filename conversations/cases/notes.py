@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
 from conversations.callbacks import CaseCb
-from conversations.cases.guard import changeable_case
+from conversations.cases.guard import CasePress
 from conversations.filters import NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
@@ -25,18 +25,16 @@ class NoteForm(StatesGroup):
     text = State()
 
 
-async def ask_note(
-    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, state: FSMContext
-) -> None:
-    report = await changeable_case(callback, callback_data, repo, "note_refused")
+async def ask_note(_event: CallbackQuery, case: CasePress, state: FSMContext) -> None:
+    report = await case.changeable("note_refused")
     if report is None:
         return
     await state.set_state(NoteForm.text)
     await state.update_data(report_id=report.id)
-    await replies.answer(callback)
+    await replies.answer(case.callback)
     await replies.send(
-        bot,
-        callback.from_user.id,
+        case.bot,
+        case.user_id,
         _("Write the note for case <code>{code}</code> (or /batal to stop).").format(
             code=report.code
         ),

@@ -5,40 +5,31 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
 from conversations.callbacks import CaseCb
-from conversations.cases.guard import visible_case
-from conversations.options import ConversationOptions
+from conversations.cases.guard import CasePress
 from services import case_buttons as cb
 from services.case_reading import FILES, FULL, NOTES, send_part
-from storage.repositories import Repo
 
 _PARTS = {cb.FULL: FULL, cb.FILES: FILES, cb.NOTES: NOTES}
 
 
-async def read(
-    callback: CallbackQuery,
-    callback_data: CaseCb,
-    repo: Repo,
-    i18n: I18n,
-    options: ConversationOptions,
-) -> None:
-    report = await visible_case(callback, callback_data, repo, "case_read_refused")
+async def read(_event: CallbackQuery, case: CasePress) -> None:
+    report = await case.visible("case_read_refused")
     if report is None:
         return
     await send_part(
-        repo.session,
+        case.repo.session,
         report,
-        _PARTS[callback_data.action],
-        callback.from_user.id,
-        i18n.current_locale,
-        options.timezone,
-        key=callback.id,
+        _PARTS[case.data.action],
+        case.user_id,
+        case.i18n.current_locale,
+        case.options.timezone,
+        key=case.callback.id,
     )
-    await replies.answer(callback, _("Sending it below."))
+    await replies.answer(case.callback, _("Sending it below."))
 
 
 def setup() -> Router:

@@ -5,7 +5,7 @@ Neither message shows who wrote it; the reporter's chat is only used when they a
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from conversations import replies
 from conversations.callbacks import CaseCb
-from conversations.cases.guard import changeable_case, refuse
+from conversations.cases.guard import CasePress
 from conversations.filters import NOT_A_COMMAND, TEXT
 from conversations.options import ConversationOptions
 from services import case_buttons as cb
@@ -31,25 +31,23 @@ class RelayForm(StatesGroup):
     to_officer = State()
 
 
-async def ask_message(
-    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, state: FSMContext
-) -> None:
-    report = await changeable_case(callback, callback_data, repo, "relay_refused")
+async def ask_message(_event: CallbackQuery, case: CasePress, state: FSMContext) -> None:
+    report = await case.changeable("relay_refused")
     if report is None:
         return
     if reporter_chat(report) is None:
         await replies.answer(
-            callback,
+            case.callback,
             _("The reporter did not agree to be contacted through the bot."),
             show_alert=True,
         )
         return
     await state.set_state(RelayForm.to_reporter)
     await state.update_data(report_id=report.id)
-    await replies.answer(callback)
+    await replies.answer(case.callback)
     await replies.send(
-        bot,
-        callback.from_user.id,
+        case.bot,
+        case.user_id,
         _(
             "Write your message to the reporter of <code>{code}</code>. They will not see your "
             "name or account. (/batal to stop)"
@@ -57,23 +55,20 @@ async def ask_message(
     )
 
 
-async def ask_reply(
-    callback: CallbackQuery, callback_data: CaseCb, bot: Bot, repo: Repo, state: FSMContext
-) -> None:
-    report = await load_report(repo.session, callback_data.report_id)
-    if report is None or not is_reporter(report, callback.from_user.id):
+async def ask_reply(_event: CallbackQuery, case: CasePress, state: FSMContext) -> None:
+    report = await load_report(case.repo.session, case.data.report_id)
+    if report is None or not is_reporter(report, case.user_id):
+        # No actor: the presser may be the reporter, whose Telegram id is kept nowhere in clear.
         await record_refusal(
-            repo.session, "reply_refused", actor_id=None, report_id=callback_data.report_id
+            case.repo.session, "reply_refused", actor_id=None, report_id=case.data.report_id
         )
-        refuse(callback, repo)
+        case.refuse()
         return
     await state.set_state(RelayForm.to_officer)
     await state.update_data(report_id=report.id)
-    await replies.answer(callback)
+    await replies.answer(case.callback)
     await replies.send(
-        bot,
-        callback.from_user.id,
-        _("Write your answer to the officer. (/batal to stop)"),
+        case.bot, case.user_id, _("Write your answer to the officer. (/batal to stop)")
     )
 
 
