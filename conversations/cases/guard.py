@@ -14,6 +14,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import CallbackQuery, InaccessibleMessage, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import replies
 from conversations.callbacks import CaseCb
@@ -57,11 +58,7 @@ class CasePress:
 
     async def changeable(self, refusal: str) -> Report | None:
         """The case, if the presser may change it; otherwise refuse, audit-log, return None."""
-        report = await load_report(self.repo.session, self.data.report_id)
-        if report is not None and await may_change(self.repo.session, report, self.user_id):
-            return report
-        await self.refuse_case(refusal)
-        return None
+        return await self._case_if(may_change, refusal)
 
     async def current(self, refusal: str) -> Report | None:
         """The case, if the presser may change it and the pressed card shows it as it is now;
@@ -76,8 +73,13 @@ class CasePress:
 
     async def visible(self, refusal: str) -> Report | None:
         """The case, if the presser may see it; otherwise refuse, audit-log, return None."""
+        return await self._case_if(may_see, refusal)
+
+    async def _case_if(
+        self, allowed: Callable[[AsyncSession, Report, int], Awaitable[bool]], refusal: str
+    ) -> Report | None:
         report = await load_report(self.repo.session, self.data.report_id)
-        if report is not None and await may_see(self.repo.session, report, self.user_id):
+        if report is not None and await allowed(self.repo.session, report, self.user_id):
             return report
         await self.refuse_case(refusal)
         return None
