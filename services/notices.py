@@ -173,16 +173,8 @@ async def notify_reporter_of_status(
         text += "\n" + _("Referred to: {partner}").format(
             partner=labels.label(_, labels.PARTNER, report.referral_partner)
         )
-    await tell_reporter(
-        session,
-        report,
-        outbox.message(text)["params"],
-        kind=STATUS_KIND,
-        lane=outbox.Lane.NOTICE,
-        dedupe_key=f"status:{report.id}:{report.status}:{report.updated_at.timestamp():.0f}",
-        now=now,
-        quiet=quiet,
-    )
+    key = f"status:{report.id}:{report.status}:{report.updated_at.timestamp():.0f}"
+    await _tell_status(session, report, text, key, now, quiet)
 
 
 async def notify_reporter_of_owner(
@@ -211,13 +203,25 @@ async def notify_reporter_of_owner(
             news,
         ]
     )
+    await _tell_status(session, report, text, f"owner:{report.id}:{report.version}", now, quiet)
+
+
+async def _tell_status(
+    session: AsyncSession,
+    report: Report,
+    text: str,
+    dedupe_key: str,
+    now: datetime,
+    quiet: QuietHours | None,
+) -> None:
+    """A notice that the case's state changed, behind Open as every notice."""
     await tell_reporter(
         session,
         report,
         outbox.message(text)["params"],
         kind=STATUS_KIND,
         lane=outbox.Lane.NOTICE,
-        dedupe_key=f"owner:{report.id}:{report.version}",
+        dedupe_key=dedupe_key,
         now=now,
         quiet=quiet,
     )
