@@ -66,6 +66,8 @@ class Direct:
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     # The values bound in the statement itself (`.values(status=DONE)`), for names not given.
+    # Not a column's Python default (a callable, e.g. the time of the insert): evaluated here
+    # it would be frozen at compile time, so a value it stands for must be given.
     bound: dict[str, Any]
 
     @classmethod
@@ -77,7 +79,11 @@ class Direct:
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in names
         )
-        bound = {name: compiled.binds[name].effective_value for name in names}
+        bound = {
+            name: compiled.binds[name].value
+            for name in names
+            if compiled.binds[name].callable is None
+        }
         return cls(str(compiled), names, processors, bound)
 
     def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
@@ -197,7 +203,7 @@ class Beside:
             value if process is None else process(value)
             for process, value in zip(self.results, row, strict=True)
         ]
-        user = User(**dict(zip(self.user_keys, read, strict=False)))
+        user = User(**dict(zip(self.user_keys, read[: len(self.user_keys)], strict=True)))
         make_transient_to_detached(user)
         session.add(user)
         state: dict[str, Any] = {"key": FSM_KEY, "state": "Report:when", "data": DRAFT}
