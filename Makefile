@@ -68,7 +68,8 @@ bench: $(STAMP) catalogs
 	$(PY) -m bench $(BENCH_ARGS)
 
 # This tree's bot beside the bot of a git revision, both at once (about 5 minutes):
-# REV=b49dc83 is the bot the CPU target was set on (README, "Benchmarks").
+# REV=b49dc83 is the bot the CPU target was set on, and is measured against (README,
+# "The CPU target, restated"): it then says whether the target holds.
 bench-against: $(STAMP) catalogs
 	$(PY) -m bench.against $(REV) $(BENCH_ARGS)
 
