@@ -103,11 +103,11 @@ def report(
     return "\n".join(lines)
 
 
-async def _both(rev: str, seconds: float, where: Path) -> str:
+async def _both(rev: str, seconds: float, where: Path, *, target: bool) -> str:
     ours, theirs = await asyncio.gather(_side(REPO, seconds), _side(where, seconds))
     if not ours or not theirs:
         raise RuntimeError("a side finished no round: give it more --seconds")
-    return report(rev, ours, theirs, target=_commit(rev) == TARGET_COMMIT)
+    return report(rev, ours, theirs, target=target)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         where = Path(scratch) / "tree"
         try:
             _checkout(args.rev, where)
-            print(asyncio.run(_both(args.rev, args.seconds, where)))
+            target = _commit(args.rev) == TARGET_COMMIT
+            print(asyncio.run(_both(args.rev, args.seconds, where, target=target)))
         except subprocess.CalledProcessError:
             print(f"bench.against: could not check out and prepare {args.rev}", file=sys.stderr)
             return 2
